@@ -1,0 +1,48 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+// Return int8/bigint columns (counts, sequences) as strings: exact, and never silently rounded.
+// numeric stays a string for the same reason. timestamptz → Date is pg's default.
+
+export interface CreateDbOptions {
+  connectionString: string;
+  /** Pool size; each process sizes its own (DATABASE_POOL_SIZE). */
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export interface DbHandle {
+  db: Kysely<Database>;
+  pool: pg.Pool;
+  destroy(): Promise<void>;
+}
+
+export function createPool({
+  connectionString,
+  poolSize = 10,
+  applicationName = 'atrium',
+}: CreateDbOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    application_name: applicationName,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener Node
+  // would crash the process. The next checkout simply opens a fresh connection.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export function createDb(options: CreateDbOptions): DbHandle {
+  const pool = createPool(options);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    pool,
+    // Kysely's destroy ends the pool it was given.
+    destroy: () => db.destroy(),
+  };
+}

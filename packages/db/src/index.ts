@@ -1,0 +1,3 @@
+export { type CreateDbOptions, createDb, createPool, type DbHandle } from './client.ts';
+export { migrateToLatest } from './migrate.ts';
+export * from './schema.ts';

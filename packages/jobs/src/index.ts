@@ -1,0 +1,1 @@
+export async function installQueueSchema(_url: string): Promise<void> {}

@@ -1,0 +1,2 @@
+export { createTestDatabase, type TestDatabase, useTestDatabase } from './postgres.ts';
+export { redisAvailable, type TestRedis, testRedisUrl, useTestRedis } from './redis.ts';
