@@ -1,0 +1,104 @@
+import { AppError, type ErrorCode, type FieldErrors } from '@atrium/domain/errors';
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { ZodError } from 'zod';
+
+/**
+ * The one mapper between the domain's error taxonomy (SPEC §10) and the wire. Every procedure's
+ * failure passes through `toTRPCError` (a middleware at the root of the ladder) and then through
+ * `formatError` (tRPC's errorFormatter), so status, machine `code` and message are decided here only.
+ */
+export const ERROR_WIRE: Record<ErrorCode, { status: number; trpc: TRPC_ERROR_CODE_KEY }> = {
+  VALIDATION_ERROR: { status: 400, trpc: 'BAD_REQUEST' },
+  UNAUTHENTICATED: { status: 401, trpc: 'UNAUTHORIZED' },
+  TOKEN_EXPIRED: { status: 401, trpc: 'UNAUTHORIZED' },
+  TOKEN_STALE: { status: 401, trpc: 'UNAUTHORIZED' },
+  FORBIDDEN: { status: 403, trpc: 'FORBIDDEN' },
+  EMAIL_NOT_VERIFIED: { status: 403, trpc: 'FORBIDDEN' },
+  NOT_FOUND: { status: 404, trpc: 'NOT_FOUND' },
+  CONFLICT: { status: 409, trpc: 'CONFLICT' },
+  UNPROCESSABLE: { status: 422, trpc: 'UNPROCESSABLE_CONTENT' },
+  RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS' },
+  BAD_GATEWAY: { status: 502, trpc: 'BAD_GATEWAY' },
+  UNAVAILABLE: { status: 503, trpc: 'SERVICE_UNAVAILABLE' },
+  INTERNAL: { status: 500, trpc: 'INTERNAL_SERVER_ERROR' },
+};
+
+/** tRPC's own codes (routing, parsing, method) → ours, for errors that never reached a procedure. */
+const FROM_TRPC: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorCode>> = {
+  PARSE_ERROR: 'VALIDATION_ERROR',
+  BAD_REQUEST: 'VALIDATION_ERROR',
+  UNAUTHORIZED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_SUPPORTED: 'VALIDATION_ERROR',
+  CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'VALIDATION_ERROR',
+  UNSUPPORTED_MEDIA_TYPE: 'VALIDATION_ERROR',
+  UNPROCESSABLE_CONTENT: 'UNPROCESSABLE',
+  TOO_MANY_REQUESTS: 'RATE_LIMITED',
+  BAD_GATEWAY: 'BAD_GATEWAY',
+  SERVICE_UNAVAILABLE: 'UNAVAILABLE',
+};
+
+const INTERNAL_MESSAGE = 'Something went wrong on our side. The error has been logged';
+
+/** Turns anything a procedure threw into a TRPCError whose cause is an AppError. */
+export function toTRPCError(error: unknown): TRPCError {
+  const appError = toAppError(error);
+  return new TRPCError({ code: ERROR_WIRE[appError.code].trpc, message: appError.message, cause: appError });
+}
+
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof ZodError) return validationErrorFromZod(error);
+  if (error instanceof TRPCError) {
+    if (error.cause instanceof AppError) return error.cause;
+    if (error.cause instanceof ZodError) return validationErrorFromZod(error.cause);
+    const code = FROM_TRPC[error.code];
+    if (code) return new AppError(code, error.message);
+    return new AppError('INTERNAL', INTERNAL_MESSAGE, { cause: error.cause ?? error });
+  }
+  return new AppError('INTERNAL', INTERNAL_MESSAGE, { cause: error });
+}
+
+function validationErrorFromZod(error: ZodError): AppError {
+  const fieldErrors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '_';
+    fieldErrors[key] ??= [];
+    fieldErrors[key].push(issue.message);
+  }
+  const first = error.issues[0];
+  const summary = first
+    ? `Invalid input${first.path.length > 0 ? ` at ${first.path.map(String).join('.')}` : ''}: ${first.message}`
+    : 'Invalid input';
+  return new AppError('VALIDATION_ERROR', summary, { details: { fieldErrors } });
+}
+
+/** What a client sees in `error.data`; stable across releases. */
+export interface ErrorData {
+  code: ErrorCode;
+  httpStatus: number;
+  requestId?: string | undefined;
+  fieldErrors?: FieldErrors;
+  retryAfterSeconds?: number;
+  details?: Record<string, unknown>;
+}
+
+export function errorData(appError: AppError, requestId: string | undefined): ErrorData {
+  const data: ErrorData = { code: appError.code, httpStatus: ERROR_WIRE[appError.code].status, requestId };
+  const details = appError.details;
+  if (details) {
+    const { fieldErrors, retryAfterSeconds, ...rest } = details;
+    if (fieldErrors) data.fieldErrors = fieldErrors as FieldErrors;
+    if (typeof retryAfterSeconds === 'number') data.retryAfterSeconds = retryAfterSeconds;
+    if (Object.keys(rest).length > 0) data.details = rest;
+  }
+  return data;
+}
+
+/** Message safe for the client: internal errors never leak their text, stack or SQL. */
+export function publicMessage(appError: AppError): string {
+  return appError.code === 'INTERNAL' ? INTERNAL_MESSAGE : appError.message;
+}

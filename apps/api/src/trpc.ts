@@ -1,0 +1,62 @@
+import type { Permission } from '@atrium/domain/access/permissions';
+import type { Session } from '@atrium/domain/access/session';
+import { ForbiddenError, UnauthenticatedError } from '@atrium/domain/errors';
+import { initTRPC } from '@trpc/server';
+import superjson from 'superjson';
+import type { Context } from './context.ts';
+import { errorData, publicMessage, toAppError, toTRPCError } from './errors.ts';
+
+/**
+ * The one place that owns the tRPC instance and the procedure ladder:
+ *   publicProcedure → authedProcedure → permissionProcedure('…') → operatorProcedure
+ * Each rung narrows `ctx` for the next; routers pick the lowest rung that is safe.
+ */
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error, ctx }) {
+    const appError = toAppError(error);
+    return {
+      message: publicMessage(appError),
+      code: shape.code,
+      data: { ...errorData(appError, ctx?.requestId), path: shape.data.path },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const mergeRouters = t.mergeRouters;
+
+/** Times every procedure and converts whatever it threw into the error taxonomy (SPEC §10). */
+const observed = t.middleware(async ({ ctx, path, type, next }) => {
+  const stop = ctx.services.metrics.procedureDuration.startTimer({ procedure: path, type });
+  const result = await next();
+  const code = result.ok ? 'OK' : toAppError(result.error).code;
+  stop({ code });
+  if (result.ok) return result;
+  ctx.services.metrics.procedureErrors.inc({ procedure: path, code });
+  throw toTRPCError(result.error);
+});
+
+export const publicProcedure = t.procedure.use(observed);
+
+/** Resolves the caller; the identity module supplies `services.authenticate`. */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const session: Session | null = ctx.session ?? (await ctx.services.authenticate(ctx.credentials));
+  if (!session) throw new UnauthenticatedError();
+  return next({ ctx: { ...ctx, session } });
+});
+
+export function permissionProcedure(permission: Permission) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (!ctx.session.permissions.has(permission))
+      throw new ForbiddenError(`Missing permission ${permission}`);
+    return next({ ctx });
+  });
+}
+
+/** Platform operators only (the Ops console across every org). */
+export const operatorProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.session.platformRole !== 'operator') throw new ForbiddenError('Operators only');
+  return next({ ctx });
+});
