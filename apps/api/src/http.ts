@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { AppError } from '@atrium/domain/errors';
 import { runHealthChecks } from '@atrium/observability';
 import type { AnyRouter } from '@trpc/server';
@@ -80,7 +81,19 @@ export function createApp(services: Services, trpcRouter: AnyRouter = appRouter)
     }),
   );
 
+  if (services.env.WEB_DIST_DIR) serveWebApp(app, services.env.WEB_DIST_DIR);
+
   return app;
+}
+
+/** Production: the built single-page app from the API's own origin (cookies stay SameSite=Strict). */
+function serveWebApp(app: Express, distDir: string): void {
+  const root = resolve(distDir);
+  app.use(express.static(root, { index: false, maxAge: '1h', immutable: false }));
+  app.get(/^\/(?!trpc|health|metrics).*/, (_req, res) => {
+    res.setHeader('cache-control', 'no-cache');
+    res.sendFile(resolve(root, 'index.html'));
+  });
 }
 
 /** A bounded label set: one series per known surface, never one per URL a client invents. */

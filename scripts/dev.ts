@@ -1,0 +1,149 @@
+/**
+ * `pnpm dev`: the whole stack on a machine with only Node and pnpm.
+ *
+ * 1. PostgreSQL: DATABASE_URL if set, else an embedded PostgreSQL with its data under .data/postgres.
+ * 2. Migrations (and the demo seed) run forward.
+ * 3. Redis: REDIS_URL if set, else a redis-server child when one is installed, else in-process
+ *    fallbacks (said once, here).
+ * 4. API, worker, scheduler and web start through `turbo run dev`; the web URL is printed.
+ * Ctrl-C (or SIGTERM) stops turbo and its children first, then Redis and PostgreSQL.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createDb, migrateToLatest } from '@atrium/db';
+import { seedDemo } from '@atrium/db/seed';
+import { type RunningPostgres, type RunningRedis, startEmbeddedPostgres, startRedisServer } from '@atrium/local-engines';
+import pg from 'pg';
+
+const root = resolve(import.meta.dirname, '..');
+const dataDir = resolve(root, '.data');
+const log = (message: string) => console.log(`\x1b[36m[dev]\x1b[0m ${message}`);
+
+const stops: Array<() => Promise<void>> = [];
+let shuttingDown = false;
+
+async function main(): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+
+  let databaseUrl = process.env.DATABASE_URL;
+  let databaseSource: 'DATABASE_URL' | 'embedded' = 'DATABASE_URL';
+  if (!databaseUrl) {
+    log('starting embedded PostgreSQL (data in .data/postgres)…');
+    const postgres: RunningPostgres = await startEmbeddedPostgres({
+      dataDir: resolve(dataDir, 'postgres'),
+      persistent: true,
+      port: Number(process.env.EMBEDDED_PG_PORT ?? 54329),
+    });
+    stops.push(() => postgres.stop());
+    databaseUrl = await ensureDatabase(postgres.url, 'atrium');
+    databaseSource = 'embedded';
+    log(`PostgreSQL ready on port ${postgres.port}`);
+  }
+
+  const handle = createDb({ connectionString: databaseUrl, poolSize: 2, applicationName: 'atrium-dev' });
+  try {
+    await migrateToLatest(handle.db);
+    const seeded = await seedDemo(handle.db);
+    log('migrations applied');
+    if (seeded.created) log(`demo organisation "${seeded.orgSlug}" created`);
+  } finally {
+    await handle.destroy();
+  }
+
+  let redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    const redis: RunningRedis | null = await startRedisServer({ port: Number(process.env.DEV_REDIS_PORT ?? 6389) }).catch(() => null);
+    if (redis) {
+      stops.push(() => redis.stop());
+      redisUrl = redis.url;
+      log(`Redis started at ${redis.url}`);
+    } else {
+      log('no redis-server on PATH and REDIS_URL unset: using in-process fallbacks (no shared cache, per-process rate limits, PostgreSQL NOTIFY for realtime fan-out)');
+    }
+  }
+
+  const apiPort = process.env.API_PORT ?? '3000';
+  const webPort = process.env.WEB_PORT ?? '5173';
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATABASE_URL: databaseUrl,
+    DATABASE_SOURCE: databaseSource,
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    API_PORT: apiPort,
+    API_URL: `http://127.0.0.1:${apiPort}`,
+    WEB_PORT: webPort,
+    TURBO_TELEMETRY_DISABLED: '1',
+  };
+
+  log('starting API, worker, scheduler and web through turbo…');
+  const turbo = spawn(
+    'pnpm',
+    ['exec', 'turbo', 'run', 'dev', '--ui=stream', '--filter=@atrium/api', '--filter=@atrium/worker', '--filter=@atrium/scheduler', '--filter=@atrium/web'],
+    { cwd: root, env, stdio: 'inherit', detached: true },
+  );
+  stops.unshift(
+    () =>
+      new Promise<void>((done) => {
+        if (turbo.exitCode !== null || !turbo.pid) return done();
+        turbo.once('exit', () => done());
+        // The whole process group: turbo and the dev servers it started.
+        process.kill(-turbo.pid, 'SIGINT');
+        setTimeout(() => turbo.pid && process.kill(-turbo.pid, 'SIGKILL'), 10_000).unref();
+      }),
+  );
+  turbo.once('exit', (code) => {
+    if (!shuttingDown) {
+      log(`turbo exited (${code}); stopping`);
+      void shutdown(code ?? 1);
+    }
+  });
+
+  await waitForHttp(`http://127.0.0.1:${apiPort}/health/live`, 60_000);
+  log(`\x1b[1mAtrium is running: http://127.0.0.1:${webPort}\x1b[0m  (API http://127.0.0.1:${apiPort}, Ctrl-C stops everything)`);
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !shuttingDown) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  if (!shuttingDown) log(`${url} did not answer within ${timeoutMs / 1000}s; check the logs above`);
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log('stopping…');
+  for (const stop of stops) await stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
+  log('stopped');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+main().catch(async (error: unknown) => {
+  console.error(error);
+  await shutdown(1);
+});
