@@ -1,0 +1,57 @@
+import { describeError } from '../lib/errors.ts';
+
+interface ErrorMessageProps {
+  error: unknown;
+  /** Overrides the title derived from the error code, e.g. "Could not save the dataset". */
+  title?: string;
+  /** Shows a "Try again" button. */
+  onRetry?: () => void;
+}
+
+/**
+ * Shows any failure the way SPEC §10 promises: the API's human message, its field errors, and the
+ * machine code plus request id for support. Every page reuses it for every failed call.
+ */
+export function ErrorMessage({ error, title, onRetry }: ErrorMessageProps) {
+  const described = describeError(error);
+  const fieldEntries = Object.entries(described.fieldErrors ?? {});
+  return (
+    <div
+      className={`error-message${described.unreachable ? ' error-message--unreachable' : ''}`}
+      role="alert"
+      data-testid="error-message"
+      data-code={described.code ?? (described.unreachable ? 'UNREACHABLE' : 'UNKNOWN')}
+    >
+      <p className="error-message__title">{title ?? described.title}</p>
+      <p className="error-message__text">{described.message}</p>
+      {described.unreachable && (
+        <p className="error-message__hint">
+          Check that the API is running and that this page is served through its proxy.
+        </p>
+      )}
+      {described.retryAfterSeconds !== null && (
+        <p className="error-message__hint">Try again in {Math.ceil(described.retryAfterSeconds)} s.</p>
+      )}
+      {fieldEntries.length > 0 && (
+        <ul className="error-message__fields">
+          {fieldEntries.map(([field, messages]) => (
+            <li key={field}>
+              {field !== '_' && <code>{field}</code>} {messages.join('; ')}
+            </li>
+          ))}
+        </ul>
+      )}
+      {(described.code || described.requestId) && (
+        <p className="error-message__meta">
+          {described.code && <code>{described.code}</code>}
+          {described.requestId && <span> · request {described.requestId}</span>}
+        </p>
+      )}
+      {onRetry && (
+        <button type="button" className="button" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import { useState } from 'react';
+import { Link, NavLink, Outlet } from 'react-router';
+import { NAVIGATION } from './navigation.ts';
+
+/** Top bar, left navigation and the page outlet. Below 860 px the navigation folds behind "Menu". */
+export function AppShell() {
+  const [navOpen, setNavOpen] = useState(false);
+  const closeNav = () => setNavOpen(false);
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <button
+          type="button"
+          className="topbar__menu"
+          aria-expanded={navOpen}
+          aria-controls="primary-nav"
+          onClick={() => setNavOpen((open) => !open)}
+        >
+          <span aria-hidden="true" className="topbar__menu-icon" />
+          Menu
+        </button>
+        <Link to="/" className="brand" onClick={closeNav}>
+          <span className="brand__mark" aria-hidden="true">
+            A
+          </span>
+          Atrium
+        </Link>
+        <div className="topbar__end">
+          {/* Sign-in, the notifications badge and the profile menu arrive with the identity work. */}
+          <span className="tag" title="Sign-in arrives with identity and access (SPEC §1)">
+            Not signed in
+          </span>
+        </div>
+      </header>
+      <nav id="primary-nav" className="sidebar" data-open={navOpen} aria-label="Main">
+        {NAVIGATION.map((section) => (
+          <div className="nav-section" key={section.id}>
+            <h2 className="nav-section__title" id={`nav-${section.id}`}>
+              {section.label}
+            </h2>
+            <ul className="nav-section__list" aria-labelledby={`nav-${section.id}`}>
+              {section.items.map((item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to} className="nav-link" onClick={closeNav}>
+                    {item.label}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+      </nav>
+      <main id="main" className="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,23 @@
+import { isRouteErrorResponse, Link, useRouteError } from 'react-router';
+import { ErrorMessage } from '../components/error-message.tsx';
+
+/** Rendered by the router when a page throws while rendering or loading: never a blank screen. */
+export function RouteErrorPage() {
+  const error = useRouteError();
+  const routeError = isRouteErrorResponse(error) ? new Error(`${error.status} ${error.statusText}`) : error;
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <header className="page__header">
+        <h1 id="page-title">This page failed</h1>
+      </header>
+      <ErrorMessage
+        error={routeError}
+        title="The page could not be shown"
+        onRetry={() => window.location.reload()}
+      />
+      <p>
+        <Link to="/status">Go to System status</Link>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * `pnpm bench [name…]`: runs the benchmarks of SPEC §13 one after another (never in parallel: they
+ * measure the same two cores), prints one table, and writes bench-results/<time>.json and latest.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type BenchResult, machineDescription } from './lib.ts';
+
+const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
+  'idle-rss': () => import('./idle-rss.ts'),
+};
+
+const selected = process.argv.slice(2);
+const names = selected.length > 0 ? selected : Object.keys(BENCHES);
+const unknown = names.filter((n) => !(n in BENCHES));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
+}
+
+const machine = machineDescription();
+console.log(`Atrium benchmarks on ${machine}\n`);
+const results: BenchResult[] = [];
+for (const name of names) {
+  const load = BENCHES[name];
+  if (!load) continue;
+  process.stdout.write(`running ${name}… `);
+  const started = Date.now();
+  try {
+    const result = await (await load()).run();
+    results.push(result);
+    console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    console.log('FAILED');
+    console.error(error);
+    results.push({ name, metrics: [{ what: 'error', value: Number.NaN, unit: String(error), pass: false }] });
+  }
+}
+
+const rows = results.flatMap((r) => r.metrics.map((m) => ({ bench: r.name, ...m })));
+const widths = { bench: 12, what: 52, value: 14, target: 22 };
+console.log(`\n${'bench'.padEnd(widths.bench)}${'what'.padEnd(widths.what)}${'value'.padStart(widths.value)}  ${'target'.padEnd(widths.target)}result`);
+for (const row of rows) {
+  const value = `${row.value} ${row.unit}`;
+  const verdict = row.pass === undefined ? '' : row.pass ? 'pass' : 'MISS';
+  console.log(`${row.bench.padEnd(widths.bench)}${row.what.padEnd(widths.what)}${value.padStart(widths.value)}  ${(row.target ?? '').padEnd(widths.target)}${verdict}`);
+}
+
+const outDir = resolve(import.meta.dirname, '../../bench-results');
+await mkdir(outDir, { recursive: true });
+const report = { at: new Date().toISOString(), machine, results };
+const stamp = report.at.replaceAll(':', '-');
+await writeFile(resolve(outDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+await writeFile(resolve(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+console.log(`\nwritten to bench-results/${stamp}.json`);
+process.exit(rows.some((r) => r.pass === false) ? 1 : 0);
