@@ -1,3 +1,3 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: 'api', include: ['test/**/*.test.ts'] } });
+export default defineProject({ extends: true, test: { name: 'api', include: ['test/**/*.test.ts'] } });

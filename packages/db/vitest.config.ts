@@ -1,3 +1,3 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: 'db', include: ['test/**/*.test.ts'] } });
+export default defineProject({ extends: true, test: { name: 'db', include: ['test/**/*.test.ts'] } });

@@ -1,1 +1,12 @@
-export async function installQueueSchema(_url: string): Promise<void> {}
+export { type CreateBossOptions, createBoss, DEFAULT_BOSS_SCHEMA } from './boss.ts';
+export { installQueueSchema } from './install.ts';
+export { outboxJobId } from './job-id.ts';
+export { kyselyJobsDb } from './kysely-db.ts';
+export {
+  DEAD_LETTER_RETENTION_SECONDS,
+  deadLetterSettings,
+  ensureQueues,
+  type QueueSpec,
+  type QueueSpecs,
+  queueSettings,
+} from './queues.ts';

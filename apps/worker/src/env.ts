@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * The worker's configuration, validated once at start. Nothing else in the worker reads process.env:
+ * functions receive the parsed config, so tests build one without touching the environment.
+ */
+const ZWorkerEnv = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: z.url(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  REDIS_URL: z.url().optional(),
+  REDIS_PREFIX: z.string().min(1).default('atrium:'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKER_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(3101),
+  WORKER_OPS_HOST: z.string().default('127.0.0.1'),
+  /** Jobs of one queue fetched and run together by this process (pg-boss batch size). */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * How often an idle queue is polled. New jobs wake workers through NOTIFY at once; polling picks up
+   * retries whose backoff has elapsed and anything a lost notification missed.
+   */
+  WORKER_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  /** How long SIGTERM waits for in-flight jobs before failing them back to their queue. */
+  WORKER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
+  /** The relay wakes on LISTEN/NOTIFY; this poll is only the safety net. */
+  RELAY_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+});
+
+export type WorkerEnv = z.infer<typeof ZWorkerEnv>;
+
+export function parseWorkerEnv(source: Record<string, string | undefined>): WorkerEnv {
+  const result = ZWorkerEnv.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid worker configuration:\n${problems}`);
+  }
+  return result.data;
+}

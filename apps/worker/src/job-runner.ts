@@ -1,0 +1,105 @@
+import type { Database } from '@atrium/db';
+import { isAppError, type QueueCatalogue, type QueueDefinition, type QueuePayload } from '@atrium/domain';
+import type { Histogram, Logger } from '@atrium/observability';
+import type { Kysely } from 'kysely';
+import type { Job, JobResult } from 'pg-boss';
+
+/** What a handler may use besides its payload. Handlers only call domain functions with these. */
+export interface HandlerContext {
+  db: Kysely<Database>;
+  logger: Logger;
+  job: {
+    id: string;
+    queue: string;
+    /** 0 on the first attempt. */
+    retryCount: number;
+    /** Aborted when the job expires or the worker shuts down past its grace period. */
+    signal: AbortSignal;
+  };
+}
+
+export type QueueHandler<Q extends QueueDefinition> = (
+  payload: QueuePayload<Q>,
+  context: HandlerContext,
+) => Promise<unknown>;
+
+/** One handler per catalogued queue: a catalogue entry without a handler does not type-check. */
+export type QueueHandlers<C extends QueueCatalogue> = { readonly [K in keyof C]: QueueHandler<C[K]> };
+
+/**
+ * Outcome label of `atrium_job_duration_seconds`: `completed`; `retry` (failed, will run again);
+ * `dead_letter` (failed for the last time, or failed with an error that retrying cannot fix);
+ * `invalid` (payload did not match the queue's schema — dead-lettered without running).
+ */
+export type JobOutcome = 'completed' | 'retry' | 'dead_letter' | 'invalid';
+
+/**
+ * Domain errors that describe the request rather than the moment: retrying cannot fix them, so the
+ * job goes straight to its dead-letter queue instead of burning its retries.
+ */
+const PERMANENT_ERROR_CODES = new Set(['VALIDATION_ERROR', 'UNPROCESSABLE']);
+
+export interface JobRunnerOptions<Q extends QueueDefinition> {
+  queue: Q;
+  handler: QueueHandler<Q>;
+  db: Kysely<Database>;
+  logger: Logger;
+  duration: Histogram<'queue' | 'outcome'>;
+}
+
+/**
+ * Runs one fetched batch of a queue: validates each payload with the queue's schema, runs the handler
+ * for each job concurrently, times it, and tells pg-boss each job's fate (`perJobResults`), so one
+ * failing job neither fails nor delays the settlement of the others' outcome.
+ */
+export function createJobRunner<Q extends QueueDefinition>({
+  queue,
+  handler,
+  db,
+  logger,
+  duration,
+}: JobRunnerOptions<Q>): (jobs: Job<unknown>[]) => Promise<JobResult[]> {
+  async function runOne(job: Job<unknown>): Promise<JobResult> {
+    const started = performance.now();
+    const log = logger.child({ queue: queue.name, jobId: job.id, retryCount: job.retryCount });
+    const finish = (outcome: JobOutcome) =>
+      duration.observe({ queue: queue.name, outcome }, (performance.now() - started) / 1000);
+
+    const parsed = queue.payload.safeParse(job.data);
+    if (!parsed.success) {
+      finish('invalid');
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      log.error({ issues }, 'job payload does not match the queue schema; dead-lettered without running');
+      return { id: job.id, status: 'deadletter', output: { error: 'invalid payload', issues } };
+    }
+    try {
+      // safeParse on a generic schema is typed unknown; it is this queue's payload by construction.
+      await handler(parsed.data as QueuePayload<Q>, {
+        db,
+        logger: log,
+        job: { id: job.id, queue: queue.name, retryCount: job.retryCount, signal: job.signal },
+      });
+      finish('completed');
+      return { id: job.id, status: 'completed' };
+    } catch (error) {
+      const permanent = isAppError(error) && PERMANENT_ERROR_CODES.has(error.code);
+      const lastAttempt = permanent || job.retryCount >= queue.retryLimit;
+      finish(lastAttempt ? 'dead_letter' : 'retry');
+      if (lastAttempt)
+        log.error({ err: error, deadLetter: queue.deadLetter }, 'job failed for good; dead-lettered');
+      else log.warn({ err: error }, 'job failed; it will be retried');
+      return { id: job.id, status: permanent ? 'deadletter' : 'failed', output: errorOutput(error) };
+    }
+  }
+  return (jobs) => Promise.all(jobs.map(runOne));
+}
+
+function errorOutput(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(isAppError(error) ? { code: error.code } : {}),
+    stack: error.stack,
+  };
+}

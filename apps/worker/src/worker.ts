@@ -1,0 +1,263 @@
+import { createDb, migrateToLatest } from '@atrium/db';
+import { type AtriumQueueCatalogue, type QueueCatalogue, queueCatalogue } from '@atrium/domain';
+import { createRedisClient } from '@atrium/domain/platform/redis';
+import { createBoss, DEFAULT_BOSS_SCHEMA, ensureQueues } from '@atrium/jobs';
+import {
+  createLogger,
+  createMetricsRegistry,
+  Gauge,
+  type HealthCheck,
+  Histogram,
+  LATENCY_BUCKETS,
+  type Logger,
+  type OpsServer,
+  type Registry,
+  startOpsServer,
+} from '@atrium/observability';
+import { sql } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import type { WorkerEnv } from './env.ts';
+import type { QueueHandlers } from './job-runner.ts';
+import { queueHandlers, workQueues } from './queues.ts';
+import {
+  createOutboxRelay,
+  createRelayMetrics,
+  type OutboxRelay,
+  outboxBacklog,
+  type RelayHooks,
+} from './relay.ts';
+
+export interface RunningWorker {
+  opsUrl: string;
+  logger: Logger;
+  boss: PgBoss;
+  relay: OutboxRelay;
+  registry: Registry;
+  /**
+   * Graceful shutdown: stop the relay (its batch in flight commits or rolls back), stop fetching,
+   * let jobs in flight finish (up to WORKER_SHUTDOWN_TIMEOUT_MS; pg-boss fails the rest back to
+   * their queue for another worker), then close every connection.
+   */
+  stop(): Promise<void>;
+}
+
+export interface StartWorkerOptions<C extends QueueCatalogue> {
+  logger?: Logger;
+  /** The queues to run and their handlers; the application's own catalogue by default. */
+  queues?: { catalogue: C; handlers: QueueHandlers<C> };
+  /** Fault injection for tests (see RelayHooks). */
+  relayHooks?: RelayHooks;
+}
+
+/**
+ * The worker process: migrations (outside production), pg-boss with the catalogue's queues, the
+ * outbox relay, one pg-boss worker per queue, and the ops server (/health/live, /health/ready,
+ * /metrics). Runs in-process for tests; `main.ts` runs it with the environment.
+ */
+export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogue>(
+  env: WorkerEnv,
+  options: StartWorkerOptions<C> = {},
+): Promise<RunningWorker> {
+  const logger = options.logger ?? createLogger({ name: 'worker', level: env.LOG_LEVEL });
+  const { catalogue, handlers } =
+    options.queues ??
+    // The default pairs the application's catalogue with its handlers; their agreement is checked
+    // where queueHandlers is declared.
+    ({ catalogue: queueCatalogue, handlers: queueHandlers } as unknown as {
+      catalogue: C;
+      handlers: QueueHandlers<C>;
+    });
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'shutdown step failed'));
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    const handle = createDb({
+      connectionString: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      applicationName: 'atrium-worker',
+    });
+    cleanups.push(() => handle.destroy());
+    if (env.NODE_ENV !== 'production') await migrateToLatest(handle.db);
+
+    const boss = createBoss({
+      connectionString: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      applicationName: 'atrium-worker-boss',
+      onError: (error) => logger.error({ err: error }, 'pg-boss error'),
+      onWarning: (warning) => logger.warn({ data: warning.data }, `pg-boss: ${warning.message}`),
+    });
+    await boss.start();
+    cleanups.push(() => boss.stop({ graceful: true, close: true, timeout: env.WORKER_SHUTDOWN_TIMEOUT_MS }));
+    await ensureQueues(boss, catalogue);
+
+    const redis = env.REDIS_URL
+      ? createRedisClient(env.REDIS_URL, { connectionName: 'atrium-worker' })
+      : null;
+    if (redis) {
+      cleanups.push(async () => {
+        redis.disconnect();
+      });
+    }
+
+    const registry = createMetricsRegistry('worker');
+    const jobDuration = new Histogram({
+      name: 'atrium_job_duration_seconds',
+      help: 'Job handler duration by queue and outcome (completed, retry, dead_letter, invalid)',
+      labelNames: ['queue', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    });
+    registerScrapeGauges(registry, { boss, db: handle.db, catalogue, logger });
+
+    const relay = createOutboxRelay({
+      db: handle.db,
+      boss,
+      catalogue,
+      listenConnectionString: env.DATABASE_URL,
+      batchSize: env.RELAY_BATCH_SIZE,
+      pollIntervalMs: env.RELAY_POLL_MS,
+      logger: logger.child({ component: 'outbox-relay' }),
+      metrics: createRelayMetrics(registry),
+      ...(options.relayHooks ? { hooks: options.relayHooks } : {}),
+    });
+    await relay.start();
+    cleanups.push(() => relay.stop());
+
+    await workQueues(boss, {
+      catalogue,
+      handlers,
+      db: handle.db,
+      logger,
+      duration: jobDuration,
+      concurrency: env.WORKER_CONCURRENCY,
+      pollSeconds: env.WORKER_POLL_SECONDS,
+    });
+
+    let draining = false;
+    const checks: Record<string, HealthCheck> = {
+      db: () => sql`SELECT 1`.execute(handle.db),
+      // Through pg-boss's own pool: proves the pool the workers fetch with, and the schema.
+      pgBoss: () => boss.getDb().executeSql(`SELECT version FROM ${DEFAULT_BOSS_SCHEMA}.version`),
+    };
+    if (redis) checks.redis = () => redis.ping();
+    const ops: OpsServer = await startOpsServer({
+      port: env.WORKER_OPS_PORT,
+      host: env.WORKER_OPS_HOST,
+      registry,
+      checks,
+      liveDetail: () => ({ draining, relayListening: relay.listening() }),
+    });
+    cleanups.push(() => ops.close());
+    logger.info({ opsUrl: ops.url, queues: Object.keys(catalogue) }, 'worker started');
+
+    let stopping: Promise<void> | null = null;
+    const step = (name: string, action: () => Promise<unknown>) =>
+      action().catch((error: unknown) => logger.error({ err: error, step: name }, 'shutdown step failed'));
+    return {
+      opsUrl: ops.url,
+      logger,
+      boss,
+      relay,
+      registry,
+      stop() {
+        stopping ??= (async () => {
+          draining = true;
+          logger.info('worker draining');
+          await step('relay', () => relay.stop());
+          await step('pg-boss', () =>
+            boss.stop({ graceful: true, close: true, timeout: env.WORKER_SHUTDOWN_TIMEOUT_MS }),
+          );
+          // Health and metrics stay up while jobs drain.
+          await step('ops server', () => ops.close());
+          if (redis) redis.disconnect();
+          await step('database', () => handle.destroy());
+          cleanups.length = 0;
+          logger.info('worker stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+/** Gauges read at scrape time: queue depth from pg-boss, outbox backlog from the outbox table. */
+function registerScrapeGauges(
+  registry: Registry,
+  deps: { boss: PgBoss; db: Parameters<typeof outboxBacklog>[0]; catalogue: QueueCatalogue; logger: Logger },
+): void {
+  const queueNames = [
+    ...new Set(Object.values(deps.catalogue).flatMap((queue) => [queue.name, queue.deadLetter])),
+  ];
+  const depth: Gauge<'queue' | 'state'> = new Gauge({
+    name: 'atrium_queue_depth',
+    help: 'Jobs per queue and state (pg-boss counts, refreshed by its monitor every 30 s)',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      try {
+        const queues = await deps.boss.getQueues(queueNames);
+        depth.reset();
+        for (const queue of queues) {
+          depth.set({ queue: queue.name, state: 'ready' }, queue.readyCount);
+          depth.set({ queue: queue.name, state: 'deferred' }, queue.deferredCount);
+          depth.set({ queue: queue.name, state: 'active' }, queue.activeCount);
+          depth.set({ queue: queue.name, state: 'failed' }, queue.failedCount);
+        }
+      } catch (error) {
+        deps.logger.warn({ err: error }, 'could not read queue depth for /metrics');
+      }
+    },
+  });
+
+  let backlog: Promise<Awaited<ReturnType<typeof outboxBacklog>> | null> | null = null;
+  // The three outbox gauges share one query per scrape.
+  const readBacklog = () => {
+    backlog ??= outboxBacklog(deps.db)
+      .catch((error: unknown) => {
+        deps.logger.warn({ err: error }, 'could not read the outbox backlog for /metrics');
+        return null;
+      })
+      .finally(() => {
+        setImmediate(() => {
+          backlog = null;
+        });
+      });
+    return backlog;
+  };
+  const lag: Gauge = new Gauge({
+    name: 'atrium_outbox_lag_seconds',
+    help: 'Age of the oldest unpublished outbox event (0 when none)',
+    registers: [registry],
+    async collect() {
+      const value = await readBacklog();
+      if (value) lag.set(value.lagSeconds);
+    },
+  });
+  const pending: Gauge = new Gauge({
+    name: 'atrium_outbox_pending_events',
+    help: 'Unpublished outbox events',
+    registers: [registry],
+    async collect() {
+      const value = await readBacklog();
+      if (value) pending.set(value.pending);
+    },
+  });
+  const failing: Gauge = new Gauge({
+    name: 'atrium_outbox_failing_events',
+    help: 'Unpublished outbox events whose fan-out has failed at least once',
+    registers: [registry],
+    async collect() {
+      const value = await readBacklog();
+      if (value) failing.set(value.failing);
+    },
+  });
+}
