@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { type BenchResult, machineDescription } from './lib.ts';
 
 const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
+  outbox: () => import('./outbox.ts'),
   'idle-rss': () => import('./idle-rss.ts'),
 };
 
