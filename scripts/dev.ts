@@ -5,15 +5,25 @@
  * 2. Migrations (and the demo seed) run forward.
  * 3. Redis: REDIS_URL if set, else a redis-server child when one is installed, else in-process
  *    fallbacks (said once, here).
- * 4. API, worker, scheduler and web start through `turbo run dev`; the web URL is printed.
- * Ctrl-C (or SIGTERM) stops turbo and its children first, then Redis and PostgreSQL.
+ * 4. Email: SMTP_URL if set, else the dev mail catcher (SMTP on DEV_SMTP_PORT, default 1025; its
+ *    JSON API on DEV_MAILBOX_PORT, default 1080; mail kept in .data/mailbox.json) whose messages the
+ *    web app's Mailbox page shows. Processes get SMTP_URL and MAIL_CATCHER_URL.
+ * 5. API, worker, scheduler and web start through `turbo run dev`; the web URL is printed.
+ * Ctrl-C (or SIGTERM) stops turbo and its children first, then the engines started here.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createDb, migrateToLatest } from '@atrium/db';
 import { seedDemo } from '@atrium/db/seed';
-import { type RunningPostgres, type RunningRedis, startEmbeddedPostgres, startRedisServer } from '@atrium/local-engines';
+import {
+  type RunningMailCatcher,
+  type RunningPostgres,
+  type RunningRedis,
+  startEmbeddedPostgres,
+  startMailCatcher,
+  startRedisServer,
+} from '@atrium/local-engines';
 import pg from 'pg';
 
 const root = resolve(import.meta.dirname, '..');
@@ -53,14 +63,30 @@ async function main(): Promise<void> {
 
   let redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
-    const redis: RunningRedis | null = await startRedisServer({ port: Number(process.env.DEV_REDIS_PORT ?? 6389) }).catch(() => null);
+    const redis: RunningRedis | null = await startRedisServer({
+      port: Number(process.env.DEV_REDIS_PORT ?? 6389),
+    }).catch(() => null);
     if (redis) {
       stops.push(() => redis.stop());
       redisUrl = redis.url;
       log(`Redis started at ${redis.url}`);
     } else {
-      log('no redis-server on PATH and REDIS_URL unset: using in-process fallbacks (no shared cache, per-process rate limits, PostgreSQL NOTIFY for realtime fan-out)');
+      log(
+        'no redis-server on PATH and REDIS_URL unset: using in-process fallbacks (no shared cache, per-process rate limits, PostgreSQL NOTIFY for realtime fan-out)',
+      );
     }
+  }
+
+  let smtpUrl = process.env.SMTP_URL;
+  let mailCatcherUrl = process.env.MAIL_CATCHER_URL;
+  if (!smtpUrl) {
+    const catcher = await startDevMailCatcher();
+    stops.push(() => catcher.stop());
+    smtpUrl = catcher.smtpUrl;
+    mailCatcherUrl = catcher.httpUrl;
+    log(
+      `mail catcher: SMTP ${catcher.smtpUrl}; nothing leaves this machine. Read the mail on the web app's Mailbox page or at ${catcher.httpUrl}/messages (kept in .data/mailbox.json)`,
+    );
   }
 
   const apiPort = process.env.API_PORT ?? '3000';
@@ -71,6 +97,8 @@ async function main(): Promise<void> {
     DATABASE_URL: databaseUrl,
     DATABASE_SOURCE: databaseSource,
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    SMTP_URL: smtpUrl,
+    ...(mailCatcherUrl ? { MAIL_CATCHER_URL: mailCatcherUrl } : {}),
     API_PORT: apiPort,
     API_URL: `http://127.0.0.1:${apiPort}`,
     WEB_PORT: webPort,
@@ -80,7 +108,17 @@ async function main(): Promise<void> {
   log('starting API, worker, scheduler and web through turbo…');
   const turbo = spawn(
     'pnpm',
-    ['exec', 'turbo', 'run', 'dev', '--ui=stream', '--filter=@atrium/api', '--filter=@atrium/worker', '--filter=@atrium/scheduler', '--filter=@atrium/web'],
+    [
+      'exec',
+      'turbo',
+      'run',
+      'dev',
+      '--ui=stream',
+      '--filter=@atrium/api',
+      '--filter=@atrium/worker',
+      '--filter=@atrium/scheduler',
+      '--filter=@atrium/web',
+    ],
     { cwd: root, env, stdio: 'inherit', detached: true },
   );
   stops.unshift(
@@ -101,7 +139,25 @@ async function main(): Promise<void> {
   });
 
   await waitForHttp(`http://127.0.0.1:${apiPort}/health/live`, 60_000);
-  log(`\x1b[1mAtrium is running: http://127.0.0.1:${webPort}\x1b[0m  (API http://127.0.0.1:${apiPort}, Ctrl-C stops everything)`);
+  log(
+    `\x1b[1mAtrium is running: http://127.0.0.1:${webPort}\x1b[0m  (API http://127.0.0.1:${apiPort}, Ctrl-C stops everything)`,
+  );
+}
+
+/** The catcher on its usual ports, or on free ones when another program holds them. */
+async function startDevMailCatcher(): Promise<RunningMailCatcher> {
+  const storeFile = resolve(dataDir, 'mailbox.json');
+  const smtpPort = Number(process.env.DEV_SMTP_PORT ?? 1025);
+  const httpPort = Number(process.env.DEV_MAILBOX_PORT ?? 1080);
+  try {
+    return await startMailCatcher({ smtpPort, httpPort, storeFile, onLog: log });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    log(
+      `port ${smtpPort} or ${httpPort} is taken; the mail catcher uses free ports instead (set DEV_SMTP_PORT / DEV_MAILBOX_PORT to choose)`,
+    );
+    return startMailCatcher({ storeFile, onLog: log });
+  }
 }
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<string> {

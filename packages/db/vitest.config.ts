@@ -1,3 +1,10 @@
+import { vitestProjectDefaults } from '@atrium/config/vitest-defaults';
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ extends: true, test: { name: 'db', include: ['test/**/*.test.ts'] } });
+export default defineProject({
+  test: {
+    ...vitestProjectDefaults,
+    name: 'db',
+    include: ['test/**/*.test.ts'],
+  },
+});

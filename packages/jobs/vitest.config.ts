@@ -1,3 +1,10 @@
+import { vitestProjectDefaults } from '@atrium/config/vitest-defaults';
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ extends: true, test: { name: 'jobs', include: ['test/**/*.test.ts'] } });
+export default defineProject({
+  test: {
+    ...vitestProjectDefaults,
+    name: 'jobs',
+    include: ['test/**/*.test.ts'],
+  },
+});

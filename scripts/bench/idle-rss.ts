@@ -18,6 +18,7 @@ export async function run(): Promise<BenchResult> {
     const [apiPort, workerPort, schedulerPort] = [await freePort(), await freePort(), await freePort()];
     const env = {
       PATH: process.env.PATH,
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
       NODE_ENV: 'production',
       DATABASE_URL: database.url,
       LOG_LEVEL: 'warn',

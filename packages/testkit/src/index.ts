@@ -1,3 +1,11 @@
 export { createTestDatabase, type TestDatabase, useTestDatabase } from './postgres.ts';
 export { metricValue } from './prometheus.ts';
 export { redisAvailable, type TestRedis, testRedisUrl, useTestRedis } from './redis.ts';
+export {
+  type ReceivedMail,
+  type RunningSmtpReceiver,
+  type SmtpFailureMode,
+  type SmtpReceiver,
+  startSmtpReceiver,
+  useSmtpReceiver,
+} from './smtp.ts';
