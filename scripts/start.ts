@@ -36,7 +36,9 @@ const stopAll = (code: number) => {
   if (stopping) return;
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
-  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(code));
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(
+    () => process.exit(code),
+  );
 };
 for (const child of children) child.once('exit', (code) => stopAll(code ?? 1));
 process.on('SIGINT', () => stopAll(0));

@@ -33,7 +33,11 @@ export async function run(): Promise<BenchResult> {
       ['worker', `${workerPort}`],
       ['scheduler', `${schedulerPort}`],
     ] as const) {
-      const child = spawn(process.execPath, ['src/main.ts'], { cwd: resolve(root, 'apps', name), env, stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, ['src/main.ts'], {
+        cwd: resolve(root, 'apps', name),
+        env,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       children.push({ name, child, health: `http://127.0.0.1:${port}/health/live` });
     }
     for (const { health } of children) await waitFor(health);
@@ -44,12 +48,20 @@ export async function run(): Promise<BenchResult> {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
       const mb = round(kb / 1024, 1);
-      metrics.push({ what: `idle RSS ${name}`, value: mb, unit: 'MB', target: `< ${TARGET_MB} MB`, pass: mb < TARGET_MB });
+      metrics.push({
+        what: `idle RSS ${name}`,
+        value: mb,
+        unit: 'MB',
+        target: `< ${TARGET_MB} MB`,
+        pass: mb < TARGET_MB,
+      });
     }
     return { name: 'idle-rss', metrics };
   } finally {
     await Promise.all(
-      children.map(({ child }) => (child.exitCode === null ? new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) : null)),
+      children.map(({ child }) =>
+        child.exitCode === null ? new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) : null,
+      ),
     );
     await database.close();
   }

