@@ -11,6 +11,18 @@ const ZSchedulerEnv = z.object({
   SCHEDULER_OPS_HOST: z.string().default('127.0.0.1'),
   /** Identifies this replica in lease rows and run logs; defaults to host:pid. */
   SCHEDULER_NODE_ID: z.string().min(1).optional(),
+  /** How often this replica looks for due schedules. */
+  SCHEDULER_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /** A claimed run's lease; renewed every third of it while the handler runs. */
+  SCHEDULER_LEASE_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(30_000),
+  /** Runs this replica executes at once. */
+  SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** How late a slot may start before its misfire policy applies. */
+  SCHEDULER_MISFIRE_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** On SIGTERM: how long running handlers may finish before they are aborted (reason shutdown). */
+  SCHEDULER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** Retention of published outbox events, inbox rows and spent credentials (built-in schedules). */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
 });
 
 export type SchedulerEnv = z.infer<typeof ZSchedulerEnv>;

@@ -1,46 +1,149 @@
 import { hostname } from 'node:os';
 import { createDb, migrateToLatest } from '@atrium/db';
+import { type Clock, systemClock } from '@atrium/domain/platform/clock';
 import { createRedisClient } from '@atrium/domain/platform/redis';
-import { createLogger, createMetricsRegistry, type HealthCheck, type Logger, startOpsServer } from '@atrium/observability';
+import {
+  builtInScheduleHandlers,
+  createScheduleHandlerRegistry,
+  ensureBuiltInSchedules,
+  type ScheduleHandlerDefinition,
+  type ScheduleHandlerFn,
+} from '@atrium/domain/scheduling/index';
+import {
+  createLogger,
+  createMetricsRegistry,
+  type HealthCheck,
+  type Logger,
+  type Registry,
+  startOpsServer,
+} from '@atrium/observability';
 import { sql } from 'kysely';
 import type { SchedulerEnv } from './env.ts';
+import { createSchedulerMetrics } from './metrics.ts';
+import { builtInSchedules } from './schedules.ts';
+import { createTickLoop } from './tick.ts';
 
 export interface RunningScheduler {
   nodeId: string;
   opsUrl: string;
   logger: Logger;
+  registry: Registry;
+  /** One tick now (tests drive the loop with it alongside its own timer). */
+  tick(): Promise<void>;
+  /** Resolves once this replica has no run in progress. */
+  idle(): Promise<void>;
+  /**
+   * Graceful stop: no more ticks; runs in progress get SCHEDULER_SHUTDOWN_GRACE_MS to finish, then
+   * are aborted (recorded failed, reason `shutdown`); leases released; connections closed.
+   */
   stop(): Promise<void>;
 }
 
+export interface StartSchedulerOptions {
+  logger?: Logger;
+  /** Handlers beyond the built-ins, by name (tests; future modules register theirs in the domain). */
+  handlers?: Record<string, ScheduleHandlerFn | Omit<ScheduleHandlerDefinition, 'name'>>;
+  /** The time every schedule decision reads; tests move it to simulate downtime. */
+  clock?: Clock;
+  /** Upsert the built-in schedules on start (default true). */
+  builtIns?: boolean;
+  /** Retry jitter source (default Math.random). */
+  random?: () => number;
+}
+
 /**
- * The scheduler process: connects, serves /health and /metrics on its own port, and stops cleanly.
- * Schedules, leases and runs are registered here as the scheduling module grows (SPEC §8).
+ * The scheduler process (SPEC §8): migrations outside production, the built-in schedules, the tick
+ * loop, and the ops server (/health/live, /health/ready, /metrics). Any number of replicas may run:
+ * each occurrence attempt runs on exactly one of them.
  */
-export async function startScheduler(env: SchedulerEnv, options: { logger?: Logger } = {}): Promise<RunningScheduler> {
+export async function startScheduler(
+  env: SchedulerEnv,
+  options: StartSchedulerOptions = {},
+): Promise<RunningScheduler> {
   const logger = options.logger ?? createLogger({ name: 'scheduler', level: env.LOG_LEVEL });
   const nodeId = env.SCHEDULER_NODE_ID ?? `${hostname()}:${process.pid}`;
-  const handle = createDb({ connectionString: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, applicationName: 'atrium-scheduler' });
-  if (env.NODE_ENV !== 'production') await migrateToLatest(handle.db);
-  const redis = env.REDIS_URL ? createRedisClient(env.REDIS_URL, { connectionName: 'atrium-scheduler' }) : null;
-
-  const checks: Record<string, HealthCheck> = { db: () => sql`SELECT 1`.execute(handle.db) };
-  if (redis) checks.redis = () => redis.ping();
-  const registry = createMetricsRegistry('scheduler');
-  const ops = await startOpsServer({ port: env.SCHEDULER_OPS_PORT, host: env.SCHEDULER_OPS_HOST, registry, checks, liveDetail: () => ({ nodeId }) });
-  logger.info({ nodeId, opsUrl: ops.url }, 'scheduler started');
-
-  let stopped = false;
-  return {
-    nodeId,
-    opsUrl: ops.url,
-    logger,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await ops.close();
-      redis?.disconnect();
-      await handle.destroy();
-      logger.info({ nodeId }, 'scheduler stopped');
-    },
+  const clock = options.clock ?? systemClock;
+  const handle = createDb({
+    connectionString: env.DATABASE_URL,
+    poolSize: env.DATABASE_POOL_SIZE,
+    applicationName: 'atrium-scheduler',
+  });
+  const redis = env.REDIS_URL
+    ? createRedisClient(env.REDIS_URL, { connectionName: 'atrium-scheduler' })
+    : null;
+  const closeConnections = async () => {
+    redis?.disconnect();
+    await handle.destroy();
   };
+
+  try {
+    if (env.NODE_ENV !== 'production') await migrateToLatest(handle.db);
+
+    const handlers = createScheduleHandlerRegistry([
+      ...builtInScheduleHandlers(),
+      ...Object.entries(options.handlers ?? {}).map(([name, handler]) =>
+        typeof handler === 'function' ? { name, run: handler } : { ...handler, name },
+      ),
+    ]);
+    if (options.builtIns !== false) {
+      await ensureBuiltInSchedules({ db: handle.db, clock }, builtInSchedules(env));
+    }
+
+    const registry = createMetricsRegistry('scheduler');
+    let running = () => 0;
+    const metrics = createSchedulerMetrics(registry, () => running());
+    const loop = createTickLoop({
+      engine: {
+        db: handle.db,
+        clock,
+        nodeId,
+        logger: logger.child({ component: 'tick', nodeId }),
+        leaseTtlMs: env.SCHEDULER_LEASE_TTL_MS,
+        misfireGraceMs: env.SCHEDULER_MISFIRE_GRACE_MS,
+        ...(options.random ? { random: options.random } : {}),
+      },
+      handlers,
+      metrics,
+      tickMs: env.SCHEDULER_TICK_MS,
+      concurrency: env.SCHEDULER_CONCURRENCY,
+    });
+    running = loop.running;
+
+    const checks: Record<string, HealthCheck> = { db: () => sql`SELECT 1`.execute(handle.db) };
+    if (redis) checks.redis = () => redis.ping();
+    const ops = await startOpsServer({
+      port: env.SCHEDULER_OPS_PORT,
+      host: env.SCHEDULER_OPS_HOST,
+      registry,
+      checks,
+      liveDetail: () => ({ nodeId, running: loop.running() }),
+    });
+    loop.start();
+    logger.info(
+      { nodeId, opsUrl: ops.url, tickMs: env.SCHEDULER_TICK_MS, handlers: handlers.names() },
+      'scheduler started',
+    );
+
+    let stopping: Promise<void> | null = null;
+    return {
+      nodeId,
+      opsUrl: ops.url,
+      logger,
+      registry,
+      tick: () => loop.tick(),
+      idle: () => loop.idle(),
+      stop() {
+        stopping ??= (async () => {
+          await loop.stop({ graceMs: env.SCHEDULER_SHUTDOWN_GRACE_MS });
+          await ops.close();
+          await closeConnections();
+          logger.info({ nodeId }, 'scheduler stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await closeConnections();
+    throw error;
+  }
 }

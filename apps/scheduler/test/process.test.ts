@@ -28,14 +28,32 @@ describe('scheduler process', () => {
       output += d;
     });
     try {
-      await waitFor(() => output.includes('scheduler started'), 20_000, () => output);
+      await waitFor(
+        () => output.includes('scheduler started'),
+        20_000,
+        () => output,
+      );
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       const report = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
       expect(ready.status).toBe(200);
       expect(report.checks.db?.status).toBe('ok');
       if (redisAvailable()) expect(report.checks.redis?.status).toBe('ok');
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      expect(metricValue(metrics, 'process_resident_memory_bytes', { process: 'scheduler' })).toBeGreaterThan(0);
+      expect(metricValue(metrics, 'process_resident_memory_bytes', { process: 'scheduler' })).toBeGreaterThan(
+        0,
+      );
+      expect(metricValue(metrics, 'atrium_scheduler_leases_held', { process: 'scheduler' })).toBe(0);
+      // The built-in schedules are upserted on start.
+      const builtIns = await t.db
+        .selectFrom('schedules')
+        .select(['name', 'builtin', 'status'])
+        .orderBy('name')
+        .execute();
+      expect(builtIns).toEqual([
+        { name: 'audit-integrity-report', builtin: true, status: 'active' },
+        { name: 'expired-credential-cleanup', builtin: true, status: 'active' },
+        { name: 'outbox-inbox-retention', builtin: true, status: 'active' },
+      ]);
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');

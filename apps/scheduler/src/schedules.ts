@@ -1,0 +1,47 @@
+import { BUILT_IN_HANDLERS, type CreateScheduleInput } from '@atrium/domain/scheduling/index';
+import type { SchedulerEnv } from './env.ts';
+
+/**
+ * The built-in schedules (SPEC §8), upserted by name on every start (`ensureBuiltInSchedules`): the
+ * definition below wins, the operator's state (paused, quarantined, failure count) is kept. Their
+ * handlers live in the domain (`@atrium/domain/scheduling/built-in-handlers`).
+ *
+ * Still to come with their modules: AIMS health check (60 s per org), AIMS reconciliation (15 min per
+ * org), draft-dataset expiry (daily), log retention (daily).
+ */
+export function builtInSchedules(env: Pick<SchedulerEnv, 'RETENTION_DAYS'>): CreateScheduleInput[] {
+  return [
+    {
+      name: 'expired-credential-cleanup',
+      handler: BUILT_IN_HANDLERS.credentialCleanup,
+      kind: 'cron',
+      cronExpr: '7 * * * *',
+      payload: { retentionDays: env.RETENTION_DAYS },
+      maxAttempts: 3,
+      backoffSeconds: 60,
+      maxRuntimeSeconds: 600,
+      misfire: 'run_once',
+    },
+    {
+      name: 'outbox-inbox-retention',
+      handler: BUILT_IN_HANDLERS.eventRetention,
+      kind: 'cron',
+      cronExpr: '17 3 * * *',
+      payload: { retentionDays: env.RETENTION_DAYS },
+      maxAttempts: 3,
+      backoffSeconds: 300,
+      maxRuntimeSeconds: 1_800,
+      misfire: 'run_once',
+    },
+    {
+      name: 'audit-integrity-report',
+      handler: BUILT_IN_HANDLERS.auditIntegrityReport,
+      kind: 'cron',
+      cronExpr: '37 2 * * *',
+      maxAttempts: 3,
+      backoffSeconds: 300,
+      maxRuntimeSeconds: 3_600,
+      misfire: 'run_once',
+    },
+  ];
+}
