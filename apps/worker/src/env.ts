@@ -25,6 +25,10 @@ const ZWorkerEnv = z.object({
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
   /** The relay wakes on LISTEN/NOTIFY; this poll is only the safety net. */
   RELAY_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  /** Queue pauses wake workers through LISTEN/NOTIFY; this poll is the safety net (docs/ops.md). */
+  WORKER_CONTROLS_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  /** How often queue depth and failures are sampled for the Ops charts (docs/ops.md). */
+  OPS_SAMPLE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
 });
 
 export type WorkerEnv = z.infer<typeof ZWorkerEnv>;

@@ -27,34 +27,72 @@ export interface WorkQueuesOptions<C extends QueueCatalogue> {
   pollSeconds: number;
 }
 
-/** Starts a pg-boss worker for every queue of the catalogue. Dead-letter queues are not worked. */
-export async function workQueues<C extends QueueCatalogue>(
+/**
+ * The pg-boss workers of a catalogue, one per queue, each started and stopped on its own: the worker
+ * process starts every queue that is not paused and follows pauses from then on (queue-pause.ts).
+ * Dead-letter queues are never worked.
+ */
+export interface QueueWorkers {
+  readonly names: readonly string[];
+  /** Starts fetching the queue (no-op when it already runs). */
+  start(name: string): Promise<void>;
+  /** Stops fetching the queue and waits for its jobs in flight (no-op when it is not running). */
+  stop(name: string): Promise<void>;
+  isRunning(name: string): boolean;
+}
+
+export function createQueueWorkers<C extends QueueCatalogue>(
   boss: PgBoss,
   options: WorkQueuesOptions<C>,
-): Promise<void> {
-  for (const name of Object.keys(options.catalogue) as Array<keyof C & string>) {
-    const queue = options.catalogue[name];
-    const handler = options.handlers[name];
-    if (!queue || !handler) throw new Error(`queue "${name}" has no handler`);
-    const run = createJobRunner({
-      queue,
-      handler,
-      db: options.db,
-      logger: options.logger,
-      duration: options.duration,
-    });
-    await boss.work(
-      name,
-      {
-        batchSize: options.concurrency,
-        perJobResults: true,
-        // A full batch means more is waiting: fetch again at once rather than after the poll interval.
-        burstWhenBatchFull: true,
-        pollingIntervalSeconds: options.pollSeconds,
-        // NOTIFY wakes workers for new jobs, but a retry whose backoff elapses announces nothing.
-        notifyPollingIntervalSeconds: options.pollSeconds,
-      },
-      run,
-    );
-  }
+): QueueWorkers {
+  const names = Object.keys(options.catalogue) as Array<keyof C & string>;
+  const runners = new Map(
+    names.map((name) => {
+      const queue = options.catalogue[name];
+      const handler = options.handlers[name];
+      if (!queue || !handler) throw new Error(`queue "${name}" has no handler`);
+      const run = createJobRunner({
+        queue,
+        handler,
+        db: options.db,
+        logger: options.logger,
+        duration: options.duration,
+      });
+      return [name as string, run];
+    }),
+  );
+  const running = new Set<string>();
+  return {
+    names,
+    async start(name) {
+      const run = runners.get(name);
+      if (!run) throw new Error(`queue "${name}" is not in the catalogue`);
+      if (running.has(name)) return;
+      running.add(name);
+      try {
+        await boss.work(
+          name,
+          {
+            batchSize: options.concurrency,
+            perJobResults: true,
+            // A full batch means more is waiting: fetch again at once rather than after the poll interval.
+            burstWhenBatchFull: true,
+            pollingIntervalSeconds: options.pollSeconds,
+            // NOTIFY wakes workers for new jobs, but a retry whose backoff elapses announces nothing.
+            notifyPollingIntervalSeconds: options.pollSeconds,
+          },
+          run,
+        );
+      } catch (error) {
+        running.delete(name);
+        throw error;
+      }
+    },
+    async stop(name) {
+      if (!running.has(name)) return;
+      running.delete(name);
+      await boss.offWork(name, { wait: true });
+    },
+    isRunning: (name) => running.has(name),
+  };
 }

@@ -18,7 +18,9 @@ import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { WorkerEnv } from './env.ts';
 import type { QueueHandlers } from './job-runner.ts';
-import { queueHandlers, workQueues } from './queues.ts';
+import { followQueuePauses, type QueuePauseFollower } from './queue-pause.ts';
+import { type QueueSampler, startQueueSampler } from './queue-sampler.ts';
+import { createQueueWorkers, queueHandlers } from './queues.ts';
 import {
   createOutboxRelay,
   createRelayMetrics,
@@ -32,6 +34,10 @@ export interface RunningWorker {
   logger: Logger;
   boss: PgBoss;
   relay: OutboxRelay;
+  /** Follows queue pauses (SPEC §8): a paused queue is not fetched. */
+  pauses: QueuePauseFollower;
+  /** Samples queue depth for the Ops charts. */
+  sampler: QueueSampler;
   registry: Registry;
   /**
    * Graceful shutdown: stop the relay (its batch in flight commits or rolls back), stop fetching,
@@ -129,7 +135,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
     await relay.start();
     cleanups.push(() => relay.stop());
 
-    await workQueues(boss, {
+    const workers = createQueueWorkers(boss, {
       catalogue,
       handlers,
       db: handle.db,
@@ -138,6 +144,23 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       concurrency: env.WORKER_CONCURRENCY,
       pollSeconds: env.WORKER_POLL_SECONDS,
     });
+    // Starts every queue that is not paused, then follows pauses and resumes.
+    const pauses = await followQueuePauses({
+      db: handle.db,
+      workers,
+      listenConnectionString: env.DATABASE_URL,
+      pollMs: env.WORKER_CONTROLS_POLL_MS,
+      logger: logger.child({ component: 'queue-pause' }),
+    });
+    cleanups.push(() => pauses.stop());
+    const sampler = startQueueSampler({
+      db: handle.db,
+      boss,
+      catalogue,
+      intervalSeconds: env.OPS_SAMPLE_SECONDS,
+      logger: logger.child({ component: 'queue-sampler' }),
+    });
+    cleanups.push(() => sampler.stop());
 
     let draining = false;
     const checks: Record<string, HealthCheck> = {
@@ -164,12 +187,16 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       logger,
       boss,
       relay,
+      pauses,
+      sampler,
       registry,
       stop() {
         stopping ??= (async () => {
           draining = true;
           logger.info('worker draining');
           await step('relay', () => relay.stop());
+          await step('queue pauses', () => pauses.stop());
+          await step('queue sampler', () => sampler.stop());
           await step('pg-boss', () =>
             boss.stop({ graceful: true, close: true, timeout: env.WORKER_SHUTDOWN_TIMEOUT_MS }),
           );

@@ -1,0 +1,154 @@
+import type { Database } from '@atrium/db';
+import type { Permission } from '@atrium/domain/access/permissions';
+import type { Session } from '@atrium/domain/access/session';
+import type { QueueCatalogue } from '@atrium/domain/events/catalogue';
+import { ensureQueues } from '@atrium/jobs';
+import { parseWorkerEnv, type WorkerEnv } from '@atrium/worker';
+import { TRPCError } from '@trpc/server';
+import { type Generated, type Kysely, sql } from 'kysely';
+import { createInnerContext } from '../src/context.ts';
+import { appRouter } from '../src/router.ts';
+import type { Services } from '../src/services.ts';
+import { createCallerFactory } from '../src/trpc.ts';
+
+/** The API's services with the Ops console pointed at a test catalogue (and its queues created). */
+export async function withOpsCatalogue(
+  services: Services,
+  catalogue: QueueCatalogue,
+  remotes: Services['ops']['remotes'] = { worker: undefined, scheduler: undefined },
+): Promise<Services> {
+  await ensureQueues(services.ops.boss, catalogue);
+  return { ...services, ops: { ...services.ops, catalogue, remotes } };
+}
+
+const createCaller = createCallerFactory(appRouter);
+
+/** A caller of the real router as the given session, without HTTP. */
+export function opsCaller(services: Services, session: Session) {
+  return createCaller(createInnerContext({ services, session })).ops;
+}
+
+export function operatorSession(orgId: string): Session {
+  return {
+    userId: crypto.randomUUID(),
+    orgId,
+    roles: ['viewer'],
+    // What identity grants an operator (OPERATOR_PERMISSIONS).
+    permissions: new Set<Permission>(['ops.read', 'ops.manage', 'scheduler.manage']),
+    platformRole: 'operator',
+    permissionVersion: 1,
+  };
+}
+
+export function orgAdminSession(
+  orgId: string,
+  permissions: Permission[] = ['ops.read', 'ops.manage'],
+): Session {
+  return {
+    userId: crypto.randomUUID(),
+    orgId,
+    roles: ['admin'],
+    permissions: new Set<Permission>(permissions),
+    platformRole: null,
+    permissionVersion: 1,
+  };
+}
+
+export async function createOrgRow(db: Kysely<Database>, label: string): Promise<string> {
+  const slug = `${label}-${Math.random().toString(36).slice(2, 8)}`;
+  const row = await db
+    .insertInto('orgs')
+    .values({ slug, name: label })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** The domain error code a procedure failed with, or OK. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCError) return (error.cause as { code?: string } | undefined)?.code ?? error.code;
+    throw error;
+  }
+  return 'OK';
+}
+
+export function testWorkerEnv(databaseUrl: string, overrides: Record<string, string> = {}): WorkerEnv {
+  return parseWorkerEnv({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: '4',
+    LOG_LEVEL: 'silent',
+    WORKER_OPS_PORT: '0',
+    WORKER_POLL_SECONDS: '0.5',
+    WORKER_CONCURRENCY: '5',
+    WORKER_SHUTDOWN_TIMEOUT_MS: '10000',
+    RELAY_POLL_MS: '200',
+    WORKER_CONTROLS_POLL_MS: '500',
+    ...overrides,
+  });
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  { timeoutMs = 20_000, intervalMs = 50, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Handler effects, one row per (consumer, event) the handler committed. */
+export type EffectsTable = {
+  ops_effects: { id: Generated<string>; consumer: string; event_id: string };
+};
+
+export async function createEffectsTable(db: Kysely<Database>): Promise<void> {
+  await sql`
+    CREATE TABLE IF NOT EXISTS ops_effects (
+      id bigserial PRIMARY KEY,
+      consumer text NOT NULL,
+      event_id uuid NOT NULL
+    )
+  `.execute(db);
+}
+
+export async function effectCount(db: Kysely<Database>, consumer: string, eventId?: string): Promise<number> {
+  let query = db
+    .withTables<EffectsTable>()
+    .selectFrom('ops_effects')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('consumer', '=', consumer);
+  if (eventId) query = query.where('event_id', '=', eventId);
+  const { n } = await query.executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/** pg-boss jobs of a queue, straight from its table. */
+export async function jobsIn(
+  db: Kysely<Database>,
+  queue: string,
+): Promise<Array<{ id: string; state: string; data: { eventId?: string; orgId?: string } }>> {
+  const { rows } = await sql<{ id: string; state: string; data: { eventId?: string; orgId?: string } }>`
+    SELECT id, state::text AS state, data FROM pgboss.job WHERE name = ${queue} ORDER BY created_on, id
+  `.execute(db);
+  return rows;
+}
+
+export async function auditActions(db: Kysely<Database>, orgId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('audit_entries')
+    .select('action')
+    .where('org_id', '=', orgId)
+    .orderBy('seq')
+    .execute();
+  return rows.map((row) => row.action);
+}
