@@ -1,11 +1,14 @@
 import type { Session } from '@atrium/domain/access/session';
 import type { Logger } from '@atrium/observability';
 import type { Request, Response } from 'express';
+import { readRefreshCookie } from './auth/cookies.ts';
 import type { Services } from './services.ts';
 
 /** The credentials a request carried; the identity module turns them into a Session. */
 export interface Credentials {
   bearerToken: string | null;
+  /** The refresh token from the `atrium_rt` cookie (web clients), for auth.refresh / auth.logout. */
+  refreshToken?: string | null;
 }
 
 /**
@@ -18,6 +21,8 @@ export interface InnerContext {
   requestId: string;
   logger: Logger;
   ip: string | null;
+  /** The User-Agent header, recorded with refresh tokens (sessions list, audit). */
+  userAgent: string | null;
   credentials: Credentials;
   /** Set when the caller has been authenticated (tests may preset it). */
   session: Session | null;
@@ -33,6 +38,7 @@ export function createInnerContext(input: {
   services: Services;
   requestId?: string;
   ip?: string | null;
+  userAgent?: string | null;
   credentials?: Credentials;
   session?: Session | null;
   logger?: Logger;
@@ -43,6 +49,7 @@ export function createInnerContext(input: {
     requestId,
     logger: input.logger ?? input.services.logger.child({ requestId }),
     ip: input.ip ?? null,
+    userAgent: input.userAgent ?? null,
     credentials: input.credentials ?? { bearerToken: null },
     session: input.session ?? null,
   };
@@ -58,7 +65,8 @@ export function createContextFromRequest(services: Services, req: Request, res: 
       services,
       requestId,
       ip: req.ip ?? null,
-      credentials: { bearerToken },
+      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
+      credentials: { bearerToken, refreshToken: readRefreshCookie(req) },
       logger: res.locals.logger as Logger,
     }),
     req,

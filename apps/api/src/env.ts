@@ -13,17 +13,52 @@ const ZApiEnv = z.object({
   REDIS_URL: z.url().optional(),
   REDIS_PREFIX: z.string().min(1).default('atrium:'),
   MEILI_URL: z.url().optional(),
+  /** The dev mail catcher's HTTP API (set by `pnpm dev`); enables `dev.mailbox.*` outside production. */
+  MAIL_CATCHER_URL: z.url().optional(),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   API_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve the built web app (apps/web/dist) from the API, for `pnpm start`. */
   WEB_DIST_DIR: z.string().optional(),
+  /** Ops console health (SPEC §8): base URLs of the worker's and the scheduler's ops servers. */
+  WORKER_OPS_URL: z.url().optional(),
+  SCHEDULER_OPS_URL: z.url().optional(),
+
+  // ── Identity (SPEC §1, docs/identity.md) ──
+  /**
+   * HS256 key of access tokens, ≥ 32 characters, the same on every API replica. Required in
+   * production; in development and tests an unset secret is replaced by a random one per process
+   * (tokens then die with the process; the refresh cookie brings a new one).
+   */
+  JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** `Secure` on the refresh cookie. Chromium treats http://127.0.0.1 and localhost as secure, so keep it on. */
+  COOKIE_SECURE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
+  /** Sign-in rate limits: attempts per window per client IP and per account; lockout after consecutive failures. */
+  AUTH_LOGIN_IP_LIMIT: z.coerce.number().int().min(1).default(5),
+  AUTH_LOGIN_ACCOUNT_LIMIT: z.coerce.number().int().min(1).default(5),
+  AUTH_LOGIN_WINDOW_SECONDS: z.coerce.number().min(1).default(60),
+  AUTH_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).default(10),
+  AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Sign-ups per client IP per hour. */
+  AUTH_REGISTER_IP_LIMIT: z.coerce.number().int().min(1).default(20),
+  /** How long a user's cached authorisation may live in Redis (every change refreshes it anyway). */
+  AUTHZ_CACHE_TTL_SECONDS: z.coerce.number().int().min(5).default(300),
 });
 
 export type ApiEnv = z.infer<typeof ZApiEnv>;
 
 export function parseApiEnv(source: Record<string, string | undefined>): ApiEnv {
   const result = ZApiEnv.safeParse(source);
+  if (result.success && result.data.NODE_ENV === 'production' && !result.data.JWT_SECRET) {
+    throw new Error(
+      'Invalid API configuration:\n  JWT_SECRET: required in production (at least 32 characters)',
+    );
+  }
   if (!result.success) {
     const problems = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`Invalid API configuration:\n${problems}`);

@@ -1,8 +1,14 @@
 import { createDb, type Database, type DbHandle, migrateToLatest } from '@atrium/db';
 import type { Session } from '@atrium/domain/access/session';
+import { type QueueCatalogue, queueCatalogue } from '@atrium/domain/events/catalogue';
+import type { IdentityDeps } from '@atrium/domain/identity/deps';
+import type { OpsQueuePort } from '@atrium/domain/ops/port';
 import { createRedisClient, type Redis } from '@atrium/domain/platform/redis';
+import { createBoss, createPgBossOpsQueues, ensureQueues } from '@atrium/jobs';
 import { createLogger, type HealthCheck, type Logger } from '@atrium/observability';
 import { type Kysely, sql } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import { createIdentityServices } from './auth/identity.ts';
 import type { Credentials } from './context.ts';
 import type { ApiEnv } from './env.ts';
 import { type ApiMetrics, createApiMetrics } from './metrics.ts';
@@ -16,9 +22,22 @@ export interface Services {
   metrics: ApiMetrics;
   /** Turns request credentials into a Session, or null when there are none. */
   authenticate(credentials: Credentials): Promise<Session | null>;
+  /** Identity's ports (clock, rate limiter, authorisation cache, token signer, limits). */
+  identity: IdentityDeps;
   healthChecks: Record<string, HealthCheck>;
+  /** The Ops console's ports (SPEC §8, docs/ops.md). */
+  ops: OpsServices;
   adapters: AdapterInfo;
   close(): Promise<void>;
+}
+
+export interface OpsServices {
+  /** pg-boss, started without workers: the API reads queues and acts on jobs, it runs none. */
+  boss: PgBoss;
+  queues: OpsQueuePort;
+  catalogue: QueueCatalogue;
+  /** Base URLs of the other processes' ops servers, probed by `ops.health`. */
+  remotes: { worker: string | undefined; scheduler: string | undefined };
 }
 
 export interface AdapterInfo {
@@ -47,14 +66,36 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
   };
   if (redis) healthChecks.redis = () => redis.ping();
 
+  const identity = createIdentityServices({ env, db: handle.db, redis, logger });
+  await identity.start();
+
+  const boss = createBoss({
+    connectionString: env.DATABASE_URL,
+    poolSize: 2,
+    applicationName: 'atrium-api-boss',
+    supervise: false,
+    listen: false,
+    onError: (error) => logger.error({ err: error }, 'pg-boss error'),
+  });
+  await boss.start();
+  await ensureQueues(boss, queueCatalogue);
+  const opsQueues: OpsQueuePort = createPgBossOpsQueues<Database>({ boss });
+
   return {
     env,
     db: handle.db,
     redis,
     logger,
     metrics: createApiMetrics(),
-    authenticate: async () => null,
+    authenticate: identity.authenticate,
+    identity: identity.deps,
     healthChecks,
+    ops: {
+      boss,
+      queues: opsQueues,
+      catalogue: queueCatalogue,
+      remotes: { worker: env.WORKER_OPS_URL, scheduler: env.SCHEDULER_OPS_URL },
+    },
     adapters: {
       database: { kind: 'postgres', source: env.DATABASE_SOURCE },
       redis: { kind: redis ? 'redis' : 'in-process' },
@@ -62,6 +103,7 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
     },
     async close() {
       redis?.disconnect();
+      await boss.stop({ graceful: false, close: true });
       await handle.destroy();
     },
   };

@@ -1,5 +1,5 @@
 import type { Permission } from '@atrium/domain/access/permissions';
-import type { Session } from '@atrium/domain/access/session';
+import { assertNoPendingPasswordChange, type Session } from '@atrium/domain/access/session';
 import { ForbiddenError, UnauthenticatedError } from '@atrium/domain/errors';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
@@ -40,11 +40,24 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
 
 export const publicProcedure = t.procedure.use(observed);
 
-/** Resolves the caller; the identity module supplies `services.authenticate`. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+/**
+ * Resolves the caller; the identity module supplies `services.authenticate`. Admits a caller whose
+ * temporary password still has to be changed — so only `users.me` and `auth.changePassword` sit on
+ * this rung; everything else uses `authedProcedure`.
+ */
+export const sessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const session: Session | null = ctx.session ?? (await ctx.services.authenticate(ctx.credentials));
   if (!session) throw new UnauthenticatedError();
   return next({ ctx: { ...ctx, session } });
+});
+
+/**
+ * A signed-in caller with nothing pending: while `must_change_password` is set, every procedure on
+ * this rung (and above) answers 403 FORBIDDEN with `details.reason = 'PASSWORD_CHANGE_REQUIRED'`.
+ */
+export const authedProcedure = sessionProcedure.use(({ ctx, next }) => {
+  assertNoPendingPasswordChange(ctx.session);
+  return next({ ctx });
 });
 
 export function permissionProcedure(permission: Permission) {

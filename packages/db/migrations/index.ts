@@ -1,5 +1,9 @@
 import type { Migration } from 'kysely/migration';
 import * as foundation from './2026-11-22T0800-foundation.ts';
+import * as audit from './2026-11-22T0900-audit.ts';
+import * as identity from './2026-11-22T0930-identity.ts';
+import * as scheduling from './2026-11-22T1000-scheduling.ts';
+import * as ops from './2026-11-22T1030-ops.ts';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -8,4 +12,8 @@ import * as foundation from './2026-11-22T0800-foundation.ts';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-22T0800-foundation': foundation,
+  '2026-11-22T0900-audit': audit,
+  '2026-11-22T0930-identity': identity,
+  '2026-11-22T1000-scheduling': scheduling,
+  '2026-11-22T1030-ops': ops,
 };

@@ -6,7 +6,9 @@ import { seedDemo } from './seed.ts';
 const command = process.argv[2];
 const url = process.env.DATABASE_URL;
 if (!url) {
-  console.error('DATABASE_URL is required (pnpm dev starts an embedded database; set DATABASE_URL to use this command).');
+  console.error(
+    'DATABASE_URL is required (pnpm dev starts an embedded database; set DATABASE_URL to use this command).',
+  );
   process.exit(2);
 }
 const handle = createDb({ connectionString: url, poolSize: 2, applicationName: 'atrium-cli' });
@@ -18,7 +20,9 @@ try {
   } else if (command === 'seed') {
     await migrateToLatest(handle.db);
     const { created, orgSlug } = await seedDemo(handle.db);
-    console.log(created ? `seeded demo organisation "${orgSlug}"` : `demo organisation "${orgSlug}" already present`);
+    console.log(
+      created ? `seeded demo organisation "${orgSlug}"` : `demo organisation "${orgSlug}" already present`,
+    );
   } else {
     console.error('usage: cli.ts migrate|seed');
     process.exitCode = 2;

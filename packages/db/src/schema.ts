@@ -44,10 +44,221 @@ export interface InboxTable {
   processed_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+// ── Identity and access (SPEC §1) ────────────────────────────────────────────────────────────────
+
+/** A timestamp column the database fills on insert and the code may set on update. */
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  org_id: string;
+  /** citext: compared case-insensitively, globally unique. */
+  email: string;
+  password_hash: string | null;
+  name: string;
+  status: ColumnType<'active' | 'disabled', 'active' | 'disabled' | undefined, 'active' | 'disabled'>;
+  email_verified_at: NullableTimestamp;
+  must_change_password: ColumnType<boolean, boolean | undefined, boolean>;
+  last_login_at: NullableTimestamp;
+  platform_role: 'operator' | null;
+  permission_version: ColumnType<number, number | undefined, number>;
+  failed_login_count: ColumnType<number, number | undefined, number>;
+  locked_until: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface RolesTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  permissions: ColumnType<string[], string[] | undefined, string[]>;
+  is_builtin: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role_id: string;
+  org_id: string;
+}
+
+export interface RefreshTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  org_id: string;
+  family_id: string;
+  /** SHA-256 hex of the token. */
+  token_hash: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  rotated_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  replaced_by: string | null;
+  created_at: CreatedAt;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface EmailVerificationCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  org_id: string;
+  code_hash: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  attempts: ColumnType<number, number | undefined, number>;
+  consumed_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface PasswordResetTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  org_id: string;
+  token_hash: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  used_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+// ── Audit (SPEC §7, docs/audit.md) ───────────────────────────────────────────────────────────────
+
+/**
+ * One link of an org's hash chain. Append-only: nothing here is updatable (the database refuses
+ * UPDATE and DELETE too). bigint columns read as strings; the audit module maps them to numbers.
+ */
+export interface AuditEntriesTable {
+  org_id: ColumnType<string, string, never>;
+  seq: ColumnType<string, number | string, never>;
+  at: ColumnType<Date, Date | string, never>;
+  /** A user id; null = the system. No foreign key: the entry outlives the user. */
+  actor_id: ColumnType<string | null, string | null, never>;
+  action: ColumnType<string, string, never>;
+  resource_type: ColumnType<string, string, never>;
+  resource_id: ColumnType<string | null, string | null, never>;
+  /** Written as JSON text (so a top-level array is not taken for a PostgreSQL array). */
+  payload: ColumnType<unknown, string | null, never>;
+  payload_hash: ColumnType<string, string, never>;
+  prev_checksum: ColumnType<string, string, never>;
+  checksum: ColumnType<string, string, never>;
+}
+
+/** The per-org chain head, locked FOR UPDATE by every append. seq 0 + GENESIS = empty chain. */
+export interface AuditHeadsTable {
+  org_id: string;
+  seq: ColumnType<string, number | string | undefined, number | string>;
+  checksum: ColumnType<string, string | undefined, string>;
+}
+
+// ── Scheduler (SPEC §8, docs/scheduler.md) ────────────────────────────────────────────────────────
+
+export type ScheduleKind = 'cron' | 'interval' | 'once';
+export type ScheduleStatus = 'active' | 'paused' | 'quarantined' | 'completed';
+export type MisfirePolicy = 'skip' | 'run_once' | 'catch_up';
+export type ScheduleRunStatus = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'skipped';
+export type ScheduleRunTrigger = 'schedule' | 'manual' | 'catch_up' | 'misfire';
+type SchedulerTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface SchedulesTable {
+  id: Generated<string>;
+  name: string;
+  handler: string;
+  kind: ScheduleKind;
+  cron_expr: string | null;
+  interval_seconds: number | null;
+  run_at: SchedulerTimestamp;
+  /** IANA time zone the cron expression is read in. */
+  timezone: ColumnType<string, string | undefined, string>;
+  payload: JsonObject;
+  status: ColumnType<ScheduleStatus, ScheduleStatus | undefined, ScheduleStatus>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  backoff_seconds: ColumnType<number, number | undefined, number>;
+  max_runtime_seconds: ColumnType<number, number | undefined, number>;
+  max_consecutive_failures: ColumnType<number, number | undefined, number>;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  quarantined_at: SchedulerTimestamp;
+  misfire: ColumnType<MisfirePolicy, MisfirePolicy | undefined, MisfirePolicy>;
+  max_catch_up: ColumnType<number, number | undefined, number>;
+  next_run_at: SchedulerTimestamp;
+  last_run_at: SchedulerTimestamp;
+  retry_at: SchedulerTimestamp;
+  retry_scheduled_for: SchedulerTimestamp;
+  retry_attempt: number | null;
+  manual_run_at: SchedulerTimestamp;
+  catch_up_remaining: ColumnType<number, number | undefined, number>;
+  catch_up_resume_at: SchedulerTimestamp;
+  builtin: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ScheduleRunsTable {
+  /** bigint identity, read as a string; newer runs have larger ids. */
+  id: ColumnType<string, never, never>;
+  schedule_id: string;
+  scheduled_for: ColumnType<Date, Date | string, Date | string>;
+  attempt: number;
+  trigger: ColumnType<ScheduleRunTrigger, ScheduleRunTrigger | undefined, ScheduleRunTrigger>;
+  node_id: string;
+  /** bigint, read as a string: the lease token the run was claimed under. */
+  fencing_token: ColumnType<string, string | number | bigint, string | number | bigint>;
+  started_at: ColumnType<Date, Date | string, Date | string>;
+  finished_at: SchedulerTimestamp;
+  status: ScheduleRunStatus;
+  error: string | null;
+  result: ColumnType<unknown, string | null | undefined, string | null>;
+}
+
+export interface SchedulerLeasesTable {
+  name: string;
+  owner: string | null;
+  fencing_token: ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+// ── Ops console (SPEC §8, docs/ops.md) ───────────────────────────────────────────────────────────
+
+/** An operator's pause of a queue; no row = running. Workers follow it (LISTEN + poll). */
+export interface QueueControlsTable {
+  queue: string;
+  paused: ColumnType<boolean, boolean | undefined, boolean>;
+  paused_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  paused_by: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** Per-queue, per-org snapshots the workers take for the Ops charts (org_id null = no org). */
+export interface OpsQueueSamplesTable {
+  captured_at: ColumnType<Date, Date | string, never>;
+  queue: string;
+  org_id: string | null;
+  waiting: number;
+  active: number;
+  failed: number;
+  completed_delta: number;
+  failed_delta: number;
+  interval_seconds: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   outbox_events: OutboxEventsTable;
   inbox: InboxTable;
+  users: UsersTable;
+  roles: RolesTable;
+  user_roles: UserRolesTable;
+  refresh_tokens: RefreshTokensTable;
+  email_verification_codes: EmailVerificationCodesTable;
+  password_reset_tokens: PasswordResetTokensTable;
+  audit_entries: AuditEntriesTable;
+  audit_heads: AuditHeadsTable;
+  schedules: SchedulesTable;
+  schedule_runs: ScheduleRunsTable;
+  scheduler_leases: SchedulerLeasesTable;
+  queue_controls: QueueControlsTable;
+  ops_queue_samples: OpsQueueSamplesTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -55,3 +266,11 @@ export type NewOrg = Insertable<OrgsTable>;
 export type OrgUpdate = Updateable<OrgsTable>;
 export type OutboxEvent = Selectable<OutboxEventsTable>;
 export type NewOutboxEvent = Insertable<OutboxEventsTable>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type Role = Selectable<RolesTable>;
+export type RefreshToken = Selectable<RefreshTokensTable>;
+export type AuditEntryRow = Selectable<AuditEntriesTable>;
+export type Schedule = Selectable<SchedulesTable>;
+export type ScheduleRun = Selectable<ScheduleRunsTable>;

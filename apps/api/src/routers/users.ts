@@ -1,0 +1,44 @@
+import { getMyProfile, updateMyProfile, ZUpdateMeInput } from '@atrium/domain/identity/profile';
+import {
+  createUser,
+  disableUser,
+  enableUser,
+  getUser,
+  listUsers,
+  setUserRoles,
+  ZCreateUserInput,
+  ZListUsersInput,
+  ZSetUserRolesInput,
+  ZUserIdInput,
+} from '@atrium/domain/identity/user-admin';
+import { authedProcedure, permissionProcedure, router, sessionProcedure } from '../trpc.ts';
+
+const manage = permissionProcedure('users.manage');
+
+/** The caller's own account, and user administration within the caller's org (SPEC §1). */
+export const usersRouter = router({
+  /** Allowed while a password change is pending, so the app can see that it is. */
+  me: sessionProcedure.query(({ ctx }) => getMyProfile(ctx.services.identity, ctx.session)),
+  updateMe: authedProcedure
+    .input(ZUpdateMeInput)
+    .mutation(({ ctx, input }) => updateMyProfile(ctx.services.identity, ctx.session, input)),
+
+  create: manage
+    .input(ZCreateUserInput)
+    .mutation(({ ctx, input }) => createUser(ctx.services.identity, ctx.session, input)),
+  list: manage
+    .input(ZListUsersInput.optional())
+    .query(({ ctx, input }) => listUsers(ctx.services.identity, ctx.session, input ?? {})),
+  get: manage
+    .input(ZUserIdInput)
+    .query(({ ctx, input }) => getUser(ctx.services.identity, ctx.session, input)),
+  disable: manage
+    .input(ZUserIdInput)
+    .mutation(({ ctx, input }) => disableUser(ctx.services.identity, ctx.session, input)),
+  enable: manage
+    .input(ZUserIdInput)
+    .mutation(({ ctx, input }) => enableUser(ctx.services.identity, ctx.session, input)),
+  setRoles: manage
+    .input(ZSetUserRolesInput)
+    .mutation(({ ctx, input }) => setUserRoles(ctx.services.identity, ctx.session, input)),
+});

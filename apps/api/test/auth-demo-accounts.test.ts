@@ -1,0 +1,45 @@
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from '@atrium/db/seed';
+import { useTestDatabase } from '@atrium/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApi } from '../src/server.ts';
+import { call, type LoginData, startTestApi } from './auth-helpers.ts';
+
+describe('demo accounts (seedDemo)', () => {
+  const t = useTestDatabase();
+  let api: RunningApi;
+  let first: Awaited<ReturnType<typeof seedDemo>>;
+
+  beforeAll(async () => {
+    first = await seedDemo(t.db);
+    api = await startTestApi(t.url);
+  });
+  afterAll(() => api.close());
+
+  it('creates the demo org and its accounts once, returning the passwords only then', async () => {
+    expect(first.created).toBe(true);
+    expect(first.accounts.map((a) => a.email)).toEqual(DEMO_ACCOUNTS.map((a) => a.email));
+    expect(first.accounts.every((a) => a.password === DEMO_PASSWORD)).toBe(true);
+    const again = await seedDemo(t.db);
+    expect(again).toEqual({ created: false, orgSlug: 'demo', accounts: [] });
+    const org = await t.db
+      .selectFrom('orgs')
+      .selectAll()
+      .where('slug', '=', 'demo')
+      .executeTakeFirstOrThrow();
+    expect(org.settings).toMatchObject({ allowSignup: true, defaultRole: 'viewer' });
+  });
+
+  it.each(DEMO_ACCOUNTS.map((a) => [a.email, a] as const))(
+    '%s signs in with its roles',
+    async (_email, account) => {
+      const result = await call<LoginData>(api, 'auth.login', {
+        input: { email: account.email, password: DEMO_PASSWORD },
+      });
+      expect(result.status).toBe(200);
+      expect(result.data.user.roles).toEqual([...account.roles].sort());
+      expect(result.data.user.mustChangePassword).toBe(false);
+      if (account.platformRole === 'operator')
+        expect(result.data.user.permissions).toContain('scheduler.manage');
+    },
+  );
+});

@@ -1,0 +1,219 @@
+import type { Database } from '@atrium/db';
+import type { EventEnvelope } from '@atrium/domain/events/envelope';
+import { replaceUserRoles, resolveRoles } from '@atrium/domain/identity/users';
+import { hashPassword } from '@atrium/domain/platform/passwords';
+import { createOrg } from '@atrium/domain/tenancy/orgs';
+import type { Kysely } from 'kysely';
+import { type RunningApi, startApi } from '../src/server.ts';
+import { callProcedure, type TrpcResponseBody, testApiEnv } from './helpers.ts';
+
+/** A strong password every test account shares (passes the strength rules). */
+export const PASSWORD = 'correct-horse-battery-staple';
+
+// Header values only, never contacted: 198.18.0.0/15 is reserved for benchmarking. Test files run in
+// parallel against one Redis, so each draws its addresses from its own block.
+const ipBlock = Math.floor(Math.random() * 256);
+let ipCounter = 0;
+/** A fresh client address (the API trusts X-Forwarded-For from loopback), so per-IP limits stay apart. */
+export function freshIp(): string {
+  ipCounter += 1;
+  return `198.${18 + (Math.floor(ipCounter / 250) % 2)}.${ipBlock}.${(ipCounter % 250) + 1}`;
+}
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}@example.test`;
+}
+
+/**
+ * An API on its own database and its own Redis namespace: rate-limit counters and cached
+ * authorisation of parallel test files never meet.
+ */
+export async function startTestApi(databaseUrl: string, overrides: Record<string, string | undefined> = {}) {
+  const prefix = `t:api:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}:`;
+  return startApi(testApiEnv(databaseUrl, { REDIS_PREFIX: prefix, ...overrides }));
+}
+
+export interface CallResult<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: TrpcResponseBody;
+  data: T;
+  code: string | undefined;
+  message: string | undefined;
+  /** The `atrium_rt` Set-Cookie header, when the response set or cleared it. */
+  refreshCookie: string | null;
+}
+
+/** Calls a procedure over HTTP as a client would: bearer token, refresh cookie and client IP optional. */
+export async function call<T = unknown>(
+  api: Pick<RunningApi, 'url'>,
+  path: string,
+  options: {
+    type?: 'query' | 'mutation';
+    input?: unknown;
+    token?: string;
+    cookie?: string | null;
+    ip?: string;
+  } = {},
+): Promise<CallResult<T>> {
+  const headers: Record<string, string> = { 'x-forwarded-for': options.ip ?? freshIp() };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.cookie) headers.cookie = `atrium_rt=${options.cookie}`;
+  const {
+    status,
+    headers: responseHeaders,
+    body,
+  } = await callProcedure(api.url, path, {
+    type: options.type ?? (/\.(me|list|get|permissions)$/.test(path) ? 'query' : 'mutation'),
+    input: options.input,
+    headers,
+  });
+  const setCookie = responseHeaders.getSetCookie().find((c) => c.startsWith('atrium_rt=')) ?? null;
+  return {
+    status,
+    headers: responseHeaders,
+    body,
+    data: body.result?.data.json as T,
+    code: body.error?.json.data.code,
+    message: body.error?.json.message,
+    refreshCookie: setCookie,
+  };
+}
+
+/** The refresh token inside a Set-Cookie header (empty string when the cookie was cleared). */
+export function cookieValue(setCookie: string | null): string | null {
+  if (!setCookie) return null;
+  const match = /^atrium_rt=([^;]*)/.exec(setCookie);
+  return match ? decodeURIComponent(match[1] ?? '') : null;
+}
+
+export interface TestUser {
+  id: string;
+  orgId: string;
+  email: string;
+  password: string;
+}
+
+/** An org made the way auth.register makes one (built-in roles, outbox event), without HTTP. */
+export async function createTestOrg(
+  db: Kysely<Database>,
+  input: { name?: string; settings?: Record<string, unknown> } = {},
+): Promise<{ id: string; slug: string }> {
+  return db.transaction().execute((trx) =>
+    createOrg(trx, {
+      name: input.name ?? `Org ${Math.random().toString(36).slice(2, 8)}`,
+      settings: input.settings,
+    }),
+  );
+}
+
+let sharedHash: Promise<string> | undefined;
+
+/** A verified, active user with roles, straight into the database (one shared argon2 hash: fast). */
+export async function createTestUser(
+  db: Kysely<Database>,
+  input: {
+    orgId: string;
+    roles?: string[];
+    email?: string;
+    name?: string;
+    platformRole?: 'operator';
+    verified?: boolean;
+    mustChangePassword?: boolean;
+  },
+): Promise<TestUser> {
+  sharedHash ??= hashPassword(PASSWORD);
+  const email = input.email ?? uniqueEmail();
+  const passwordHash = await sharedHash;
+  const id = await db.transaction().execute(async (trx) => {
+    const user = await trx
+      .insertInto('users')
+      .values({
+        org_id: input.orgId,
+        email,
+        name: input.name ?? 'Test User',
+        password_hash: passwordHash,
+        email_verified_at: input.verified === false ? null : new Date(),
+        platform_role: input.platformRole ?? null,
+        must_change_password: input.mustChangePassword ?? false,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const roles = await resolveRoles(trx, input.orgId, input.roles ?? ['viewer']);
+    await replaceUserRoles(
+      trx,
+      input.orgId,
+      user.id,
+      roles.map((r) => r.id),
+    );
+    return user.id;
+  });
+  return { id, orgId: input.orgId, email, password: PASSWORD };
+}
+
+export interface LoginData {
+  accessToken: string;
+  expiresAt: string;
+  user: {
+    id: string;
+    orgId: string;
+    email: string;
+    name: string;
+    roles: string[];
+    permissions: string[];
+    mustChangePassword: boolean;
+  };
+}
+
+/** Signs in over HTTP; returns the access token and the refresh token from the cookie. */
+export async function login(
+  api: Pick<RunningApi, 'url'>,
+  user: { email: string; password: string },
+  ip?: string,
+): Promise<LoginData & { refreshToken: string }> {
+  const result = await call<LoginData>(api, 'auth.login', {
+    input: { email: user.email, password: user.password },
+    ip,
+  });
+  if (result.status !== 200)
+    throw new Error(`login failed: ${result.status} ${result.code} ${result.message}`);
+  const refreshToken = cookieValue(result.refreshCookie);
+  if (!refreshToken) throw new Error('login set no refresh cookie');
+  return { ...result.data, refreshToken };
+}
+
+/** The newest outbox event of `type` about `userId`, as the relay would deliver it to a consumer. */
+export async function outboxEnvelope<P extends Record<string, unknown>>(
+  db: Kysely<Database>,
+  type: string,
+  userId: string,
+): Promise<EventEnvelope<string, P>> {
+  const row = await db
+    .selectFrom('outbox_events')
+    .selectAll()
+    .where('type', '=', type)
+    .where('aggregate_id', '=', userId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  return {
+    eventId: row.id,
+    seq: row.seq,
+    type: row.type,
+    orgId: row.org_id,
+    aggregateType: row.aggregate_type,
+    aggregateId: row.aggregate_id,
+    occurredAt: row.created_at.toISOString(),
+    payload: row.payload as P,
+  };
+}
+
+export async function outboxCount(db: Kysely<Database>, type: string, userId: string): Promise<number> {
+  const { n } = await db
+    .selectFrom('outbox_events')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('type', '=', type)
+    .where('aggregate_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}

@@ -1,0 +1,286 @@
+import {
+  deliverPasswordChangedNotice,
+  deliverPasswordResetLink,
+  type IdentityMailDeps,
+} from '@atrium/domain/identity/consumers';
+import type { Mailer } from '@atrium/domain/platform/mailer';
+import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
+import { sha256Hex } from '@atrium/domain/platform/tokens';
+import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApi } from '../src/server.ts';
+import {
+  call,
+  cookieValue,
+  createTestOrg,
+  createTestUser,
+  type LoginData,
+  login,
+  outboxCount,
+  outboxEnvelope,
+  PASSWORD,
+  startTestApi,
+  uniqueEmail,
+} from './auth-helpers.ts';
+
+const NEW_PASSWORD = 'a-brand-new-passphrase-42';
+const WEB = 'http://127.0.0.1:5173';
+
+describe('passwords: change and reset', () => {
+  const t = useTestDatabase();
+  const smtp = useSmtpReceiver();
+  let api: RunningApi;
+  let mailer: Mailer;
+  let orgId: string;
+  let deps: IdentityMailDeps;
+
+  beforeAll(async () => {
+    api = await startTestApi(t.url);
+    mailer = createSmtpMailer({ url: smtp.url });
+    orgId = (await createTestOrg(t.db)).id;
+    deps = { db: t.db, mailer, webBaseUrl: WEB };
+  });
+  afterAll(async () => {
+    await mailer.close();
+    await api.close();
+  });
+
+  const liveRefreshTokens = async (userId: string) =>
+    (
+      await t.db
+        .selectFrom('refresh_tokens')
+        .select('id')
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('rotated_at', 'is', null)
+        .execute()
+    ).length;
+
+  describe('auth.changePassword', () => {
+    it('wrong current password → 400 on `current`; weak or unchanged new password → 400 on `next`', async () => {
+      const user = await createTestUser(t.db, { orgId });
+      const session = await login(api, user);
+      const wrong = await call(api, 'auth.changePassword', {
+        token: session.accessToken,
+        input: { current: 'not-my-password-1', next: NEW_PASSWORD },
+      });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.error?.json.data.fieldErrors?.current).toEqual([
+        'Your current password is not correct',
+      ]);
+      const weak = await call(api, 'auth.changePassword', {
+        token: session.accessToken,
+        input: { current: PASSWORD, next: 'password1234' },
+      });
+      expect(weak.status).toBe(400);
+      expect(weak.body.error?.json.data.fieldErrors?.next).toBeDefined();
+      const same = await call(api, 'auth.changePassword', {
+        token: session.accessToken,
+        input: { current: PASSWORD, next: PASSWORD },
+      });
+      expect(same.status).toBe(400);
+      expect(same.body.error?.json.data.fieldErrors?.next).toEqual([
+        'Choose a password different from the current one',
+      ]);
+      // Nothing changed: the old password still signs in.
+      expect(
+        (await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } })).status,
+      ).toBe(200);
+    });
+
+    it('needs a signed-in caller', async () => {
+      const result = await call(api, 'auth.changePassword', {
+        input: { current: PASSWORD, next: NEW_PASSWORD },
+      });
+      expect(result.status).toBe(401);
+    });
+
+    it('changes it, signs out every other session, keeps this one with a fresh pair, and mails a notice', async () => {
+      const user = await createTestUser(t.db, { orgId, name: 'Pat' });
+      const laptop = await login(api, user);
+      const phone = await login(api, user);
+      const changed = await call<LoginData>(api, 'auth.changePassword', {
+        token: laptop.accessToken,
+        input: { current: PASSWORD, next: NEW_PASSWORD },
+      });
+      expect(changed.status).toBe(200);
+      expect(changed.data.user.mustChangePassword).toBe(false);
+      const fresh = cookieValue(changed.refreshCookie);
+      expect(fresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+      // Other devices' refresh tokens are dead; the fresh one works.
+      expect((await call(api, 'auth.refresh', { cookie: phone.refreshToken })).status).toBe(401);
+      expect((await call(api, 'auth.refresh', { cookie: laptop.refreshToken })).status).toBe(401);
+      expect((await call(api, 'auth.refresh', { cookie: fresh })).status).toBe(200);
+      expect(await liveRefreshTokens(user.id)).toBe(1);
+      // Access tokens are not bumped: the current one keeps working until it expires.
+      expect((await call(api, 'users.me', { token: laptop.accessToken })).status).toBe(200);
+
+      expect(
+        (await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } })).status,
+      ).toBe(401);
+      expect(
+        (await call(api, 'auth.login', { input: { email: user.email, password: NEW_PASSWORD } })).status,
+      ).toBe(200);
+
+      const event = await outboxEnvelope<{ userId: string; via?: 'change' | 'reset' }>(
+        t.db,
+        'PasswordChanged',
+        user.id,
+      );
+      expect(event.payload).toEqual({ userId: user.id, via: 'change' });
+      const delivered = await deliverPasswordChangedNotice(deps, { ...event, type: 'PasswordChanged' });
+      expect(delivered.sent).toBe(true);
+      const mail = await smtp.waitForMessage((m) => m.to.includes(user.email));
+      expect(mail.subject).toBe('Your Atrium password was changed');
+      expect(mail.text).toContain('Hello Pat');
+      expect(mail.text).toContain(`${WEB}/forgot-password`);
+      expect(mail.text).not.toContain(NEW_PASSWORD);
+
+      const audit = await t.db
+        .selectFrom('audit_entries')
+        .select(['action', 'actor_id'])
+        .where('resource_id', '=', user.id)
+        .where('action', '=', 'auth.password.changed')
+        .execute();
+      expect(audit).toEqual([{ action: 'auth.password.changed', actor_id: user.id }]);
+    });
+  });
+
+  describe('password reset', () => {
+    async function requestLink(email: string, userId: string): Promise<string> {
+      const requested = await call(api, 'auth.requestPasswordReset', { input: { email } });
+      expect(requested.status).toBe(200);
+      const event = await outboxEnvelope<{ userId: string }>(t.db, 'PasswordResetRequested', userId);
+      const delivered = await deliverPasswordResetLink(deps, { ...event, type: 'PasswordResetRequested' });
+      expect(delivered.sent).toBe(true);
+      const mail = await smtp.waitForMessage((m) => delivered.sent && m.messageId === delivered.messageId);
+      const link = /(http:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+      expect(link).toBeDefined();
+      return new URL(link ?? '').searchParams.get('token') ?? '';
+    }
+
+    it('always answers 200, and writes the event only for an existing, active account', async () => {
+      const ghost = await call(api, 'auth.requestPasswordReset', { input: { email: uniqueEmail('ghost') } });
+      expect(ghost.status).toBe(200);
+      expect(ghost.data).toEqual({ accepted: true });
+
+      const disabled = await createTestUser(t.db, { orgId });
+      await t.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', disabled.id).execute();
+      const refused = await call(api, 'auth.requestPasswordReset', { input: { email: disabled.email } });
+      expect(refused.status).toBe(200);
+      expect(refused.data).toEqual(ghost.data);
+      expect(await outboxCount(t.db, 'PasswordResetRequested', disabled.id)).toBe(0);
+
+      const user = await createTestUser(t.db, { orgId });
+      expect((await call(api, 'auth.requestPasswordReset', { input: { email: user.email } })).status).toBe(
+        200,
+      );
+      expect(await outboxCount(t.db, 'PasswordResetRequested', user.id)).toBe(1);
+    });
+
+    it('quietly drops requests over the per-address limit (3 an hour)', async () => {
+      const user = await createTestUser(t.db, { orgId });
+      for (let i = 0; i < 5; i++) {
+        expect((await call(api, 'auth.requestPasswordReset', { input: { email: user.email } })).status).toBe(
+          200,
+        );
+      }
+      expect(await outboxCount(t.db, 'PasswordResetRequested', user.id)).toBe(3);
+    });
+
+    it('the mailed link resets the password once, signs out every session and unlocks the account', async () => {
+      const user = await createTestUser(t.db, { orgId });
+      const session = await login(api, user);
+      await t.db
+        .updateTable('users')
+        .set({ locked_until: new Date(Date.now() + 600_000), failed_login_count: 3 })
+        .where('id', '=', user.id)
+        .execute();
+      const token = await requestLink(user.email, user.id);
+
+      // Only the digest is stored, for 30 minutes.
+      const row = await t.db
+        .selectFrom('password_reset_tokens')
+        .selectAll()
+        .where('user_id', '=', user.id)
+        .executeTakeFirstOrThrow();
+      expect(row.token_hash).toBe(sha256Hex(token));
+      expect(row.expires_at.getTime() - Date.now()).toBeGreaterThan(29 * 60_000);
+
+      const weak = await call(api, 'auth.resetPassword', { input: { token, password: 'short' } });
+      expect(weak.status).toBe(400);
+      expect(weak.body.error?.json.data.fieldErrors?.password).toBeDefined();
+
+      const reset = await call(api, 'auth.resetPassword', { input: { token, password: NEW_PASSWORD } });
+      expect(reset.status).toBe(200);
+      expect(reset.data).toEqual({ reset: true });
+      expect(await liveRefreshTokens(user.id)).toBe(0);
+      expect((await call(api, 'auth.refresh', { cookie: session.refreshToken })).status).toBe(401);
+      expect(
+        (await call(api, 'auth.login', { input: { email: user.email, password: NEW_PASSWORD } })).status,
+      ).toBe(200);
+
+      const again = await call(api, 'auth.resetPassword', {
+        input: { token, password: 'another-good-passphrase' },
+      });
+      expect(again.status).toBe(400);
+      expect(again.code).toBe('VALIDATION_ERROR');
+
+      const changed = await outboxEnvelope<{ userId: string; via?: string }>(
+        t.db,
+        'PasswordChanged',
+        user.id,
+      );
+      expect(changed.payload).toEqual({ userId: user.id, via: 'reset' });
+      const audit = await t.db
+        .selectFrom('audit_entries')
+        .select('action')
+        .where('resource_id', '=', user.id)
+        .where('action', 'in', ['auth.password_reset.requested', 'auth.password_reset.completed'])
+        .orderBy('seq')
+        .execute();
+      expect(audit.map((a) => a.action)).toEqual([
+        'auth.password_reset.requested',
+        'auth.password_reset.completed',
+      ]);
+    });
+
+    it('refuses an expired or unknown token with 400, and a newer link retires the older one', async () => {
+      const user = await createTestUser(t.db, { orgId });
+      const first = await requestLink(user.email, user.id);
+      const second = await requestLink(user.email, user.id);
+      expect(
+        (await call(api, 'auth.resetPassword', { input: { token: first, password: NEW_PASSWORD } })).status,
+      ).toBe(400);
+      await t.db
+        .updateTable('password_reset_tokens')
+        .set({ expires_at: new Date(Date.now() - 1000) })
+        .where('token_hash', '=', sha256Hex(second))
+        .execute();
+      const expired = await call(api, 'auth.resetPassword', {
+        input: { token: second, password: NEW_PASSWORD },
+      });
+      expect(expired.status).toBe(400);
+      expect(expired.message).toMatch(/invalid or has expired/);
+      const unknown = await call(api, 'auth.resetPassword', {
+        input: { token: 'x'.repeat(43), password: NEW_PASSWORD },
+      });
+      expect(unknown.status).toBe(400);
+      expect(unknown.message).toBe(expired.message);
+      expect(
+        (await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } })).status,
+      ).toBe(200);
+    });
+
+    it('two concurrent uses of one link: exactly one wins', async () => {
+      const user = await createTestUser(t.db, { orgId });
+      const token = await requestLink(user.email, user.id);
+      const results = await Promise.all([
+        call(api, 'auth.resetPassword', { input: { token, password: 'first-racer-passphrase' } }),
+        call(api, 'auth.resetPassword', { input: { token, password: 'second-racer-passphrase' } }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+    });
+  });
+});
