@@ -12,7 +12,8 @@
  * Ctrl-C (or SIGTERM) stops turbo and its children first, then the engines started here.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createDb, migrateToLatest } from '@atrium/db';
 import { seedDemo } from '@atrium/db/seed';
@@ -56,7 +57,16 @@ async function main(): Promise<void> {
     await migrateToLatest(handle.db);
     const seeded = await seedDemo(handle.db);
     log('migrations applied');
-    if (seeded.created) log(`demo organisation "${seeded.orgSlug}" created`);
+    if (seeded.created) {
+      log(`demo organisation "${seeded.orgSlug}" created; its accounts (shown this once):`);
+      for (const account of seeded.accounts) {
+        const roles = [
+          ...account.roles,
+          ...(account.platformRole ? [`platform ${account.platformRole}`] : []),
+        ];
+        log(`  ${account.email.padEnd(32)} ${account.password}   (${roles.join(', ')})`);
+      }
+    }
   } finally {
     await handle.destroy();
   }
@@ -99,6 +109,9 @@ async function main(): Promise<void> {
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     SMTP_URL: smtpUrl,
     ...(mailCatcherUrl ? { MAIL_CATCHER_URL: mailCatcherUrl } : {}),
+    // Stable across restarts (`node --watch` restarts the API on every edit), so sessions survive.
+    JWT_SECRET: process.env.JWT_SECRET ?? devSecret('jwt-secret'),
+    WEB_BASE_URL: process.env.WEB_BASE_URL ?? `http://127.0.0.1:${webPort}`,
     API_PORT: apiPort,
     API_URL: `http://127.0.0.1:${apiPort}`,
     WEB_PORT: webPort,
@@ -142,6 +155,15 @@ async function main(): Promise<void> {
   log(
     `\x1b[1mAtrium is running: http://127.0.0.1:${webPort}\x1b[0m  (API http://127.0.0.1:${apiPort}, Ctrl-C stops everything)`,
   );
+}
+
+/** A random secret made on first use and kept under .data/ (development only). */
+function devSecret(name: string): string {
+  const file = resolve(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 /** The catcher on its usual ports, or on free ones when another program holds them. */

@@ -26,6 +26,8 @@ export async function run(): Promise<BenchResult> {
       WORKER_OPS_PORT: String(workerPort),
       SCHEDULER_OPS_PORT: String(schedulerPort),
       JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0000',
+      // Required in production; an idle worker never connects to it.
+      SMTP_URL: 'smtp://127.0.0.1:1025',
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     };
     for (const [name, port] of [
@@ -60,7 +62,12 @@ export async function run(): Promise<BenchResult> {
   } finally {
     await Promise.all(
       children.map(({ child }) =>
-        child.exitCode === null ? new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) : null,
+        child.exitCode === null
+          ? new Promise((r) => {
+              child.once('exit', r);
+              child.kill('SIGTERM');
+            })
+          : null,
       ),
     );
     await database.close();

@@ -1,13 +1,17 @@
 import type { Database } from '@atrium/db';
 import { isAppError, type QueueCatalogue, type QueueDefinition, type QueuePayload } from '@atrium/domain';
+import { isMailDeliveryError } from '@atrium/domain/platform/mailer';
 import type { Histogram, Logger } from '@atrium/observability';
 import type { Kysely } from 'kysely';
 import type { Job, JobResult } from 'pg-boss';
+import type { WorkerServices } from './services.ts';
 
 /** What a handler may use besides its payload. Handlers only call domain functions with these. */
 export interface HandlerContext {
   db: Kysely<Database>;
   logger: Logger;
+  /** The adapters handlers reach the outside world through (mailer, links, Redis…). */
+  services: WorkerServices;
   job: {
     id: string;
     queue: string;
@@ -39,11 +43,18 @@ export type JobOutcome = 'completed' | 'retry' | 'dead_letter' | 'invalid';
  */
 const PERMANENT_ERROR_CODES = new Set(['VALIDATION_ERROR', 'UNPROCESSABLE']);
 
+function isPermanentFailure(error: unknown): boolean {
+  // A mail server's 5xx refusal will refuse the retry too.
+  if (isMailDeliveryError(error)) return error.permanent;
+  return isAppError(error) && PERMANENT_ERROR_CODES.has(error.code);
+}
+
 export interface JobRunnerOptions<Q extends QueueDefinition> {
   queue: Q;
   handler: QueueHandler<Q>;
   db: Kysely<Database>;
   logger: Logger;
+  services: WorkerServices;
   duration: Histogram<'queue' | 'outcome'>;
 }
 
@@ -57,6 +68,7 @@ export function createJobRunner<Q extends QueueDefinition>({
   handler,
   db,
   logger,
+  services,
   duration,
 }: JobRunnerOptions<Q>): (jobs: Job<unknown>[]) => Promise<JobResult[]> {
   async function runOne(job: Job<unknown>): Promise<JobResult> {
@@ -77,12 +89,13 @@ export function createJobRunner<Q extends QueueDefinition>({
       await handler(parsed.data as QueuePayload<Q>, {
         db,
         logger: log,
+        services,
         job: { id: job.id, queue: queue.name, retryCount: job.retryCount, signal: job.signal },
       });
       finish('completed');
       return { id: job.id, status: 'completed' };
     } catch (error) {
-      const permanent = isAppError(error) && PERMANENT_ERROR_CODES.has(error.code);
+      const permanent = isPermanentFailure(error);
       const lastAttempt = permanent || job.retryCount >= queue.retryLimit;
       finish(lastAttempt ? 'dead_letter' : 'retry');
       if (lastAttempt)

@@ -3,8 +3,15 @@ import { type AtriumQueueCatalogue, type QueueCatalogue, queueCatalogue } from '
 import type { Histogram, Logger } from '@atrium/observability';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import {
+  handleEmailVerificationRequested,
+  handlePasswordChanged,
+  handlePasswordResetRequested,
+  handleUserInvited,
+} from './handlers/identity.ts';
 import { handlePipelineProbe } from './handlers/ops.pipeline-probe.ts';
 import { createJobRunner, type QueueHandlers } from './job-runner.ts';
+import type { WorkerServices } from './services.ts';
 
 export { queueCatalogue };
 
@@ -14,6 +21,10 @@ export { queueCatalogue };
  */
 export const queueHandlers = {
   'ops.pipeline-probe': handlePipelineProbe,
+  'identity.email-verification': handleEmailVerificationRequested,
+  'identity.password-reset-email': handlePasswordResetRequested,
+  'identity.welcome-email': handleUserInvited,
+  'identity.password-changed': handlePasswordChanged,
 } satisfies QueueHandlers<AtriumQueueCatalogue>;
 
 export interface WorkQueuesOptions<C extends QueueCatalogue> {
@@ -21,6 +32,7 @@ export interface WorkQueuesOptions<C extends QueueCatalogue> {
   handlers: QueueHandlers<C>;
   db: Kysely<Database>;
   logger: Logger;
+  services: WorkerServices;
   duration: Histogram<'queue' | 'outcome'>;
   /** Jobs of one queue fetched and run together. */
   concurrency: number;
@@ -56,6 +68,7 @@ export function createQueueWorkers<C extends QueueCatalogue>(
         handler,
         db: options.db,
         logger: options.logger,
+        services: options.services,
         duration: options.duration,
       });
       return [name as string, run];

@@ -28,6 +28,7 @@ import {
   outboxBacklog,
   type RelayHooks,
 } from './relay.ts';
+import { createWorkerServices, type WorkerServices } from './services.ts';
 
 export interface RunningWorker {
   opsUrl: string;
@@ -39,6 +40,7 @@ export interface RunningWorker {
   /** Samples queue depth for the Ops charts. */
   sampler: QueueSampler;
   registry: Registry;
+  services: WorkerServices;
   /**
    * Graceful shutdown: stop the relay (its batch in flight commits or rolls back), stop fetching,
    * let jobs in flight finish (up to WORKER_SHUTDOWN_TIMEOUT_MS; pg-boss fails the rest back to
@@ -111,6 +113,9 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       });
     }
 
+    const services = createWorkerServices(env, logger);
+    cleanups.push(() => services.close());
+
     const registry = createMetricsRegistry('worker');
     const jobDuration = new Histogram({
       name: 'atrium_job_duration_seconds',
@@ -140,6 +145,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       handlers,
       db: handle.db,
       logger,
+      services,
       duration: jobDuration,
       concurrency: env.WORKER_CONCURRENCY,
       pollSeconds: env.WORKER_POLL_SECONDS,
@@ -190,6 +196,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       pauses,
       sampler,
       registry,
+      services,
       stop() {
         stopping ??= (async () => {
           draining = true;
@@ -203,6 +210,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
           // Health and metrics stay up while jobs drain.
           await step('ops server', () => ops.close());
           if (redis) redis.disconnect();
+          await step('mailer', () => services.close());
           await step('database', () => handle.destroy());
           cleanups.length = 0;
           logger.info('worker stopped');

@@ -224,6 +224,7 @@ describe('delivery through the worker', { timeout: 20_000 }, () => {
     const context = (n: number): HandlerContext => ({
       db: t.db,
       logger: worker.logger,
+      services: worker.services,
       job: { id: `dup-${n}`, queue: 'test.mailer', retryCount: 0, signal: new AbortController().signal },
     });
     await Promise.all([

@@ -1,3 +1,4 @@
+import { IDENTITY_QUEUES } from '../identity/queues.ts';
 import { PipelineProbeRequested } from './pipeline-probe.ts';
 import { defineCatalogue, defineEventQueue } from './queue-definition.ts';
 
@@ -30,6 +31,7 @@ export const queueCatalogue = defineCatalogue(
     retryDelayMaxSeconds: 30,
     expireInSeconds: 30,
   }),
+  ...IDENTITY_QUEUES,
 );
 
 export type AtriumQueueCatalogue = typeof queueCatalogue;

@@ -1,0 +1,41 @@
+import type { AtriumQueueCatalogue } from '@atrium/domain';
+import {
+  deliverPasswordChangedNotice,
+  deliverPasswordResetLink,
+  deliverVerificationCode,
+  deliverWelcomeEmail,
+  type IdentityMailDeps,
+} from '@atrium/domain/identity/consumers';
+import type { HandlerContext, QueueHandler } from '../job-runner.ts';
+
+/** Identity's emails (docs/identity.md, "Events and their consumers"): one queue per email. */
+function mailDeps({ db, logger, services, job }: HandlerContext): IdentityMailDeps {
+  return { db, mailer: services.mailer, webBaseUrl: services.webBaseUrl, log: logger, consumer: job.queue };
+}
+
+type Queues = AtriumQueueCatalogue;
+
+export const handleEmailVerificationRequested: QueueHandler<Queues['identity.email-verification']> = async (
+  event,
+  context,
+) => {
+  await deliverVerificationCode(mailDeps(context), event);
+};
+
+export const handlePasswordResetRequested: QueueHandler<Queues['identity.password-reset-email']> = async (
+  event,
+  context,
+) => {
+  await deliverPasswordResetLink(mailDeps(context), event);
+};
+
+export const handleUserInvited: QueueHandler<Queues['identity.welcome-email']> = async (event, context) => {
+  await deliverWelcomeEmail(mailDeps(context), event);
+};
+
+export const handlePasswordChanged: QueueHandler<Queues['identity.password-changed']> = async (
+  event,
+  context,
+) => {
+  await deliverPasswordChangedNotice(mailDeps(context), event);
+};
