@@ -1,8 +1,8 @@
 import type { Database } from '@atrium/db';
+import { type PgListener, startPgListener } from '@atrium/db/listener';
 import { QUEUE_CONTROLS_CHANNEL, readPausedQueues } from '@atrium/domain/ops/controls';
 import { createLogger, type Logger } from '@atrium/observability';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
 import type { QueueWorkers } from './queues.ts';
 
 /**
@@ -32,8 +32,6 @@ export interface FollowQueuePausesOptions {
   logger?: Logger;
 }
 
-const MAX_BACKOFF_MS = 10_000;
-
 /**
  * Reads the controls, starts every queue that is not paused, and follows changes from then on. The
  * first read happens before any queue starts, so a queue paused while no worker ran is never fetched.
@@ -49,10 +47,7 @@ export async function followQueuePauses(options: FollowQueuePausesOptions): Prom
   const transitions = new Map<string, Promise<void>>();
   let syncing: Promise<void> | null = null;
   let syncAgain = false;
-  let listener: pg.Client | null = null;
-  let isListening = false;
-  let reconnectAttempt = 0;
-  let reconnectTimer: NodeJS.Timeout | undefined;
+  let listener: PgListener | null = null;
 
   function apply(name: string, shouldRun: boolean): Promise<void> {
     const previous = transitions.get(name) ?? Promise.resolve();
@@ -100,65 +95,33 @@ export async function followQueuePauses(options: FollowQueuePausesOptions): Prom
     return syncing;
   }
 
-  async function connectListener(): Promise<void> {
-    if (state !== 'running' || !listenConnectionString) return;
-    const client = new pg.Client({
-      connectionString: listenConnectionString,
-      application_name: 'atrium-queue-controls',
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-    });
-    listener = client;
-    let lost = false;
-    const onLost = (error?: unknown) => {
-      if (lost) return;
-      lost = true;
-      isListening = false;
-      if (listener === client) listener = null;
-      client.end().catch(() => {});
-      if (state !== 'running') return;
-      const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(reconnectAttempt, 6));
-      reconnectAttempt += 1;
-      logger.warn({ err: error, retryInMs: delay }, 'queue controls LISTEN lost; polling until it is back');
-      clearTimeout(reconnectTimer);
-      reconnectTimer = setTimeout(() => void connectListener(), delay);
-      reconnectTimer.unref();
-    };
-    client.on('error', onLost);
-    client.on('end', () => onLost(new Error('connection ended')));
-    client.on('notification', () => void sync());
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${QUEUE_CONTROLS_CHANNEL}`);
-      if (lost) return;
-      isListening = true;
-      reconnectAttempt = 0;
-      // A change committed while nobody listened was not announced to us.
-      void sync();
-    } catch (error) {
-      onLost(error);
-    }
-  }
-
   // The first read must succeed: starting queues blind could run a paused one.
   await readAndApply();
   const pollTimer = setInterval(() => void sync(), pollMs);
   pollTimer.unref();
-  await connectListener();
+  if (listenConnectionString) {
+    listener = await startPgListener({
+      connectionString: listenConnectionString,
+      applicationName: 'atrium-queue-controls',
+      channels: [QUEUE_CONTROLS_CHANNEL],
+      onNotification: () => void sync(),
+      // A change committed while nobody listened was not announced to us.
+      onListening: () => void sync(),
+      onLost: (error, retryInMs) =>
+        logger.warn({ err: error, retryInMs }, 'queue controls LISTEN lost; polling until it is back'),
+    });
+  }
 
   return {
     paused: () => paused,
     sync,
-    listening: () => isListening,
+    listening: () => listener?.listening() ?? false,
     async stop() {
       if (state === 'stopped') return;
       state = 'stopped';
       clearInterval(pollTimer);
-      clearTimeout(reconnectTimer);
-      const client = listener;
+      await listener?.stop();
       listener = null;
-      isListening = false;
-      if (client) await client.end().catch(() => {});
       await syncing;
       await Promise.all(transitions.values());
     },

@@ -1,4 +1,5 @@
 import type { Database } from '@atrium/db';
+import { type PgListener, startPgListener } from '@atrium/db/listener';
 import {
   type EventEnvelope,
   OUTBOX_CHANNEL,
@@ -16,7 +17,6 @@ import {
   type Registry,
 } from '@atrium/observability';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import pg from 'pg';
 import type { JobInsert, PgBoss } from 'pg-boss';
 
 /**
@@ -172,6 +172,7 @@ export async function outboxBacklog(
 }
 
 const DEFER_RETRY_MS = 25;
+/** Longest wait before retrying after failed batches. */
 const MAX_BACKOFF_MS = 10_000;
 
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
@@ -186,11 +187,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let wakeAgain = false;
   let pollTimer: NodeJS.Timeout | undefined;
   let soonTimer: NodeJS.Timeout | undefined;
-  let reconnectTimer: NodeJS.Timeout | undefined;
-  let reconnectAttempt = 0;
   let failureStreak = 0;
-  let listener: pg.Client | null = null;
-  let isListening = false;
+  let listener: PgListener | null = null;
 
   async function relayBatch(): Promise<RelayBatchResult> {
     const started = performance.now();
@@ -411,47 +409,18 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     soonTimer.unref();
   }
 
-  async function connectListener(): Promise<void> {
-    if (state !== 'running' || !listenConnectionString) return;
-    const client = new pg.Client({
+  async function startListening(): Promise<void> {
+    if (!listenConnectionString) return;
+    listener = await startPgListener({
       connectionString: listenConnectionString,
-      application_name: 'atrium-outbox-relay',
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-    });
-    listener = client;
-    let lost = false;
-    const onLost = (error?: unknown) => {
-      if (lost) return;
-      lost = true;
-      isListening = false;
-      if (listener === client) listener = null;
-      client.end().catch(() => {});
-      if (state !== 'running') return;
-      const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(reconnectAttempt, 6));
-      reconnectAttempt += 1;
-      logger.warn(
-        { err: error, retryInMs: delay },
-        'outbox LISTEN connection lost; polling until it is back',
-      );
-      clearTimeout(reconnectTimer);
-      reconnectTimer = setTimeout(() => void connectListener(), delay);
-      reconnectTimer.unref();
-    };
-    client.on('error', onLost);
-    client.on('end', () => onLost(new Error('connection ended')));
-    client.on('notification', () => wake());
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      if (lost) return;
-      isListening = true;
-      reconnectAttempt = 0;
+      applicationName: 'atrium-outbox-relay',
+      channels: [OUTBOX_CHANNEL],
+      onNotification: () => wake(),
       // Anything committed while nobody listened was not announced to us.
-      wake();
-    } catch (error) {
-      onLost(error);
-    }
+      onListening: () => wake(),
+      onLost: (error, retryInMs) =>
+        logger.warn({ err: error, retryInMs }, 'outbox LISTEN connection lost; polling until it is back'),
+    });
   }
 
   return {
@@ -460,7 +429,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       state = 'running';
       pollTimer = setInterval(wake, pollIntervalMs);
       pollTimer.unref();
-      await connectListener();
+      await startListening();
       wake();
     },
     async stop() {
@@ -472,18 +441,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       state = 'stopping';
       clearInterval(pollTimer);
       clearTimeout(soonTimer);
-      clearTimeout(reconnectTimer);
-      const client = listener;
+      await listener?.stop();
       listener = null;
-      isListening = false;
-      if (client) await client.end().catch(() => {});
       await inFlight;
       state = 'stopped';
     },
     relayBatch,
     drain,
     wake,
-    listening: () => isListening,
+    listening: () => listener?.listening() ?? false,
   };
 }
 
