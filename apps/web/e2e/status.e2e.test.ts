@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createApiServer } from '@atrium/api/server';
+import type { RunningApi } from '@atrium/api/server';
+import { DEMO_PASSWORD, seedDemo } from '@atrium/db/seed';
 import { testRedisUrl, useTestDatabase } from '@atrium/testkit';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { startE2eApi } from './api.ts';
 import { chromiumUnavailableReason, closeBrowser, newPage } from './browser.ts';
 import { DIST_DIR, ensureWebBuilt, WEB_DIR } from './build.ts';
+import { signInWithApi } from './session.ts';
 import { type StaticServer, startStaticServer } from './static-server.ts';
 
 const chromiumMissing = chromiumUnavailableReason();
@@ -28,7 +31,7 @@ if (chromiumMissing) {
 
 describe.skipIf(chromiumMissing !== null)('status page: built app, real API, Chromium', () => {
   const database = useTestDatabase();
-  let api: Awaited<ReturnType<typeof createApiServer>> | undefined;
+  let api: RunningApi | undefined;
   let apiClosed = false;
   let web: StaticServer | undefined;
   let page: Page;
@@ -45,9 +48,13 @@ describe.skipIf(chromiumMissing !== null)('status page: built app, real API, Chr
 
   beforeAll(async () => {
     await ensureWebBuilt();
-    api = await createApiServer({ databaseUrl: database.url, redisUrl: testRedisUrl() });
+    // A private Redis prefix: the sign-in below must not share its rate-limit counter with other files.
+    api = await startE2eApi({ databaseUrl: database.url, name: 'status' });
     web = await startStaticServer({ distDir: DIST_DIR, apiUrl: api.url });
     page = await newPage(web.url);
+    // The app's areas are for signed-in users (docs/identity.md); the demo admin sees them all.
+    await seedDemo(api.services.db);
+    await signInWithApi(page, { email: 'admin@demo.atrium.local', password: DEMO_PASSWORD });
   });
 
   afterAll(async () => {

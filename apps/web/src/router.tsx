@@ -1,5 +1,7 @@
-import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
+import { createBrowserRouter, type RouteObject } from 'react-router';
+import { HomeRedirect, RequireSession } from './auth/guards.tsx';
 import { adminRoutes } from './routes/admin/routes.tsx';
+import { authRoutes } from './routes/auth/routes.tsx';
 import { creatorRoutes } from './routes/creator/routes.tsx';
 import { datasetsRoutes } from './routes/datasets/routes.tsx';
 import { libraryRoutes } from './routes/library/routes.tsx';
@@ -15,6 +17,7 @@ import { AppShell } from './shell/app-shell.tsx';
 import { NotFoundPage } from './shell/not-found-page.tsx';
 import { RouteErrorPage } from './shell/route-error-page.tsx';
 
+/** Areas for signed-in users (RequireSession sends everyone else to sign-in, and back after). */
 const areaRoutes: RouteObject[] = [
   libraryRoutes,
   creatorRoutes,
@@ -23,12 +26,17 @@ const areaRoutes: RouteObject[] = [
   workplaceRoutes,
   adminRoutes,
   opsRoutes,
-  statusRoutes,
   profileRoutes,
   todosRoutes,
   notificationsRoutes,
-  ...(import.meta.env.DEV ? [mailboxRoutes] : []),
 ];
+
+/**
+ * Pages anyone may open: the account pages (sign-in, sign-up, verification, password reset), the
+ * System status (what you look at when signing in fails) and the dev Mailbox (verification codes
+ * arrive there before anyone can sign in; the page says so when the API does not offer it).
+ */
+const publicRoutes: RouteObject[] = [...authRoutes, statusRoutes, mailboxRoutes];
 
 export const router = createBrowserRouter([
   {
@@ -41,9 +49,10 @@ export const router = createBrowserRouter([
         // Inner boundary: a failing page renders its error inside the shell, navigation intact.
         errorElement: <RouteErrorPage />,
         children: [
-          // Status is the landing page until the Library exists.
-          { index: true, element: <Navigate to="/status" replace /> },
-          ...areaRoutes,
+          // Status is the landing page until the Library exists; signed-out visitors go to sign-in.
+          { index: true, element: <HomeRedirect signedInTo="/status" /> },
+          ...publicRoutes,
+          { element: <RequireSession />, children: areaRoutes },
           { path: '*', element: <NotFoundPage /> },
         ],
       },

@@ -6,15 +6,19 @@ interface ErrorMessageProps {
   title?: string;
   /** Shows a "Try again" button. */
   onRetry?: () => void;
+  /** Fields a form already shows next to their inputs: left out of the list here. */
+  inlineFields?: readonly string[];
 }
 
 /**
  * Shows any failure the way SPEC §10 promises: the API's human message, its field errors, and the
  * machine code plus request id for support. Every page reuses it for every failed call.
  */
-export function ErrorMessage({ error, title, onRetry }: ErrorMessageProps) {
+export function ErrorMessage({ error, title, onRetry, inlineFields }: ErrorMessageProps) {
   const described = describeError(error);
-  const fieldEntries = Object.entries(described.fieldErrors ?? {});
+  const fieldEntries = Object.entries(described.fieldErrors ?? {}).filter(
+    ([field]) => !inlineFields?.includes(field),
+  );
   return (
     <div
       className={`error-message${described.unreachable ? ' error-message--unreachable' : ''}`}

@@ -7,8 +7,11 @@ import {
   httpSubscriptionLink,
   splitLink,
   type TRPCClient,
+  type TRPCClientError,
+  type TRPCLink,
 } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { observable, type Unsubscribable } from '@trpc/server/observable';
 import superjson from 'superjson';
 import { ApiUnreachableError } from './errors.ts';
 
@@ -23,12 +26,95 @@ type AuthTokenGetter = () => string | null | Promise<string | null>;
 let getAuthToken: AuthTokenGetter = () => null;
 
 /**
- * The identity work plugs its access-token source in here (it owns refresh on TOKEN_EXPIRED /
- * TOKEN_STALE). Every HTTP call then carries `Authorization: Bearer …`, which the API reads.
+ * The session (src/auth) plugs its access-token source in here. Every HTTP call then carries
+ * `Authorization: Bearer …`, which the API reads.
  */
 export function setAuthTokenGetter(getter: AuthTokenGetter): void {
   getAuthToken = getter;
 }
+
+/** How the session recovers from, and learns about, failed calls (installed by src/auth). */
+export interface AuthRecovery {
+  /**
+   * Called when a call was refused with TOKEN_EXPIRED or TOKEN_STALE. `rejectedToken` is the token
+   * the call went out with: when the session already holds a newer one, no refresh is needed.
+   * Resolves true when the call should be retried (once) with the new token.
+   */
+  refresh(rejectedToken: string | null): Promise<boolean>;
+  /** Every call that finally failed, so the session can react (ended session, pending password change). */
+  observe(error: TRPCClientError<AppRouter>, path: string): void;
+}
+
+let authRecovery: AuthRecovery | null = null;
+
+export function setAuthRecovery(recovery: AuthRecovery): void {
+  authRecovery = recovery;
+}
+
+/**
+ * Set in a call's tRPC context (`{ context: { [SKIP_AUTH_RECOVERY]: true } }`) to fail instead of
+ * refreshing: for calls made while a refresh is being completed, which would otherwise wait on it.
+ */
+export const SKIP_AUTH_RECOVERY = 'skipAuthRecovery';
+
+/** Codes that mean "get a new access token and try again" (SPEC §10). */
+const REFRESHABLE_CODES: ReadonlySet<string> = new Set(['TOKEN_EXPIRED', 'TOKEN_STALE']);
+
+/**
+ * Retries a call once after a silent refresh when its access token expired or went stale (a role
+ * change bumped the permission version). `auth.*` calls are never retried: a refused refresh is the
+ * end of the session, not a reason for another refresh.
+ */
+const authRecoveryLink: TRPCLink<AppRouter> =
+  () =>
+  ({ op, next }) =>
+    observable((observer) => {
+      let current: Unsubscribable | null = null;
+      let closed = false;
+      const attempt = async (retried: boolean) => {
+        const token = await getAuthToken();
+        if (closed) return;
+        current = next(op).subscribe({
+          next: (value) => observer.next(value),
+          complete: () => observer.complete(),
+          error: (error) => {
+            const code = error.data?.code;
+            const recovery = authRecovery;
+            if (
+              !retried &&
+              recovery &&
+              !op.path.startsWith('auth.') &&
+              op.context[SKIP_AUTH_RECOVERY] !== true &&
+              typeof code === 'string' &&
+              REFRESHABLE_CODES.has(code)
+            ) {
+              recovery.refresh(token).then(
+                (refreshed) => {
+                  if (closed) return;
+                  if (refreshed) {
+                    void attempt(true);
+                    return;
+                  }
+                  recovery.observe(error, op.path);
+                  observer.error(error);
+                },
+                () => {
+                  if (!closed) observer.error(error);
+                },
+              );
+              return;
+            }
+            recovery?.observe(error, op.path);
+            observer.error(error);
+          },
+        });
+      };
+      void attempt(false);
+      return () => {
+        closed = true;
+        current?.unsubscribe();
+      };
+    });
 
 /**
  * fetch for the tRPC links that names the failure when no API answered (connection refused, or a
@@ -56,23 +142,35 @@ async function fetchFromApi(input: RequestInfo | URL | string, init?: RequestIni
  * Queries and mutations go through `httpBatchLink`, not `httpBatchStreamLink`: streaming works with
  * superjson, but a streamed response commits its status and headers before any procedure finishes,
  * so `Set-Cookie` (sign-in, refresh), `Retry-After` and real 4xx/5xx statuses could not be sent.
- * Subscriptions (SSE) have their own terminating link; EventSource cannot send headers, so the
- * identity work decides how they authenticate (same-site cookie, or `connectionParams`).
+ * Subscriptions (SSE) have their own terminating link; EventSource cannot send headers, so they carry
+ * the access token as a connection parameter.
  */
 export const trpc: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({
   links: [
     splitLink({
       condition: (op) => op.type === 'subscription',
-      true: httpSubscriptionLink({ url: TRPC_URL, transformer: superjson }),
-      false: httpBatchLink({
+      true: httpSubscriptionLink({
         url: TRPC_URL,
         transformer: superjson,
-        fetch: (input, init) => fetchFromApi(input, init as RequestInit | undefined),
-        async headers() {
+        // EventSource cannot send headers: the API reads a subscription's access token from its
+        // connection parameters instead (apps/api/src/context.ts, docs/realtime.md).
+        connectionParams: async () => {
           const token = await getAuthToken();
-          return token ? { authorization: `Bearer ${token}` } : {};
+          return token ? { token } : {};
         },
       }),
+      false: [
+        authRecoveryLink,
+        httpBatchLink({
+          url: TRPC_URL,
+          transformer: superjson,
+          fetch: (input, init) => fetchFromApi(input, init as RequestInit | undefined),
+          async headers() {
+            const token = await getAuthToken();
+            return token ? { authorization: `Bearer ${token}` } : {};
+          },
+        }),
+      ],
     }),
   ],
 });

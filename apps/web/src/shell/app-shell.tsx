@@ -1,11 +1,22 @@
 import { useState } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
-import { NAVIGATION } from './navigation.ts';
+import { ProfileMenu } from '../auth/profile-menu.tsx';
+import { useQueryCacheFollowsSession, useSession } from '../auth/use-session.ts';
+import { useMailboxAvailable } from '../routes/mailbox/mailbox-queries.ts';
+import { NAVIGATION, visibleNavigation } from './navigation.ts';
 
 /** Top bar, left navigation and the page outlet. Below 860 px the navigation folds behind "Menu". */
 export function AppShell() {
   const [navOpen, setNavOpen] = useState(false);
   const closeNav = () => setNavOpen(false);
+  const session = useSession();
+  useQueryCacheFollowsSession();
+  const mailboxAvailable = useMailboxAvailable();
+  const navigation = visibleNavigation(NAVIGATION, {
+    signedIn: session.status === 'signedIn',
+    can: session.can,
+    mailboxAvailable,
+  });
 
   return (
     <div className="shell">
@@ -30,14 +41,12 @@ export function AppShell() {
           Atrium
         </Link>
         <div className="topbar__end">
-          {/* Sign-in, the notifications badge and the profile menu arrive with the identity work. */}
-          <span className="tag" title="Sign-in arrives with identity and access (SPEC §1)">
-            Not signed in
-          </span>
+          {/* The notifications badge arrives with notifications (SPEC §6). */}
+          <ProfileMenu />
         </div>
       </header>
       <nav id="primary-nav" className="sidebar" data-open={navOpen} aria-label="Main">
-        {NAVIGATION.map((section) => (
+        {navigation.map((section) => (
           <div className="nav-section" key={section.id}>
             <h2 className="nav-section__title" id={`nav-${section.id}`}>
               {section.label}

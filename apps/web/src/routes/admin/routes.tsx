@@ -1,18 +1,44 @@
 import type { RouteObject } from 'react-router';
-import { PlaceholderPage } from '../../components/placeholder-page.tsx';
+import { RequirePermission } from '../../auth/guards.tsx';
+import { ADMIN_PERMISSIONS } from '../../shell/navigation.ts';
+import { AdminIndexPage, AdminLayout } from './admin-layout.tsx';
+import { AuditPage } from './audit-page.tsx';
+import { RolesPage } from './roles-page.tsx';
+import { UsersPage } from './users-page.tsx';
 
+/** Admin (SPEC §11): users, roles, audit. Each section checks its own permission. */
 export const adminRoutes: RouteObject = {
   path: 'admin',
   element: (
-    <PlaceholderPage
-      title="Admin"
-      arrivesWith="identity and access, audit and logging, notifications (SPEC §1, §6, §7)"
-      plans={[
-        'Users and roles',
-        'Audit log with integrity verification',
-        'Incidents and logs',
-        'Notifications and their templates',
-      ]}
-    />
+    <RequirePermission anyOf={ADMIN_PERMISSIONS}>
+      <AdminLayout />
+    </RequirePermission>
   ),
+  children: [
+    { index: true, element: <AdminIndexPage /> },
+    {
+      path: 'users',
+      element: (
+        <RequirePermission anyOf={['users.manage']}>
+          <UsersPage />
+        </RequirePermission>
+      ),
+    },
+    {
+      path: 'roles',
+      element: (
+        <RequirePermission anyOf={['roles.manage']}>
+          <RolesPage />
+        </RequirePermission>
+      ),
+    },
+    {
+      path: 'audit',
+      element: (
+        <RequirePermission anyOf={['audit.read']}>
+          <AuditPage />
+        </RequirePermission>
+      ),
+    },
+  ],
 };

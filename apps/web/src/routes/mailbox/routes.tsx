@@ -1,13 +1,15 @@
 import type { RouteObject } from 'react-router';
-import { PlaceholderPage } from '../../components/placeholder-page.tsx';
+import { MailboxPage } from './mailbox-page.tsx';
+import { MailboxMessagePage } from './message-page.tsx';
 
+/**
+ * The dev Mailbox. Public like `dev.mailbox.*` itself: verification codes arrive here before anyone
+ * can sign in. The navigation shows it only when the API offers it (useMailboxAvailable).
+ */
 export const mailboxRoutes: RouteObject = {
   path: 'mailbox',
-  element: (
-    <PlaceholderPage
-      title="Mailbox"
-      arrivesWith="the development stack's mail catcher (SPEC §0)"
-      plans={['Every email the platform sent while running locally, caught before it leaves the machine']}
-    />
-  ),
+  children: [
+    { index: true, element: <MailboxPage /> },
+    { path: ':id', element: <MailboxMessagePage /> },
+  ],
 };

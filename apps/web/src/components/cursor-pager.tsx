@@ -1,0 +1,79 @@
+import { useState } from 'react';
+
+/**
+ * Cursor paging as the API does it (an opaque `nextCursor` per page): a stack of the cursors that led
+ * here, so "Previous" works too. A new `resetKey` (other filters) starts again at page 1.
+ */
+export function useCursorPages(resetKey: string) {
+  const [state, setState] = useState<{ key: string; cursors: string[] }>({ key: resetKey, cursors: [] });
+  const cursors = state.key === resetKey ? state.cursors : [];
+  if (state.key !== resetKey) setState({ key: resetKey, cursors: [] });
+  return {
+    /** The cursor of the page shown; undefined on page 1. */
+    cursor: cursors.at(-1),
+    page: cursors.length + 1,
+    next: (cursor: string) => setState({ key: resetKey, cursors: [...cursors, cursor] }),
+    previous: () => setState({ key: resetKey, cursors: cursors.slice(0, -1) }),
+  };
+}
+
+/** Client-side pages of a list the API returns whole (roles, the dev mailbox). */
+export function usePagedList<T>(items: readonly T[], pageSize: number, resetKey = '') {
+  const [state, setState] = useState({ key: resetKey, page: 1 });
+  const pageCount = Math.max(1, Math.ceil(items.length / pageSize));
+  const requested = state.key === resetKey ? state.page : 1;
+  const page = Math.min(requested, pageCount);
+  return {
+    items: items.slice((page - 1) * pageSize, page * pageSize),
+    page,
+    pageCount,
+    hasPrevious: page > 1,
+    hasNext: page < pageCount,
+    next: () => setState({ key: resetKey, page: page + 1 }),
+    previous: () => setState({ key: resetKey, page: page - 1 }),
+  };
+}
+
+interface PagerProps {
+  page: number;
+  /** Known for client-side lists; unknown for cursor paging. */
+  pageCount?: number;
+  hasPrevious: boolean;
+  hasNext: boolean;
+  onPrevious: () => void;
+  onNext: () => void;
+  /** "users", "entries": names the navigation for screen readers. */
+  label: string;
+  busy?: boolean;
+}
+
+export function Pager({
+  page,
+  pageCount,
+  hasPrevious,
+  hasNext,
+  onPrevious,
+  onNext,
+  label,
+  busy,
+}: PagerProps) {
+  return (
+    <nav className="pager" aria-label={`Pages of ${label}`}>
+      <button
+        type="button"
+        className="button button--quiet"
+        disabled={!hasPrevious || busy}
+        onClick={onPrevious}
+      >
+        Previous
+      </button>
+      <span className="pager__page" aria-live="polite">
+        Page {page}
+        {pageCount !== undefined && ` of ${pageCount}`}
+      </span>
+      <button type="button" className="button button--quiet" disabled={!hasNext || busy} onClick={onNext}>
+        Next
+      </button>
+    </nav>
+  );
+}

@@ -1,0 +1,83 @@
+import { Link, NavLink, Outlet } from 'react-router';
+import type { Permission } from '../../auth/session-store.ts';
+import { useSession } from '../../auth/use-session.ts';
+
+export const ADMIN_SECTIONS: ReadonlyArray<{
+  to: string;
+  label: string;
+  permission: Permission;
+  description: string;
+}> = [
+  {
+    to: '/admin/users',
+    label: 'Users',
+    permission: 'users.manage',
+    description: 'Invite people, disable and enable accounts, choose their roles.',
+  },
+  {
+    to: '/admin/roles',
+    label: 'Roles',
+    permission: 'roles.manage',
+    description: 'The built-in roles, and custom roles with the permissions you pick.',
+  },
+  {
+    to: '/admin/audit',
+    label: 'Audit',
+    permission: 'audit.read',
+    description: "Who did what, when: the organisation's tamper-evident audit log and its integrity check.",
+  },
+];
+
+/** The Admin area (SPEC §11): one heading and the sections the user's permissions open. */
+export function AdminLayout() {
+  const session = useSession();
+  const sections = ADMIN_SECTIONS.filter((section) => session.can(section.permission));
+  return (
+    <section className="page page--wide" aria-labelledby="admin-title">
+      <header className="page__header">
+        <div>
+          <h1 id="admin-title">Admin</h1>
+          <p className="muted">{session.org ? `${session.org.name}: ` : ''}users, roles and the audit log.</p>
+        </div>
+      </header>
+      {sections.length > 0 && (
+        <nav className="subnav" aria-label="Admin sections">
+          <ul>
+            {sections.map((section) => (
+              <li key={section.to}>
+                <NavLink to={section.to} className="subnav__link">
+                  {section.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
+      <Outlet />
+    </section>
+  );
+}
+
+export function AdminIndexPage() {
+  const session = useSession();
+  const sections = ADMIN_SECTIONS.filter((section) => session.can(section.permission));
+  return (
+    <div className="card-grid">
+      {sections.map((section) => (
+        <div className="panel" key={section.to}>
+          <h2>
+            <Link to={section.to}>{section.label}</Link>
+          </h2>
+          <p className="muted">{section.description}</p>
+        </div>
+      ))}
+      <div className="panel">
+        <h2>Coming later</h2>
+        <p className="muted">
+          Incidents and logs (SPEC §7), notifications and their templates (SPEC §6) join this area when those
+          modules are built.
+        </p>
+      </div>
+    </div>
+  );
+}

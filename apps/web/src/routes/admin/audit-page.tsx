@@ -1,0 +1,247 @@
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { Pager, useCursorPages } from '../../components/cursor-pager.tsx';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { TextField } from '../../components/form-field.tsx';
+import { fieldErrorsOf } from '../../lib/errors.ts';
+import { api, type RouterInputs, trpc } from '../../lib/trpc.ts';
+
+type AuditFilters = Omit<NonNullable<RouterInputs['audit']['list']>, 'cursor' | 'limit'>;
+
+const PAGE_SIZE = 25;
+
+const EMPTY_DRAFT = { action: '', actorId: '', resourceType: '', resourceId: '', from: '', to: '' };
+type Draft = typeof EMPTY_DRAFT;
+
+/** `datetime-local` values are local wall-clock times; the API takes instants. */
+function localToDate(value: string): Date | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function toFilters(draft: Draft): AuditFilters {
+  const filters: AuditFilters = {};
+  if (draft.action.trim()) filters.action = draft.action.trim();
+  if (draft.actorId.trim()) filters.actorId = draft.actorId.trim();
+  if (draft.resourceType.trim()) filters.resourceType = draft.resourceType.trim();
+  if (draft.resourceId.trim()) filters.resourceId = draft.resourceId.trim();
+  const from = localToDate(draft.from);
+  const to = localToDate(draft.to);
+  if (from) filters.from = from;
+  if (to) filters.to = to;
+  return filters;
+}
+
+/** Admin → Audit (SPEC §7): the organisation's audit log, filtered and paged, and its integrity check. */
+export function AuditPage() {
+  const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT);
+  const [filters, setFilters] = useState<AuditFilters>({});
+  const pages = useCursorPages(JSON.stringify(filters));
+  const list = useQuery({
+    ...api.audit.list.queryOptions({ ...filters, cursor: pages.cursor, limit: PAGE_SIZE }),
+    placeholderData: keepPreviousData,
+  });
+  const verify = useMutation({ mutationFn: () => trpc.audit.verify.mutate() });
+  const filterErrors = fieldErrorsOf(list.error);
+  const set = (key: keyof Draft) => (event: { target: { value: string } }) =>
+    setDraft({ ...draft, [key]: event.target.value });
+
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    setFilters(toFilters(draft));
+  };
+
+  return (
+    <section className="admin-section" aria-labelledby="audit-title">
+      <div className="section-header">
+        <h2 id="audit-title">Audit log</h2>
+        <button type="button" className="button" onClick={() => verify.mutate()} disabled={verify.isPending}>
+          {verify.isPending ? 'Verifying…' : 'Verify chain'}
+        </button>
+      </div>
+      <p className="muted">
+        Every entry carries a SHA-256 checksum over the previous one, so an edited or deleted entry breaks the
+        chain. Verification recomputes it from the first entry.
+      </p>
+      {verify.isError && <ErrorMessage error={verify.error} title="Could not verify the chain" />}
+      {verify.data &&
+        (verify.data.ok ? (
+          <div
+            className="result-notice result-notice--ok"
+            role="status"
+            data-testid="audit-verify-result"
+            data-ok="true"
+          >
+            <p>
+              <strong>Chain OK.</strong> {verify.data.entries}{' '}
+              {verify.data.entries === 1 ? 'entry' : 'entries'} verified, up to seq {verify.data.headSeq}.
+            </p>
+          </div>
+        ) : (
+          <div
+            className="result-notice result-notice--broken"
+            role="alert"
+            data-testid="audit-verify-result"
+            data-ok="false"
+          >
+            <p>
+              <strong>Chain broken at seq {verify.data.firstBrokenSeq}</strong> ({verify.data.reason}):{' '}
+              {verify.data.message}. {verify.data.entriesChecked} entries verified before the break; the log
+              ends at seq {verify.data.headSeq}.
+            </p>
+          </div>
+        ))}
+
+      <form className="filters" onSubmit={apply} aria-label="Filter audit entries">
+        <TextField
+          label="Action"
+          name="action"
+          placeholder="user.created"
+          value={draft.action}
+          onChange={set('action')}
+          errors={filterErrors.action}
+        />
+        <TextField
+          label="Actor ID"
+          name="actorId"
+          placeholder="user id"
+          value={draft.actorId}
+          onChange={set('actorId')}
+          errors={filterErrors.actorId}
+        />
+        <TextField
+          label="Resource type"
+          name="resourceType"
+          placeholder="user"
+          value={draft.resourceType}
+          onChange={set('resourceType')}
+          errors={filterErrors.resourceType}
+        />
+        <TextField
+          label="Resource ID"
+          name="resourceId"
+          value={draft.resourceId}
+          onChange={set('resourceId')}
+          errors={filterErrors.resourceId}
+        />
+        <TextField
+          label="From"
+          type="datetime-local"
+          name="from"
+          value={draft.from}
+          onChange={set('from')}
+          errors={filterErrors.from}
+        />
+        <TextField
+          label="Until"
+          type="datetime-local"
+          name="to"
+          value={draft.to}
+          onChange={set('to')}
+          errors={filterErrors.to}
+        />
+        <div className="filters__actions">
+          <button type="submit" className="button">
+            Apply
+          </button>
+          <button
+            type="button"
+            className="button button--quiet"
+            onClick={() => {
+              setDraft(EMPTY_DRAFT);
+              setFilters({});
+            }}
+          >
+            Reset
+          </button>
+        </div>
+      </form>
+
+      {list.isError ? (
+        <ErrorMessage
+          error={list.error}
+          title="Could not load the audit log"
+          onRetry={() => void list.refetch()}
+          inlineFields={Object.keys(EMPTY_DRAFT)}
+        />
+      ) : list.isPending ? (
+        <p className="muted">Loading…</p>
+      ) : list.data.items.length === 0 ? (
+        <div className="panel">
+          <p>{pages.page === 1 ? 'No entry matches these filters.' : 'No older entries.'}</p>
+        </div>
+      ) : (
+        <div className="panel">
+          <div className="table-scroll">
+            <table className="table" aria-label="Audit entries">
+              <thead>
+                <tr>
+                  <th scope="col" className="table__numeric">
+                    Seq
+                  </th>
+                  <th scope="col">When</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Resource</th>
+                  <th scope="col">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.items.map((entry) => (
+                  <tr key={entry.seq} data-testid="audit-row" data-action={entry.action}>
+                    <td className="table__numeric">{entry.seq}</td>
+                    <td className="table__nowrap">
+                      <time dateTime={entry.at.toISOString()}>{entry.at.toLocaleString()}</time>
+                    </td>
+                    <th scope="row">
+                      <code>{entry.action}</code>
+                    </th>
+                    <td>
+                      {entry.actorId ? (
+                        <code title={entry.actorId}>{entry.actorId.slice(0, 8)}</code>
+                      ) : (
+                        <span className="muted">system</span>
+                      )}
+                    </td>
+                    <td>
+                      <code>{entry.resourceType}</code>
+                      {entry.resourceId && (
+                        <>
+                          {' '}
+                          <code className="muted" title={entry.resourceId}>
+                            {entry.resourceId.length > 12
+                              ? `${entry.resourceId.slice(0, 8)}…`
+                              : entry.resourceId}
+                          </code>
+                        </>
+                      )}
+                    </td>
+                    <td>
+                      <details>
+                        <summary>Payload</summary>
+                        <pre className="json-block">{JSON.stringify(entry.payload, null, 2)}</pre>
+                        <p className="muted">
+                          checksum <code>{entry.checksum.slice(0, 16)}…</code>
+                        </p>
+                      </details>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager
+            label="audit entries"
+            page={pages.page}
+            hasPrevious={pages.page > 1}
+            hasNext={list.data.nextCursor !== null}
+            onPrevious={pages.previous}
+            onNext={() => list.data.nextCursor && pages.next(list.data.nextCursor)}
+            busy={list.isFetching}
+          />
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,95 @@
+import { useMutation } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { TextField } from '../../components/form-field.tsx';
+import { fieldErrorsOf } from '../../lib/errors.ts';
+import { type RouterInputs, trpc } from '../../lib/trpc.ts';
+import { AuthCard, PASSWORD_HINT } from './auth-card.tsx';
+
+type ResetInput = RouterInputs['auth']['resetPassword'];
+
+/** The page the reset email links to: `/reset-password?token=…`. It does not sign in. */
+export function ResetPasswordPage() {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const token = params.get('token') ?? '';
+  const [password, setPassword] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [mismatch, setMismatch] = useState(false);
+  const reset = useMutation({
+    mutationFn: (input: ResetInput) => trpc.auth.resetPassword.mutate(input),
+    onSuccess: () => void navigate('/sign-in?reset=1'),
+  });
+  const fieldErrors = fieldErrorsOf(reset.error);
+
+  if (!token) {
+    return (
+      <AuthCard title="Choose a new password">
+        <div className="notice" role="alert">
+          <p>
+            This page needs the link from the reset email, and this address has no token. Open the link from
+            the email again, or <Link to="/forgot-password">request a new one</Link>.
+          </p>
+        </div>
+      </AuthCard>
+    );
+  }
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    if (password !== confirmation) {
+      setMismatch(true);
+      return;
+    }
+    setMismatch(false);
+    reset.mutate({ token, password });
+  };
+
+  return (
+    <AuthCard title="Choose a new password" lead="Every device signed in to your account will be signed out.">
+      <form className="form" onSubmit={onSubmit} noValidate>
+        <TextField
+          label="New password"
+          type="password"
+          name="password"
+          autoComplete="new-password"
+          required
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+          hint={PASSWORD_HINT}
+          errors={fieldErrors.password}
+        />
+        <TextField
+          label="Repeat the new password"
+          type="password"
+          name="confirmation"
+          autoComplete="new-password"
+          required
+          value={confirmation}
+          onChange={(event) => setConfirmation(event.target.value)}
+          errors={mismatch ? ['The two passwords are not the same'] : undefined}
+        />
+        {reset.isError && (
+          <>
+            <ErrorMessage
+              error={reset.error}
+              title="Could not reset the password"
+              inlineFields={['password']}
+            />
+            {!fieldErrors.password && (
+              <p>
+                <Link to="/forgot-password">Request a new reset link</Link>
+              </p>
+            )}
+          </>
+        )}
+        <div className="form__actions">
+          <button type="submit" className="button" disabled={reset.isPending}>
+            {reset.isPending ? 'Saving…' : 'Set new password'}
+          </button>
+        </div>
+      </form>
+    </AuthCard>
+  );
+}
