@@ -1,20 +1,36 @@
 import type { RouteObject } from 'react-router';
-import { PlaceholderPage } from '../../components/placeholder-page.tsx';
+import { RequirePermission } from '../../auth/guards.tsx';
+import { DeadLettersPage } from './dead-letters-page.tsx';
+import { InboxPage } from './inbox-page.tsx';
+import { JobPage } from './job-page.tsx';
+import { OpsLayout } from './ops-layout.tsx';
+import { OutboxPage } from './outbox-page.tsx';
+import { OverviewPage } from './overview-page.tsx';
+import { QueuePage } from './queue-page.tsx';
+import { QueuesPage } from './queues-page.tsx';
+import { ScheduleFormPage } from './schedule-form.tsx';
+import { SchedulePage } from './schedule-page.tsx';
+import { SchedulesPage } from './schedules-page.tsx';
 
+/** The Ops console (SPEC §8): `/ops` and its sections. */
 export const opsRoutes: RouteObject = {
   path: 'ops',
   element: (
-    <PlaceholderPage
-      title="Ops"
-      arrivesWith="the operations console (SPEC §8)"
-      plans={[
-        'Queues with depth and failure charts',
-        'Jobs, with retry, cancel and delete',
-        'Dead letters and redrive',
-        'Schedules and their runs',
-        'Outbox lag and replay',
-        'Health of every process',
-      ]}
-    />
+    <RequirePermission anyOf={['ops.read', 'scheduler.manage']}>
+      <OpsLayout />
+    </RequirePermission>
   ),
+  children: [
+    { index: true, element: <OverviewPage /> },
+    { path: 'queues', element: <QueuesPage /> },
+    { path: 'queues/:queue', element: <QueuePage /> },
+    { path: 'queues/:queue/jobs/:id', element: <JobPage /> },
+    { path: 'dead-letters', element: <DeadLettersPage /> },
+    { path: 'outbox', element: <OutboxPage /> },
+    { path: 'inbox', element: <InboxPage /> },
+    { path: 'schedules', element: <SchedulesPage /> },
+    { path: 'schedules/new', element: <ScheduleFormPage mode="create" /> },
+    { path: 'schedules/:id', element: <SchedulePage /> },
+    { path: 'schedules/:id/edit', element: <ScheduleFormPage mode="edit" /> },
+  ],
 };

@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { RunningApi } from '@atrium/api/server';
+import type { Database } from '@atrium/db';
+import { replaceUserRoles, resolveRoles } from '@atrium/domain/identity/users';
+import { recordQueueSamples } from '@atrium/domain/ops/history';
+import { hashPassword } from '@atrium/domain/platform/passwords';
+import { createOrg } from '@atrium/domain/tenancy/orgs';
+import { useTestDatabase } from '@atrium/testkit';
+import type { Kysely } from 'kysely';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { startE2eApi } from './api.ts';
+import { chromiumUnavailableReason, closeBrowser, newPage } from './browser.ts';
+import { DIST_DIR, ensureWebBuilt } from './build.ts';
+import { signInWithApi } from './session.ts';
+import { type StaticServer, startStaticServer } from './static-server.ts';
+
+const chromiumMissing = chromiumUnavailableReason();
+const browserRequired = process.env.CI === 'true' || process.env.REQUIRE_BROWSER === '1';
+const screenshotDir = process.env.E2E_SCREENSHOT_DIR;
+
+if (chromiumMissing) {
+  if (browserRequired) {
+    describe('ops console browser tests', () => {
+      it('need Chromium (CI=true or REQUIRE_BROWSER=1)', () => {
+        throw new Error(chromiumMissing);
+      });
+    });
+  } else {
+    const line = '!'.repeat(100);
+    console.warn(`\n${line}\n!! ${chromiumMissing}\n!! Ops console browser tests are SKIPPED.\n${line}\n`);
+  }
+}
+
+/** A real queue of the catalogue (apps/worker handles it in production; nothing works it here). */
+const QUEUE = 'ops.pipeline-probe';
+const DEAD_LETTERS = 'ops.pipeline-probe.dead-letter';
+const PASSWORD = 'correct-horse-battery-staple';
+
+/**
+ * A platform operator (users.platform_role = 'operator': identity grants ops.read, ops.manage and
+ * scheduler.manage), made the way packages/db/src/seed.ts makes accounts: an org through the domain
+ * (built-in roles included), a verified user with an argon2 hash, and the viewer role.
+ */
+async function createOperator(db: Kysely<Database>): Promise<{ email: string; password: string }> {
+  const email = `operator.${randomUUID().slice(0, 8)}@example.test`;
+  const passwordHash = await hashPassword(PASSWORD);
+  await db.transaction().execute(async (trx) => {
+    const org = await createOrg(trx, { name: 'Ops E2E' });
+    const user = await trx
+      .insertInto('users')
+      .values({
+        org_id: org.id,
+        email,
+        name: 'Olga Operator',
+        password_hash: passwordHash,
+        email_verified_at: new Date(),
+        platform_role: 'operator',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const roles = await resolveRoles(trx, org.id, ['viewer']);
+    await replaceUserRoles(
+      trx,
+      org.id,
+      user.id,
+      roles.map((role) => role.id),
+    );
+  });
+  return { email, password: PASSWORD };
+}
+
+describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and pg-boss, Chromium', () => {
+  const database = useTestDatabase();
+  let api: RunningApi | undefined;
+  let web: StaticServer | undefined;
+  let page: Page;
+  let operator: { email: string; password: string };
+
+  const boss = () => {
+    if (!api) throw new Error('the API did not start');
+    return api.services.ops.boss;
+  };
+
+  /**
+   * What a worker whose handler throws does to a job of the queue: take it, then fail it. With no
+   * retries left pg-boss marks it failed and copies it into the dead-letter queue.
+   */
+  async function produceFailedJob(probeId: string): Promise<string> {
+    const envelope = {
+      eventId: randomUUID(),
+      seq: '1',
+      type: 'PipelineProbeRequested',
+      orgId: null,
+      aggregateType: 'pipeline_probe',
+      aggregateId: probeId,
+      occurredAt: new Date().toISOString(),
+      payload: { probeId },
+    };
+    const id = await boss().send(QUEUE, envelope, { retryLimit: 0 });
+    if (!id) throw new Error('pg-boss did not create the job');
+    const fetched = await boss().fetch(QUEUE, { batchSize: 10 });
+    const job = fetched.find((candidate) => candidate.id === id);
+    if (!job) throw new Error(`pg-boss did not hand out job ${id}`);
+    await boss().fail(QUEUE, id, { name: 'Error', message: `probe ${probeId} refused by the handler` });
+    return id;
+  }
+
+  const screenshot = async (name: string) => {
+    if (screenshotDir) await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  };
+  const screenshotOnFailure = (name: string) =>
+    onTestFailed(async () => {
+      const path = join(screenshotDir ?? '/tmp', `atrium-e2e-failed-${name}.png`);
+      await page.screenshot({ path, fullPage: true }).catch(() => undefined);
+      console.error(`[web-e2e] screenshot of the failure: ${path}`);
+    });
+
+  /** The number in a queue's row for one job state. */
+  const countIn = (queue: string, state: string) =>
+    page.getByTestId(`queue-${queue}`).locator(`[data-state-count="${state}"]`).getAttribute('data-count');
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    api = await startE2eApi({ databaseUrl: database.url, name: 'ops' });
+    web = await startStaticServer({ distDir: DIST_DIR, apiUrl: api.url });
+    operator = await createOperator(database.db);
+    page = await newPage(web.url);
+    await signInWithApi(page, operator);
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await closeBrowser();
+    await web?.close();
+    await api?.close();
+  });
+
+  it('an operator sees a failed job, retries it and watches the counts change', async () => {
+    screenshotOnFailure('ops-retry');
+    const probeId = `e2e-${randomUUID().slice(0, 8)}`;
+    const jobId = await produceFailedJob(probeId);
+    // What every worker's sampler does each OPS_SAMPLE_SECONDS: one row per queue for the charts.
+    const services = api?.services;
+    if (!services) throw new Error('the API did not start');
+    await recordQueueSamples(
+      { db: services.db, queues: services.ops.queues, catalogue: services.ops.catalogue },
+      { intervalSeconds: 1 },
+    );
+
+    // Overview: the failure shows in the KPIs, and its copy waits as a dead letter.
+    await page.goto('/ops');
+    const failedKpi = page.getByTestId('kpi-failed');
+    await expect
+      .poll(() => failedKpi.locator('.ops-kpi__value').textContent(), { timeout: 15_000 })
+      .toBe('1');
+    expect(await page.getByTestId('kpi-dead-letters').locator('.ops-kpi__value').textContent()).toBe('1');
+    expect(await page.getByTestId('ops-scope').getAttribute('data-scope')).toBe('platform');
+    await screenshot('ops-overview');
+
+    // Queues: one failed job in the probe queue, one dead letter in its dead-letter queue.
+    await page
+      .getByRole('navigation', { name: 'Ops sections' })
+      .getByRole('link', { name: 'Queues' })
+      .click();
+    await page.waitForURL('**/ops/queues');
+    await expect.poll(() => countIn(QUEUE, 'failed'), { timeout: 15_000 }).toBe('1');
+    expect(await countIn(DEAD_LETTERS, 'created')).toBe('1');
+    await page.getByTestId(`sparkline-${QUEUE}`).waitFor();
+    await screenshot('ops-queues-failed');
+
+    // The failed count links to the queue's failed jobs; searching the payload finds the job.
+    await page.getByRole('link', { name: `1 failed in ${QUEUE}` }).click();
+    await page.waitForURL(`**/ops/queues/${QUEUE}?state=failed`);
+    const row = page.getByTestId(`job-${jobId}`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-state')).toBe('failed');
+    // The depth chart plots the sample: one bucket, holding the failed job.
+    const depthChart = page.getByTestId('chart-depth');
+    await expect.poll(() => depthChart.getAttribute('data-points'), { timeout: 15_000 }).toBe('1');
+    expect(await depthChart.locator('svg > title').textContent()).toContain('Failed (kept) 1');
+    await screenshot('ops-queue-failed-jobs');
+    expect(await row.textContent()).toContain(`probe ${probeId} refused by the handler`);
+    await page.getByLabel('Search by job id or payload').fill(probeId);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.waitForURL(/[?&]q=e2e-/);
+    await row.waitFor();
+    const rows = page.getByTestId('jobs-table').locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(1);
+
+    // Job detail: payload, error, and its copy in the dead-letter queue.
+    await row.getByRole('link', { name: `Job ${jobId}` }).click();
+    await page.waitForURL(`**/ops/queues/${QUEUE}/jobs/${jobId}`);
+    const state = page.getByTestId('job-state');
+    expect(await state.getAttribute('data-state')).toBe('failed');
+    expect(await page.getByTestId('job-error').textContent()).toBe(`probe ${probeId} refused by the handler`);
+    expect(await page.getByTestId('job-payload').textContent()).toContain(probeId);
+    expect(await page.getByTestId('job-copies').textContent()).toContain(DEAD_LETTERS);
+    await screenshot('ops-job-failed');
+
+    // Retry asks first, then says what happened.
+    await page.getByRole('button', { name: 'Retry', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Retry this failed job?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Retry job' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const result = page.getByTestId('result-notice');
+    await result.waitFor();
+    expect(await result.textContent()).toMatch(
+      /retried: it waits for a worker \(state retry\); its copy in the dead-letter queue was removed \(1\)/,
+    );
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 15_000 }).toBe('retry');
+    expect(await page.getByRole('button', { name: 'Retry', exact: true }).count()).toBe(0);
+    await screenshot('ops-job-retried');
+
+    // Back on the queues table the failure is gone: no failed job, no dead letter, one waiting retry.
+    await page
+      .getByRole('navigation', { name: 'Ops sections' })
+      .getByRole('link', { name: 'Queues' })
+      .click();
+    await page.waitForURL('**/ops/queues');
+    await expect.poll(() => countIn(QUEUE, 'failed'), { timeout: 15_000 }).toBe('0');
+    expect(await countIn(QUEUE, 'retry')).toBe('1');
+    expect(await countIn(DEAD_LETTERS, 'created')).toBe('0');
+
+    // A worker takes the retried job and its handler succeeds this time; the open page follows live.
+    const [taken] = await boss().fetch(QUEUE, { batchSize: 10 });
+    expect(taken?.id).toBe(jobId);
+    await boss().complete(QUEUE, jobId, { acknowledged: probeId });
+    await expect.poll(() => countIn(QUEUE, 'completed'), { timeout: 15_000 }).toBe('1');
+    expect(await countIn(QUEUE, 'retry')).toBe('0');
+    expect(await countIn(QUEUE, 'failed')).toBe('0');
+    await screenshot('ops-queues-completed');
+
+    await page.goto(`/ops/queues/${QUEUE}/jobs/${jobId}`);
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 15_000 }).toBe('completed');
+    expect(await page.getByTestId('job-output').textContent()).toContain(probeId);
+  });
+
+  it('redrives every dead letter and says how many moved', async () => {
+    screenshotOnFailure('ops-redrive');
+    await produceFailedJob(`e2e-${randomUUID().slice(0, 8)}`);
+    await produceFailedJob(`e2e-${randomUUID().slice(0, 8)}`);
+
+    await page.goto('/ops/dead-letters');
+    const waiting = page.getByTestId(`dlq-waiting-${DEAD_LETTERS}`);
+    await expect.poll(() => waiting.textContent(), { timeout: 15_000 }).toBe('2');
+    const deadLetterRows = page.getByTestId('jobs-table').locator('tbody tr');
+    await expect.poll(() => deadLetterRows.count(), { timeout: 15_000 }).toBe(2);
+
+    await page.getByRole('button', { name: `Redrive all dead letters of ${DEAD_LETTERS}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Redrive every dead letter of ${DEAD_LETTERS}?` });
+    await dialog.getByRole('button', { name: 'Redrive all' }).click();
+    const result = page.getByTestId('result-notice');
+    await result.waitFor();
+    expect(await result.textContent()).toContain(`2 dead letters redriven from ${DEAD_LETTERS}.`);
+    await expect.poll(() => waiting.textContent(), { timeout: 15_000 }).toBe('0');
+    expect(await page.getByTestId('jobs-empty').textContent()).toContain('No dead letters are waiting');
+
+    // The redriven jobs wait in their source queue as new jobs.
+    await page.goto('/ops/queues');
+    await expect.poll(() => countIn(QUEUE, 'created'), { timeout: 15_000 }).toBe('2');
+    await screenshot('ops-redriven');
+  });
+
+  it('creates a schedule (showing the API’s field errors first) and pauses it', async () => {
+    screenshotOnFailure('ops-schedule');
+    await page.goto('/ops/schedules');
+    await page.getByRole('link', { name: 'New schedule' }).click();
+    await page.waitForURL('**/ops/schedules/new');
+
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('e2e-audit-report');
+    await page.getByRole('combobox', { name: 'Handler' }).fill('audit.integrity-report');
+    await page.getByRole('textbox', { name: 'Cron expression' }).fill('99 2 * * *');
+    await page.getByRole('combobox', { name: 'Time zone' }).fill('Europe/Berlin');
+    await page.getByRole('radio', { name: /Skip missed runs/ }).check();
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+
+    // The API refuses the cron expression; its message sits next to the field.
+    const cronField = page.getByRole('textbox', { name: 'Cron expression' });
+    await expect.poll(() => cronField.getAttribute('aria-invalid'), { timeout: 15_000 }).toBe('true');
+    expect(await page.getByTestId('error-message').textContent()).toContain('The schedule was not saved');
+    const invalid = page.locator('.field--invalid');
+    expect(await invalid.count()).toBe(1);
+    expect(await invalid.textContent()).toMatch(/Cron expression.*Cron expression/);
+    await screenshot('ops-schedule-invalid');
+
+    await cronField.fill('30 2 * * *');
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    await page.waitForURL(/\/ops\/schedules\/[0-9a-f-]{36}$/);
+    const status = page.getByTestId('schedule-status');
+    expect(await status.getAttribute('data-state')).toBe('active');
+    expect(await page.getByTestId('result-notice').textContent()).toContain('e2e-audit-report created.');
+    expect(await page.locator('main').textContent()).toContain('cron 30 2 * * * (Europe/Berlin)');
+
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page
+      .getByRole('dialog', { name: 'Pause e2e-audit-report?' })
+      .getByRole('button', { name: 'Pause schedule' })
+      .click();
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 15_000 }).toBe('paused');
+    expect(await page.getByTestId('result-notice').textContent()).toContain('e2e-audit-report paused');
+    expect(await page.getByRole('button', { name: 'Resume', exact: true }).count()).toBe(1);
+
+    await page.goto('/ops/schedules?status=paused');
+    const listed = page.getByTestId('schedule-e2e-audit-report');
+    await listed.waitFor({ timeout: 15_000 });
+    expect(await listed.getAttribute('data-status')).toBe('paused');
+    await expect.poll(() => listed.textContent(), { timeout: 15_000 }).toContain('no runs yet');
+    await screenshot('ops-schedules');
+  });
+});

@@ -1,0 +1,220 @@
+import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { formatClockTime, formatDuration, formatLatency } from '../../lib/time-format.ts';
+import { api, type RouterOutputs } from '../../lib/trpc.ts';
+import { StatePill } from './components/state-pill.tsx';
+import { formatAge, formatCount } from './format.ts';
+import { live } from './ops-queries.ts';
+
+type PlatformHealth = RouterOutputs['ops']['health'];
+
+/** How often the health panel asks the API (which probes the worker and the scheduler, 2 s timeout). */
+const HEALTH_REFRESH_MS = 10_000;
+
+const PROCESS_LABEL: Record<string, string> = {
+  api: 'API',
+  worker: 'Worker',
+  scheduler: 'Scheduler',
+};
+
+export function OverviewPage() {
+  const kpis = useQuery({ ...api.ops.kpis.queryOptions(), ...live });
+  const health = useQuery({
+    ...api.ops.health.queryOptions(),
+    refetchInterval: HEALTH_REFRESH_MS,
+    staleTime: 0,
+  });
+  const data = kpis.data;
+
+  return (
+    <section className="ops-section" aria-labelledby="ops-overview-title">
+      <header className="ops-section__header">
+        <h2 id="ops-overview-title">Overview</h2>
+        {data && (
+          <span className="tag" data-testid="ops-scope" data-scope={data.scope}>
+            {data.scope === 'platform' ? 'Whole platform' : "Your organisation's share"}
+          </span>
+        )}
+        {data && (
+          <span className="muted ops-updated">
+            Updated {formatClockTime(kpis.dataUpdatedAt)} · refreshes every 5 s
+          </span>
+        )}
+      </header>
+
+      {kpis.isError && <ErrorMessage error={kpis.error} title="Could not load the KPIs" />}
+      {kpis.isPending && <p className="muted">Loading…</p>}
+      {data && (
+        <dl className="ops-kpis" data-testid="ops-kpis">
+          <Kpi id="queued" label="Queued" value={formatCount(data.queued)}>
+            <Link to="/ops/queues">waiting in worked queues</Link>
+          </Kpi>
+          <Kpi id="active" label="Running" value={formatCount(data.active)}>
+            jobs a worker holds now
+          </Kpi>
+          <Kpi id="completed" label="Completed, last hour" value={formatCount(data.completedLastHour)} />
+          <Kpi
+            id="failed"
+            label="Failed, last hour"
+            value={formatCount(data.failedLastHour)}
+            alert={data.failedLastHour > 0}
+          >
+            retries exhausted
+          </Kpi>
+          <Kpi
+            id="dead-letters"
+            label="Dead letters"
+            value={formatCount(data.deadLetters)}
+            alert={data.deadLetters > 0}
+          >
+            <Link to="/ops/dead-letters">waiting for redrive</Link>
+          </Kpi>
+          <Kpi id="oldest-waiting" label="Oldest waiting" value={formatAge(data.oldestWaitingSeconds)}>
+            longest a runnable job has waited
+          </Kpi>
+          <Kpi
+            id="paused"
+            label="Paused queues"
+            value={formatCount(data.pausedQueues)}
+            alert={data.pausedQueues > 0}
+          />
+          <Kpi
+            id="outbox"
+            label="Outbox"
+            value={`${formatCount(data.outbox.pending)} pending`}
+            alert={data.outbox.failed > 0}
+          >
+            <Link to="/ops/outbox">
+              {formatCount(data.outbox.failed)} failed · lag {formatDuration(data.outbox.lagSeconds)}
+            </Link>
+          </Kpi>
+        </dl>
+      )}
+
+      <HealthPanel
+        health={health.data}
+        error={health.isError ? health.error : null}
+        pending={health.isPending}
+      />
+    </section>
+  );
+}
+
+function Kpi({
+  id,
+  label,
+  value,
+  alert = false,
+  children,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  alert?: boolean;
+  children?: ReactNode;
+}) {
+  return (
+    <div className={`ops-kpi${alert ? ' ops-kpi--alert' : ''}`} data-testid={`kpi-${id}`}>
+      <dt>{label}</dt>
+      <dd>
+        <span className="ops-kpi__value">{value}</span>
+        {children && <span className="ops-kpi__note">{children}</span>}
+      </dd>
+    </div>
+  );
+}
+
+function HealthPanel({
+  health,
+  error,
+  pending,
+}: {
+  health: PlatformHealth | undefined;
+  error: unknown;
+  pending: boolean;
+}) {
+  const processes = Object.entries(health?.processes ?? {});
+  return (
+    <section
+      className="panel ops-health"
+      aria-labelledby="ops-health-title"
+      data-stale={Boolean(error && health)}
+    >
+      <header className="ops-section__header">
+        <h3 id="ops-health-title">Health</h3>
+        {health && (
+          <output
+            className={`badge badge--${health.status}`}
+            data-testid="ops-health-status"
+            data-status={health.status}
+          >
+            <span className="badge__dot" aria-hidden="true" />
+            {health.status === 'ok' ? 'OK' : 'Degraded'}
+          </output>
+        )}
+      </header>
+      <p className="muted">
+        Readiness of the API (its own checks) and of the worker and the scheduler (their{' '}
+        <code>/health/ready</code>, probed by the API). Refreshes every {HEALTH_REFRESH_MS / 1000} s.{' '}
+        <Link to="/status">System status</Link> shows the API alone.
+      </p>
+      {Boolean(error) && <ErrorMessage error={error} title="Could not check health" />}
+      {pending && !error && <p className="muted">Checking…</p>}
+      {processes.length > 0 && (
+        <div className="table-scroll">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Process</th>
+                <th scope="col">Status</th>
+                <th scope="col">Checks</th>
+                <th scope="col">Detail</th>
+              </tr>
+            </thead>
+            <tbody>
+              {processes.map(([name, process]) => (
+                <tr key={name} data-testid={`health-${name}`} data-status={process.status}>
+                  <th scope="row">{PROCESS_LABEL[name] ?? name}</th>
+                  <td>
+                    <StatePill state={process.status} />
+                  </td>
+                  <td>
+                    {Object.keys(process.checks).length === 0 ? (
+                      <span className="muted">—</span>
+                    ) : (
+                      <ul className="ops-checks">
+                        {Object.entries(process.checks).map(([check, result]) => (
+                          <li key={check} data-status={result.status}>
+                            <code>{check}</code> <StatePill state={result.status} />{' '}
+                            <span className="muted">{formatLatency(result.latencyMs)}</span>
+                            {result.error && <span className="ops-checks__error"> {result.error}</span>}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                  <td className="table__detail">
+                    {process.status === 'not_configured' ? (
+                      <span className="muted">No URL configured for this process's ops server.</span>
+                    ) : (
+                      <>
+                        {process.url && <code>{process.url}</code>}
+                        {process.latencyMs !== null && (
+                          <span className="muted"> · {formatLatency(process.latencyMs)}</span>
+                        )}
+                        {process.error && <span className="ops-checks__error"> {process.error}</span>}
+                        {!process.url && !process.error && <span className="muted">in-process</span>}
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

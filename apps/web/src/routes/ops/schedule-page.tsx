@@ -1,0 +1,330 @@
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { ConfirmButton } from '../../components/confirm-dialog.tsx';
+import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { api } from '../../lib/trpc.ts';
+import { Fact } from './components/fact.tsx';
+import { type Feedback, FeedbackNotice, useFeedback } from './components/feedback.tsx';
+import { JsonBlock } from './components/json-block.tsx';
+import { ListPager } from './components/list-pager.tsx';
+import { StatePill } from './components/state-pill.tsx';
+import { Timestamp } from './components/timestamp.tsx';
+import { formatMilliseconds } from './format.ts';
+import { live, PAGE_SIZE, refreshScheduler, type Schedule } from './ops-queries.ts';
+import {
+  describeTiming,
+  MISFIRE_LABEL,
+  RUN_STATUSES,
+  type RunStatus,
+  schedulePath,
+} from './schedule-format.ts';
+import { NextRun } from './schedules-page.tsx';
+
+const pause = api.scheduler.pause.mutationOptions().mutationFn;
+const resume = api.scheduler.resume.mutationOptions().mutationFn;
+const triggerNow = api.scheduler.triggerNow.mutationOptions().mutationFn;
+const unquarantine = api.scheduler.unquarantine.mutationOptions().mutationFn;
+
+/** One schedule: its definition and state, what can be done to it, and its runs. */
+export function SchedulePage() {
+  const { id = '' } = useParams();
+  const feedback = useFeedback();
+  const schedule = useQuery({ ...api.scheduler.get.queryOptions({ id }), ...live });
+  const data = schedule.data;
+
+  return (
+    <div className="ops-section">
+      <nav aria-label="Breadcrumb" className="ops-breadcrumb">
+        <Link to="/ops/schedules">Schedules</Link> <span aria-hidden="true">›</span>{' '}
+        <span>{data?.name ?? id}</span>
+      </nav>
+      <header className="ops-section__header">
+        <h2 data-testid="schedule-title">{data?.name ?? 'Schedule'}</h2>
+        {data && <StatePill state={data.status} testId="schedule-status" />}
+        {data?.builtin && <span className="tag">built-in</span>}
+      </header>
+      <FeedbackNotice feedback={feedback} />
+      {schedule.isError && (
+        <ErrorMessage
+          error={schedule.error}
+          title="Could not load the schedule"
+          onRetry={() => void schedule.refetch()}
+        />
+      )}
+      {schedule.isPending && <p className="muted">Loading…</p>}
+      {data && (
+        <>
+          <ScheduleActions schedule={data} feedback={feedback} />
+          <div className="ops-grid">
+            <section className="panel" aria-labelledby="schedule-def-title">
+              <h3 id="schedule-def-title">Definition</h3>
+              <dl className="facts">
+                <Fact label="Handler">
+                  <code>{data.handler}</code>
+                </Fact>
+                <Fact label="When">{describeTiming(data)}</Fact>
+                <Fact label="Misfire">
+                  {MISFIRE_LABEL[data.misfire]}
+                  {data.misfire === 'catch_up' && (
+                    <span className="facts__note">at most {data.maxCatchUp} slots</span>
+                  )}
+                </Fact>
+                <Fact label="Attempts per run">
+                  {data.maxAttempts}
+                  <span className="facts__note">backoff {data.backoffSeconds} s, doubling</span>
+                </Fact>
+                <Fact label="Max runtime">{data.maxRuntimeSeconds} s</Fact>
+                <Fact label="Quarantine after">{data.maxConsecutiveFailures} failed runs in a row</Fact>
+              </dl>
+              <details className="ops-details">
+                <summary>Payload</summary>
+                <JsonBlock value={data.payload} />
+              </details>
+            </section>
+            <section className="panel" aria-labelledby="schedule-state-title">
+              <h3 id="schedule-state-title">State</h3>
+              <dl className="facts" data-testid="schedule-state">
+                <Fact label="Status">{data.status}</Fact>
+                <Fact label="Next">
+                  <NextRun schedule={data} />
+                </Fact>
+                <Fact label="Next slot">
+                  <Timestamp value={data.nextRunAt} relative empty="none" />
+                </Fact>
+                <Fact label="Last run">
+                  <Timestamp value={data.lastRunAt} relative empty="never" />
+                </Fact>
+                <Fact label="Failures in a row">
+                  {data.consecutiveFailures} of {data.maxConsecutiveFailures}
+                </Fact>
+                {data.quarantinedAt && (
+                  <Fact label="Quarantined">
+                    <Timestamp value={data.quarantinedAt} relative />
+                  </Fact>
+                )}
+                {data.pendingTriggerAt && (
+                  <Fact label="Manual run requested">
+                    <Timestamp value={data.pendingTriggerAt} relative />
+                  </Fact>
+                )}
+                {data.catchUpRemaining > 0 && <Fact label="Catch-up runs left">{data.catchUpRemaining}</Fact>}
+                <Fact label="Updated">
+                  <Timestamp value={data.updatedAt} />
+                </Fact>
+              </dl>
+            </section>
+          </div>
+          <RunsPanel scheduleId={data.id} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function ScheduleActions({ schedule, feedback }: { schedule: Schedule; feedback: Feedback }) {
+  const queryClient = useQueryClient();
+  const refresh = () => void refreshScheduler(queryClient);
+  const ref = { id: schedule.id };
+  return (
+    <div className="row-actions ops-actions">
+      {schedule.status === 'active' && (
+        <ConfirmButton
+          label="Pause"
+          title={`Pause ${schedule.name}?`}
+          confirmLabel="Pause schedule"
+          quiet
+          run={() => pause(ref)}
+          onSuccess={(result) => {
+            feedback.show(
+              result.status === 'paused'
+                ? `${result.name} paused: no new slots run until it is resumed.`
+                : `${result.name} is ${result.status}.`,
+            );
+            refresh();
+          }}
+        >
+          <p>
+            New slots stop. A run in progress finishes its attempts; manual triggers still run. Resuming
+            starts from the next future slot: slots passed while paused are not caught up.
+          </p>
+        </ConfirmButton>
+      )}
+      {schedule.status === 'paused' && (
+        <ConfirmButton
+          label="Resume"
+          title={`Resume ${schedule.name}?`}
+          confirmLabel="Resume schedule"
+          run={() => resume(ref)}
+          onSuccess={(result) => {
+            feedback.show(`${result.name} resumed (${result.status}).`);
+            refresh();
+          }}
+        >
+          <p>The schedule runs again from its next future slot; slots passed while paused are skipped.</p>
+        </ConfirmButton>
+      )}
+      {schedule.status === 'quarantined' && (
+        <ConfirmButton
+          label="Unquarantine"
+          title={`Unquarantine ${schedule.name}?`}
+          confirmLabel="Unquarantine"
+          run={() => unquarantine(ref)}
+          onSuccess={(result) => {
+            feedback.show(`${result.name} unquarantined: failures reset, it runs again from its next slot.`);
+            refresh();
+          }}
+        >
+          <p>
+            Its failure count resets to 0 and it becomes active from the next future slot
+            {schedule.kind === 'once' ? ' (a one-time schedule runs again now)' : ''}. Fix what made it fail
+            first, or it will be quarantined again after {schedule.maxConsecutiveFailures} failed runs.
+          </p>
+        </ConfirmButton>
+      )}
+      <ConfirmButton
+        label="Trigger now"
+        title={`Run ${schedule.name} now?`}
+        confirmLabel="Run now"
+        quiet
+        disabled={schedule.status === 'quarantined'}
+        run={() => triggerNow(ref)}
+        onSuccess={(result) => {
+          feedback.show(
+            schedule.pendingTriggerAt
+              ? `A manual run of ${result.name} was already pending; nothing changed.`
+              : `Manual run of ${result.name} requested: one scheduler replica runs it within a second or two.`,
+          );
+          refresh();
+        }}
+      >
+        <p>
+          One extra run, outside the timetable, run by exactly one scheduler replica. Asking again while it is
+          pending changes nothing.
+        </p>
+      </ConfirmButton>
+      {schedule.builtin ? (
+        <span className="muted ops-hint">Built-in: defined in code, so it cannot be edited here.</span>
+      ) : (
+        <Link to={`${schedulePath(schedule.id)}/edit`} className="button button--quiet">
+          Edit
+        </Link>
+      )}
+    </div>
+  );
+}
+
+function isRunStatus(value: string): value is RunStatus {
+  return (RUN_STATUSES as readonly string[]).includes(value);
+}
+
+function RunsPanel({ scheduleId }: { scheduleId: string }) {
+  const [status, setStatus] = useState<RunStatus | undefined>(undefined);
+  const pager = useCursorPages(status ?? '');
+  const runs = useQuery({
+    ...api.scheduler.runs.queryOptions({
+      scheduleId,
+      limit: PAGE_SIZE,
+      ...(status ? { status } : {}),
+      ...(pager.cursor ? { cursor: pager.cursor } : {}),
+    }),
+    ...live,
+    placeholderData: keepPreviousData,
+  });
+  const data = runs.data;
+  return (
+    <section className="panel" aria-labelledby="schedule-runs-title">
+      <header className="ops-section__header">
+        <h3 id="schedule-runs-title">Runs</h3>
+        <label className="ops-inline-field">
+          Status{' '}
+          <select
+            value={status ?? ''}
+            onChange={(event) => setStatus(isRunStatus(event.target.value) ? event.target.value : undefined)}
+          >
+            <option value="">All</option>
+            {RUN_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s.replace('_', ' ')}
+              </option>
+            ))}
+          </select>
+        </label>
+      </header>
+      {runs.isError && (
+        <ErrorMessage
+          error={runs.error}
+          title="Could not load the runs"
+          onRetry={() => void runs.refetch()}
+        />
+      )}
+      {runs.isPending && <p className="muted">Loading…</p>}
+      {data &&
+        (data.items.length === 0 ? (
+          <p className="ops-empty">{status ? `No ${status.replace('_', ' ')} runs.` : 'No runs yet.'}</p>
+        ) : (
+          <div className="table-scroll">
+            <table className="table" data-testid="runs-table">
+              <thead>
+                <tr>
+                  <th scope="col">Slot</th>
+                  <th scope="col" className="table__numeric">
+                    Attempt
+                  </th>
+                  <th scope="col">Trigger</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Started</th>
+                  <th scope="col" className="table__numeric">
+                    Duration
+                  </th>
+                  <th scope="col">Node</th>
+                  <th scope="col">Error or result</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((run) => (
+                  <tr key={run.id} data-testid={`run-${run.id}`} data-status={run.status}>
+                    <th scope="row">
+                      <Timestamp short value={run.scheduledFor} />
+                    </th>
+                    <td className="table__numeric">{run.attempt}</td>
+                    <td>{run.trigger.replace('_', ' ')}</td>
+                    <td>
+                      <StatePill state={run.status} />
+                    </td>
+                    <td>
+                      <Timestamp short value={run.startedAt} />
+                    </td>
+                    <td className="table__numeric">
+                      {run.durationMs === null ? (
+                        <span className="muted">—</span>
+                      ) : (
+                        formatMilliseconds(run.durationMs)
+                      )}
+                    </td>
+                    <td>
+                      <code className="muted">{run.nodeId}</code>
+                    </td>
+                    <td className="table__detail">
+                      {run.error && <span className="ops-error-text">{run.error}</span>}
+                      {run.result !== null && run.result !== undefined && (
+                        <details className="ops-details">
+                          <summary>Result</summary>
+                          <JsonBlock value={run.result} />
+                        </details>
+                      )}
+                      {!run.error && (run.result === null || run.result === undefined) && (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+      {data && <ListPager pages={pager} nextCursor={data.nextCursor} label="runs" busy={runs.isFetching} />}
+    </section>
+  );
+}

@@ -1,0 +1,180 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Link, useSearchParams } from 'react-router';
+import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { api } from '../../lib/trpc.ts';
+import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
+import { ListPager } from './components/list-pager.tsx';
+import { StatePill } from './components/state-pill.tsx';
+import { Timestamp } from './components/timestamp.tsx';
+import { live, PAGE_SIZE, type Schedule } from './ops-queries.ts';
+import { describeTiming, SCHEDULE_STATUSES, type ScheduleStatus, schedulePath } from './schedule-format.ts';
+
+function isScheduleStatus(value: string | null): value is ScheduleStatus {
+  return value !== null && (SCHEDULE_STATUSES as readonly string[]).includes(value);
+}
+
+/** Every schedule by name, with its state, next run and the outcome of its latest run. */
+export function SchedulesPage() {
+  const feedback = useFeedback();
+  const [params, setParams] = useSearchParams();
+  const statusParam = params.get('status');
+  const status = isScheduleStatus(statusParam) ? statusParam : undefined;
+  const pager = useCursorPages(status ?? '');
+  const schedules = useQuery({
+    ...api.scheduler.list.queryOptions({
+      limit: PAGE_SIZE,
+      ...(status ? { status } : {}),
+      ...(pager.cursor ? { cursor: pager.cursor } : {}),
+    }),
+    ...live,
+    placeholderData: keepPreviousData,
+  });
+  const data = schedules.data;
+
+  return (
+    <div className="ops-section">
+      <header className="ops-section__header">
+        <h2>Schedules</h2>
+        <span className="ops-section__actions">
+          <Link to="/ops/schedules/new" className="button">
+            New schedule
+          </Link>
+        </span>
+      </header>
+      <FeedbackNotice feedback={feedback} />
+      <nav className="ops-tabs" aria-label="Filter schedules by status">
+        <button
+          type="button"
+          className="ops-tabs__tab"
+          aria-pressed={status === undefined}
+          onClick={() => setParams({})}
+        >
+          All
+        </button>
+        {SCHEDULE_STATUSES.map((s) => (
+          <button
+            key={s}
+            type="button"
+            className="ops-tabs__tab"
+            aria-pressed={status === s}
+            onClick={() => setParams({ status: s })}
+          >
+            {s}
+          </button>
+        ))}
+      </nav>
+      {schedules.isError && (
+        <ErrorMessage
+          error={schedules.error}
+          title="Could not load the schedules"
+          onRetry={() => void schedules.refetch()}
+        />
+      )}
+      {schedules.isPending && <p className="muted">Loading…</p>}
+      {data && (
+        <section className="panel ops-panel-table" aria-label="Schedules">
+          {data.items.length === 0 ? (
+            <p className="ops-empty">{status ? `No ${status} schedules.` : 'No schedules yet.'}</p>
+          ) : (
+            <div className="table-scroll">
+              <table className="table" data-testid="schedules-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Schedule</th>
+                    <th scope="col">When</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Next run</th>
+                    <th scope="col">Last run</th>
+                    <th scope="col">Last result</th>
+                    <th scope="col" className="table__numeric">
+                      Failures in a row
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((schedule) => (
+                    <tr
+                      key={schedule.id}
+                      data-testid={`schedule-${schedule.name}`}
+                      data-status={schedule.status}
+                    >
+                      <th scope="row">
+                        <Link to={schedulePath(schedule.id)}>{schedule.name}</Link>
+                        <span className="ops-queue-meta">
+                          <code className="muted">{schedule.handler}</code>
+                          {schedule.builtin && <span className="tag">built-in</span>}
+                        </span>
+                      </th>
+                      <td>{describeTiming(schedule)}</td>
+                      <td>
+                        <StatePill state={schedule.status} />
+                      </td>
+                      <td>
+                        <NextRun schedule={schedule} short />
+                      </td>
+                      <td>
+                        <Timestamp short value={schedule.lastRunAt} relative empty="never" />
+                      </td>
+                      <td>
+                        <LastResult scheduleId={schedule.id} />
+                      </td>
+                      <td
+                        className={`table__numeric${schedule.consecutiveFailures > 0 ? ' ops-count--alert' : ''}`}
+                      >
+                        {schedule.consecutiveFailures} / {schedule.maxConsecutiveFailures}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          <ListPager
+            pages={pager}
+            nextCursor={data.nextCursor}
+            label="schedules"
+            busy={schedules.isFetching}
+          />
+        </section>
+      )}
+    </div>
+  );
+}
+
+/** The next thing that will run: a pending manual trigger or retry comes before the next slot. */
+export function NextRun({ schedule, short = false }: { schedule: Schedule; short?: boolean }) {
+  if (schedule.status === 'quarantined') return <span className="muted">nothing until unquarantined</span>;
+  if (schedule.pendingTriggerAt) return <span>manual run pending</span>;
+  if (schedule.retryAt) {
+    return (
+      <span>
+        retry {schedule.retryAttempt ? `(attempt ${schedule.retryAttempt}) ` : ''}
+        <Timestamp value={schedule.retryAt} relative short={short} />
+      </span>
+    );
+  }
+  if (schedule.status === 'paused') return <span className="muted">paused</span>;
+  return <Timestamp value={schedule.nextRunAt} relative short={short} empty="none" />;
+}
+
+/** The newest run's status (its own query, so the list stays one cheap read). */
+function LastResult({ scheduleId }: { scheduleId: string }) {
+  const runs = useQuery({ ...api.scheduler.runs.queryOptions({ scheduleId, limit: 1 }), ...live });
+  if (runs.isError) {
+    return (
+      <span className="ops-error-inline" role="alert">
+        {runs.error.message}
+      </span>
+    );
+  }
+  const last = runs.data?.items[0];
+  if (!runs.data) return <span className="muted">…</span>;
+  if (!last) return <span className="muted">no runs yet</span>;
+  return (
+    <span title={last.error ?? undefined}>
+      <StatePill state={last.status} />
+      {last.error && <span className="ops-error-text ops-truncate"> {last.error}</span>}
+    </span>
+  );
+}
