@@ -70,6 +70,19 @@ describe('scheduler router', () => {
     expect(await failure(editor.create(nightly))).toEqual({ code: 'FORBIDDEN' });
     expect(await failure(editor.triggerNow({ id: UNKNOWN_ID }))).toEqual({ code: 'FORBIDDEN' });
     expect(await failure(callerFor(null).list({}))).toEqual({ code: 'UNAUTHENTICATED' });
+    expect(await failure(editor.handlers())).toEqual({ code: 'FORBIDDEN' });
+  });
+
+  it('lists the handlers a schedule can name', async () => {
+    const names = (await operator().handlers()).map((h) => h.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'audit.integrity-report',
+        'maintenance.credential-cleanup',
+        'maintenance.event-retention',
+      ]),
+    );
+    expect(names).toEqual([...names].sort());
   });
 
   it('creates a cron schedule in a time zone and computes its next slot', async () => {

@@ -34,6 +34,15 @@ const deps = (ctx: Context): SchedulingDeps => ({ db: ctx.services.db, clock: sy
 const actorOf = (session: Session) => ({ userId: session.userId, orgId: session.orgId });
 
 export const schedulerRouter = router({
+  /** The handlers a schedule can name, for the create form. */
+  handlers: manage.query(() =>
+    handlers.names().map((name) => ({
+      name,
+      description: handlers.get(name)?.description ?? null,
+      takesPayload: handlers.get(name)?.payload !== undefined,
+    })),
+  ),
+
   list: manage.input(ZListSchedulesInput).query(({ ctx, input }) => listSchedules(ctx.services.db, input)),
 
   get: manage.input(ZScheduleIdInput).query(({ ctx, input }) => getSchedule(ctx.services.db, input)),

@@ -204,11 +204,8 @@ function ScheduleForm({ original }: { original: Schedule | null }) {
   const [values, setValues] = useState<FormValues>(original ? valuesOf(original) : NEW_SCHEDULE);
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
   const [nothingChanged, setNothingChanged] = useState(false);
-  const handlers = useQuery(api.scheduler.list.queryOptions({ limit: 200 }));
-  const knownHandlers = useMemo(
-    () => [...new Set((handlers.data?.items ?? []).map((s) => s.handler))].sort(),
-    [handlers.data],
-  );
+  const handlers = useQuery(api.scheduler.handlers.queryOptions());
+  const knownHandlers = handlers.data ?? [];
   const timeZones = useMemo(() => Intl.supportedValuesOf('timeZone'), []);
   const ids = useId();
 
@@ -312,7 +309,9 @@ function ScheduleForm({ original }: { original: Schedule | null }) {
         />
         <datalist id={`${ids}-handlers`}>
           {knownHandlers.map((h) => (
-            <option key={h} value={h} />
+            <option key={h.name} value={h.name}>
+              {h.description ?? h.name}
+            </option>
           ))}
         </datalist>
       </div>
