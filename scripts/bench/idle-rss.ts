@@ -28,6 +28,8 @@ export async function run(): Promise<BenchResult> {
       JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0000',
       // Required in production; an idle worker never connects to it.
       SMTP_URL: 'smtp://127.0.0.1:1025',
+      // Required in production (docs/notifications.md); any 32 bytes do for a benchmark.
+      NOTIFICATIONS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     };
     for (const [name, port] of [

@@ -22,6 +22,7 @@ import {
   startTestApi,
   uniqueEmail,
 } from './auth-helpers.ts';
+import { dispatchQueued } from './notifications-helpers.ts';
 
 const NEW_PASSWORD = 'a-brand-new-passphrase-42';
 const WEB = 'http://127.0.0.1:5173';
@@ -38,7 +39,7 @@ describe('passwords: change and reset', () => {
     api = await startTestApi(t.url);
     mailer = createSmtpMailer({ url: smtp.url });
     orgId = (await createTestOrg(t.db)).id;
-    deps = { db: t.db, mailer, webBaseUrl: WEB };
+    deps = { db: t.db, webBaseUrl: WEB };
   });
   afterAll(async () => {
     await mailer.close();
@@ -130,8 +131,9 @@ describe('passwords: change and reset', () => {
       );
       expect(event.payload).toEqual({ userId: user.id, via: 'change' });
       const delivered = await deliverPasswordChangedNotice(deps, { ...event, type: 'PasswordChanged' });
-      expect(delivered.sent).toBe(true);
-      const mail = await smtp.waitForMessage((m) => m.to.includes(user.email));
+      expect(delivered.queued).toBe(true);
+      const messageId = await dispatchQueued(t.db, mailer, delivered);
+      const mail = await smtp.waitForMessage((m) => m.to.includes(user.email) && m.messageId === messageId);
       expect(mail.subject).toBe('Your Atrium password was changed');
       expect(mail.text).toContain('Hello Pat');
       expect(mail.text).toContain(`${WEB}/forgot-password`);
@@ -153,8 +155,9 @@ describe('passwords: change and reset', () => {
       expect(requested.status).toBe(200);
       const event = await outboxEnvelope<{ userId: string }>(t.db, 'PasswordResetRequested', userId);
       const delivered = await deliverPasswordResetLink(deps, { ...event, type: 'PasswordResetRequested' });
-      expect(delivered.sent).toBe(true);
-      const mail = await smtp.waitForMessage((m) => delivered.sent && m.messageId === delivered.messageId);
+      expect(delivered.queued).toBe(true);
+      const messageId = await dispatchQueued(t.db, mailer, delivered);
+      const mail = await smtp.waitForMessage((m) => m.messageId === messageId);
       const link = /(http:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
       expect(link).toBeDefined();
       return new URL(link ?? '').searchParams.get('token') ?? '';

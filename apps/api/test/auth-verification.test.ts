@@ -1,5 +1,5 @@
 import { deliverVerificationCode, type IdentityMailDeps } from '@atrium/domain/identity/consumers';
-import type { Mailer } from '@atrium/domain/platform/mailer';
+import { MailDeliveryError, type Mailer } from '@atrium/domain/platform/mailer';
 import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
 import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import {
   startTestApi,
   uniqueEmail,
 } from './auth-helpers.ts';
+import { dispatchQueued } from './notifications-helpers.ts';
 
 describe('email verification', () => {
   const t = useTestDatabase();
@@ -26,7 +27,7 @@ describe('email verification', () => {
     api = await startTestApi(t.url);
     mailer = createSmtpMailer({ url: smtp.url });
     orgSlug = (await createTestOrg(t.db, { settings: { allowSignup: true } })).slug;
-    deps = { db: t.db, mailer, webBaseUrl: 'http://127.0.0.1:5173' };
+    deps = { db: t.db, webBaseUrl: 'http://127.0.0.1:5173' };
   });
   afterAll(async () => {
     await mailer.close();
@@ -42,14 +43,17 @@ describe('email verification', () => {
     return { userId: result.data.userId, email };
   }
 
-  /** What the worker does for the latest EmailVerificationRequested of the user; returns the mailed code. */
+  /**
+   * What the worker does for the latest EmailVerificationRequested of the user (identity's consumer,
+   * then notifications.dispatch); returns the mailed code.
+   */
   async function deliverCode(userId: string, email: string): Promise<string> {
     const event = await outboxEnvelope<{ userId: string }>(t.db, 'EmailVerificationRequested', userId);
     const result = await deliverVerificationCode(deps, { ...event, type: 'EmailVerificationRequested' });
-    expect(result.sent).toBe(true);
-    const mail = await smtp.waitForMessage(
-      (m) => m.to.includes(email) && result.sent && m.messageId === result.messageId,
-    );
+    expect(result.queued).toBe(true);
+    // The consumer queues the email; the notifications dispatcher sends it.
+    const messageId = await dispatchQueued(t.db, mailer, result);
+    const mail = await smtp.waitForMessage((m) => m.to.includes(email) && m.messageId === messageId);
     const code = /verification code is: (\d{6})/.exec(mail.text)?.[1];
     expect(code).toMatch(/^\d{6}$/);
     return code ?? '';
@@ -108,7 +112,7 @@ describe('email verification', () => {
     const event = await outboxEnvelope<{ userId: string }>(t.db, 'EmailVerificationRequested', userId);
     const before = smtp.messages.length;
     const again = await deliverVerificationCode(deps, { ...event, type: 'EmailVerificationRequested' });
-    expect(again).toEqual({ sent: false, reason: 'already processed' });
+    expect(again).toEqual({ queued: false, reason: 'already processed' });
     expect(smtp.messages.length).toBe(before);
   });
 
@@ -205,18 +209,34 @@ describe('email verification', () => {
     expect(await outboxCount(t.db, 'EmailVerificationRequested', userId)).toBe(1);
   });
 
-  it('the code email survives a failed send: nothing is stored, and the retry makes a new code', async () => {
-    const { userId } = await register();
+  it('a failed send keeps the code and its notification: the retry mails the same code, which verifies', async () => {
+    const { userId, email } = await register();
     const event = await outboxEnvelope<{ userId: string }>(t.db, 'EmailVerificationRequested', userId);
+    const queued = await deliverVerificationCode(deps, { ...event, type: 'EmailVerificationRequested' });
+    expect(queued.queued).toBe(true);
     await smtp.setFailure('reject-transient');
-    await expect(
-      deliverVerificationCode(deps, { ...event, type: 'EmailVerificationRequested' }),
-    ).rejects.toThrow();
+    await expect(dispatchQueued(t.db, mailer, queued)).rejects.toBeInstanceOf(MailDeliveryError);
     expect(
       await t.db.selectFrom('email_verification_codes').select('id').where('user_id', '=', userId).execute(),
-    ).toEqual([]);
+    ).toHaveLength(1);
+    // The code is in the queued notification only encrypted: not in any plaintext column.
+    const row = await t.db
+      .selectFrom('notifications')
+      .select(['sensitive', 'subject', 'body', 'variables', 'template_key'])
+      .where('id', '=', queued.queued ? queued.notificationId : '')
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      sensitive: true,
+      subject: null,
+      body: null,
+      variables: null,
+      template_key: 'verify-email',
+    });
+
     await smtp.setFailure('none');
-    const retried = await deliverVerificationCode(deps, { ...event, type: 'EmailVerificationRequested' });
-    expect(retried.sent).toBe(true);
+    const messageId = await dispatchQueued(t.db, mailer, queued);
+    const mail = await smtp.waitForMessage((m) => m.messageId === messageId);
+    const code = /verification code is: (\d{6})/.exec(mail.text)?.[1] ?? '';
+    expect((await verify(email, code)).status).toBe(200);
   });
 });

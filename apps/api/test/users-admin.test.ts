@@ -16,6 +16,7 @@ import {
   type TestUser,
   uniqueEmail,
 } from './auth-helpers.ts';
+import { dispatchQueued } from './notifications-helpers.ts';
 
 interface UserSummary {
   id: string;
@@ -84,11 +85,13 @@ describe('user administration (users.manage)', () => {
     // The worker's consumer makes the temporary password and mails it.
     const event = await outboxEnvelope<{ userId: string }>(t.db, 'UserInvited', created.data.id);
     const delivered = await deliverWelcomeEmail(
-      { db: t.db, mailer, webBaseUrl: 'http://127.0.0.1:5173' },
+      { db: t.db, webBaseUrl: 'http://127.0.0.1:5173' },
       { ...event, type: 'UserInvited' },
     );
-    expect(delivered.sent).toBe(true);
-    const mail = await smtp.waitForMessage((m) => m.to.includes(email));
+    expect(delivered.queued).toBe(true);
+    // Queued as a sensitive notification; the notifications dispatcher sends it.
+    const messageId = await dispatchQueued(t.db, mailer, delivered);
+    const mail = await smtp.waitForMessage((m) => m.to.includes(email) && m.messageId === messageId);
     expect(mail.subject).toBe('Welcome to Admin Org on Atrium');
     const temporary = /temporary password: (\S+)/.exec(mail.text)?.[1] ?? '';
     expect(temporary).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
@@ -131,10 +134,10 @@ describe('user administration (users.manage)', () => {
     expect(free.data.name).toBe('Ivy');
     // The welcome email is not sent twice, and a redelivery does not reset the chosen password.
     const again = await deliverWelcomeEmail(
-      { db: t.db, mailer, webBaseUrl: 'http://127.0.0.1:5173', consumer: 'identity.welcome-email.second' },
+      { db: t.db, webBaseUrl: 'http://127.0.0.1:5173', consumer: 'identity.welcome-email.second' },
       { ...event, type: 'UserInvited' },
     );
-    expect(again).toEqual({ sent: false, reason: 'password already chosen' });
+    expect(again).toEqual({ queued: false, reason: 'password already chosen' });
   });
 
   it('refuses a duplicate email with 409, an unknown role with 400, and no roles with 400', async () => {

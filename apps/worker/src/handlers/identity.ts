@@ -10,7 +10,8 @@ import type { HandlerContext, QueueHandler } from '../job-runner.ts';
 
 /** Identity's emails (docs/identity.md, "Events and their consumers"): one queue per email. */
 function mailDeps({ db, logger, services, job }: HandlerContext): IdentityMailDeps {
-  return { db, mailer: services.mailer, webBaseUrl: services.webBaseUrl, log: logger, consumer: job.queue };
+  // The emails are queued as notifications; notifications.dispatch sends them (docs/notifications.md).
+  return { db, webBaseUrl: services.webBaseUrl, log: logger, consumer: job.queue };
 }
 
 type Queues = AtriumQueueCatalogue;

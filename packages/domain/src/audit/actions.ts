@@ -65,6 +65,11 @@ export const AUDIT_ACTIONS = [
   'ops.queue.paused',
   'ops.queue.resumed',
   'ops.outbox.replayed',
+  // Notifications (SPEC §6)
+  'notification.queued',
+  'notification.cancelled',
+  'notification_template.upserted',
+  'notification_template.deleted',
   // The audit log itself
   'audit.integrity_failed',
 ] as const;

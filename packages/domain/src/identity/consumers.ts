@@ -3,13 +3,12 @@ import type { Kysely, Transaction } from 'kysely';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { consumeOnce } from '../events/inbox.ts';
 import type { EventPayload } from '../events/registry.ts';
+import { enqueueNotification } from '../notifications/enqueue.ts';
 import type { Clock } from '../platform/clock.ts';
 import { systemClock } from '../platform/clock.ts';
 import type { LogSink } from '../platform/logger.ts';
 import { silentLog } from '../platform/logger.ts';
-import type { Mailer } from '../platform/mailer.ts';
 import { generateTemporaryPassword, hashPassword } from '../platform/passwords.ts';
-import { passwordChangedEmail, passwordResetEmail, verificationCodeEmail, welcomeEmail } from './emails.ts';
 import type {
   EmailVerificationRequested,
   PasswordChanged,
@@ -22,9 +21,11 @@ import { createVerificationCode, VERIFICATION_CODE_TTL_SECONDS } from './verific
 
 /**
  * The worker-side half of identity: consumers of identity's outbox events. Each makes the secret the
- * email carries (code, reset token, temporary password), stores only its hash, and sends the email —
- * all inside `consumeOnce`, so a redelivered job does nothing and a failed send rolls the secret back
- * (the retry makes a new one). The plaintext exists only in the email.
+ * email carries (code, reset token, temporary password), stores only its hash, and queues the email as
+ * a notification (templates `verify-email`, `password-reset`, `welcome`, `password-changed`; the ones
+ * with a secret are sensitive, so the secret is stored only encrypted and never shown to admins) — all
+ * inside `consumeOnce`, so a redelivered job does nothing. The notifications dispatcher sends the
+ * email, retries it and records every attempt (docs/notifications.md).
  *
  * The worker binds each to its queue (see IDENTITY_QUEUES in queues.ts):
  *   identity.email-verification   ← EmailVerificationRequested → deliverVerificationCode
@@ -34,7 +35,6 @@ import { createVerificationCode, VERIFICATION_CODE_TTL_SECONDS } from './verific
  */
 export interface IdentityMailDeps {
   db: Kysely<Database>;
-  mailer: Pick<Mailer, 'send'>;
   /** The web app's origin, for links in emails (WEB_BASE_URL), e.g. `https://atrium.example.com`. */
   webBaseUrl: string;
   clock?: Clock;
@@ -43,38 +43,26 @@ export interface IdentityMailDeps {
   consumer?: string;
 }
 
-export type DeliveryResult = { sent: true; messageId: string } | { sent: false; reason: string };
+/** `queued`: the email is a notification now, delivered by `notifications.dispatch`. */
+export type DeliveryResult = { queued: true; notificationId: string } | { queued: false; reason: string };
 
 interface Recipient {
   id: string;
   org_id: string;
   email: string;
-  name: string;
   status: 'active' | 'disabled';
   email_verified_at: Date | null;
   must_change_password: boolean;
   password_hash: string | null;
-  orgName: string;
 }
 
 /** The user the event is about, locked for the consumer's transaction. */
 async function lockRecipient(trx: Transaction<Database>, userId: string): Promise<Recipient | undefined> {
   return trx
     .selectFrom('users')
-    .innerJoin('orgs', 'orgs.id', 'users.org_id')
-    .select([
-      'users.id',
-      'users.org_id',
-      'users.email',
-      'users.name',
-      'users.status',
-      'users.email_verified_at',
-      'users.must_change_password',
-      'users.password_hash',
-      'orgs.name as orgName',
-    ])
-    .where('users.id', '=', userId)
-    .forUpdate('users')
+    .select(['id', 'org_id', 'email', 'status', 'email_verified_at', 'must_change_password', 'password_hash'])
+    .where('id', '=', userId)
+    .forUpdate()
     .executeTakeFirst();
 }
 
@@ -90,15 +78,41 @@ async function deliver(
     { consumer: deps.consumer ?? consumer, eventId: event.eventId },
     async (trx) => {
       const user = await lockRecipient(trx, event.payload.userId);
-      if (!user) return { sent: false, reason: 'user no longer exists' } as const;
+      if (!user) return { queued: false, reason: 'user no longer exists' } as const;
       return effects(trx, user, now);
     },
   );
   const result: DeliveryResult = outcome.processed
     ? outcome.result
-    : { sent: false, reason: 'already processed' };
+    : { queued: false, reason: 'already processed' };
   (deps.log ?? silentLog).info({ consumer, eventId: event.eventId, ...result }, 'identity email');
   return result;
+}
+
+/** The emails that carry a secret: stored only encrypted, never shown to admins. */
+const SENSITIVE_TEMPLATES = new Set(['verify-email', 'password-reset', 'welcome']);
+
+/** Queues the email to the user (their address, name and org filled in by the notifications module). */
+async function queueEmail(
+  trx: Transaction<Database>,
+  user: Recipient,
+  templateKey: 'verify-email' | 'password-reset' | 'welcome' | 'password-changed',
+  variables: Record<string, string | number>,
+  clock: Clock | undefined,
+): Promise<DeliveryResult> {
+  const { id } = await enqueueNotification(
+    trx,
+    {
+      orgId: user.org_id,
+      channel: 'email',
+      to: { userId: user.id },
+      templateKey,
+      variables,
+      sensitive: SENSITIVE_TEMPLATES.has(templateKey),
+    },
+    clock ? { clock } : {},
+  );
+  return { queued: true, notificationId: id };
 }
 
 function link(base: string, path: string, params: Record<string, string> = {}): string {
@@ -116,13 +130,16 @@ export function deliverVerificationCode(
   >,
 ): Promise<DeliveryResult> {
   return deliver(deps, IDENTITY_CONSUMER_NAMES.verification, event, async (trx, user, now) => {
-    if (user.email_verified_at) return { sent: false, reason: 'already verified' };
-    if (user.status !== 'active') return { sent: false, reason: 'account disabled' };
+    if (user.email_verified_at) return { queued: false, reason: 'already verified' };
+    if (user.status !== 'active') return { queued: false, reason: 'account disabled' };
     const { code } = await createVerificationCode(trx, { userId: user.id, orgId: user.org_id, now });
-    const { messageId } = await deps.mailer.send(
-      verificationCodeEmail(user, code, Math.round(VERIFICATION_CODE_TTL_SECONDS / 60)),
+    return queueEmail(
+      trx,
+      user,
+      'verify-email',
+      { code, validMinutes: Math.round(VERIFICATION_CODE_TTL_SECONDS / 60) },
+      deps.clock,
     );
-    return { sent: true, messageId };
   });
 }
 
@@ -132,16 +149,18 @@ export function deliverPasswordResetLink(
   event: EventEnvelope<(typeof PasswordResetRequested)['type'], EventPayload<typeof PasswordResetRequested>>,
 ): Promise<DeliveryResult> {
   return deliver(deps, IDENTITY_CONSUMER_NAMES.passwordReset, event, async (trx, user, now) => {
-    if (user.status !== 'active') return { sent: false, reason: 'account disabled' };
+    if (user.status !== 'active') return { queued: false, reason: 'account disabled' };
     const { token } = await createPasswordResetToken(trx, { userId: user.id, orgId: user.org_id, now });
-    const { messageId } = await deps.mailer.send(
-      passwordResetEmail(
-        user,
-        link(deps.webBaseUrl, 'reset-password', { token }),
-        Math.round(PASSWORD_RESET_TTL_SECONDS / 60),
-      ),
+    return queueEmail(
+      trx,
+      user,
+      'password-reset',
+      {
+        resetUrl: link(deps.webBaseUrl, 'reset-password', { token }),
+        validMinutes: Math.round(PASSWORD_RESET_TTL_SECONDS / 60),
+      },
+      deps.clock,
     );
-    return { sent: true, messageId };
   });
 }
 
@@ -154,9 +173,9 @@ export function deliverWelcomeEmail(
   event: EventEnvelope<(typeof UserInvited)['type'], EventPayload<typeof UserInvited>>,
 ): Promise<DeliveryResult> {
   return deliver(deps, IDENTITY_CONSUMER_NAMES.welcome, event, async (trx, user, now) => {
-    if (user.status !== 'active') return { sent: false, reason: 'account disabled' };
+    if (user.status !== 'active') return { queued: false, reason: 'account disabled' };
     if (user.password_hash && !user.must_change_password)
-      return { sent: false, reason: 'password already chosen' };
+      return { queued: false, reason: 'password already chosen' };
     const temporaryPassword = generateTemporaryPassword();
     await trx
       .updateTable('users')
@@ -167,10 +186,13 @@ export function deliverWelcomeEmail(
       })
       .where('id', '=', user.id)
       .execute();
-    const { messageId } = await deps.mailer.send(
-      welcomeEmail(user, temporaryPassword, link(deps.webBaseUrl, 'sign-in')),
+    return queueEmail(
+      trx,
+      user,
+      'welcome',
+      { email: user.email, temporaryPassword, signInUrl: link(deps.webBaseUrl, 'sign-in') },
+      deps.clock,
     );
-    return { sent: true, messageId };
   });
 }
 
@@ -179,10 +201,17 @@ export function deliverPasswordChangedNotice(
   deps: IdentityMailDeps,
   event: EventEnvelope<(typeof PasswordChanged)['type'], EventPayload<typeof PasswordChanged>>,
 ): Promise<DeliveryResult> {
-  return deliver(deps, IDENTITY_CONSUMER_NAMES.passwordChanged, event, async (_trx, user) => {
-    const { messageId } = await deps.mailer.send(
-      passwordChangedEmail(user, event.payload.via ?? 'change', link(deps.webBaseUrl, 'forgot-password')),
+  return deliver(deps, IDENTITY_CONSUMER_NAMES.passwordChanged, event, async (trx, user) => {
+    const how =
+      (event.payload.via ?? 'change') === 'reset'
+        ? 'through a password reset link'
+        : 'from your account settings';
+    return queueEmail(
+      trx,
+      user,
+      'password-changed',
+      { how, resetUrl: link(deps.webBaseUrl, 'forgot-password') },
+      deps.clock,
     );
-    return { sent: true, messageId };
   });
 }

@@ -8,8 +8,10 @@ import {
 
 /**
  * Identity's queues, for the catalogue (events/catalogue.ts): one per email the identity events
- * cause. The worker binds each to the consumer of the same name in consumers.ts. An email that cannot
- * be sent is retried with backoff for about an hour, then dead-lettered.
+ * cause. The worker binds each to the consumer of the same name in consumers.ts, which makes the
+ * secret and queues the email as a notification; sending, its retries and dead letters belong to
+ * `notifications.dispatch` (docs/notifications.md). A consumer that fails (the database) is retried
+ * with backoff for about an hour, then dead-lettered.
  *
  * The names are also the consumers' inbox names.
  */
