@@ -55,10 +55,33 @@ export function createInnerContext(input: {
   };
 }
 
-export function createContextFromRequest(services: Services, req: Request, res: Response): Context {
+/** What tRPC tells createContext about the call (the part we read). */
+export interface CallInfo {
+  type: string;
+  connectionParams: Record<string, string | undefined> | null;
+}
+
+/**
+ * The bearer token of a request: the `Authorization` header, or — for subscriptions only — the
+ * `token` connection parameter. Browsers' EventSource cannot send headers, so the tRPC client's
+ * `httpSubscriptionLink({ connectionParams: () => ({ token }) })` puts it in the query string
+ * (docs/realtime.md). Other calls never take a token from the URL.
+ */
+export function bearerTokenOf(req: Request, info?: CallInfo): string | null {
   const header = req.headers.authorization;
-  const bearerToken =
-    typeof header === 'string' && header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
+  if (typeof header === 'string' && header.startsWith('Bearer '))
+    return header.slice('Bearer '.length).trim();
+  const fromParams = info?.type === 'subscription' ? info.connectionParams?.token : undefined;
+  return typeof fromParams === 'string' && fromParams.length > 0 ? fromParams : null;
+}
+
+export function createContextFromRequest(
+  services: Services,
+  req: Request,
+  res: Response,
+  info?: CallInfo,
+): Context {
+  const bearerToken = bearerTokenOf(req, info);
   const requestId = res.locals.requestId as string;
   return {
     ...createInnerContext({

@@ -1,3 +1,4 @@
+import { ZNotificationKeyText, ZNotificationPreviousKeys } from '@atrium/domain/notifications/crypto';
 import { z } from 'zod';
 
 /**
@@ -48,6 +49,23 @@ const ZApiEnv = z.object({
   AUTH_REGISTER_IP_LIMIT: z.coerce.number().int().min(1).default(20),
   /** How long a user's cached authorisation may live in Redis (every change refreshes it anyway). */
   AUTHZ_CACHE_TTL_SECONDS: z.coerce.number().int().min(5).default(300),
+
+  // ── Realtime (SPEC §2, docs/realtime.md) ──
+  /**
+   * How often an open `events.subscribe` stream re-checks its access token: an expired token, a
+   * permission change or a disabled account ends the stream with that 401 within this time.
+   */
+  REALTIME_REVALIDATE_SECONDS: z.coerce.number().min(0.05).max(900).default(30),
+
+  // ── Notifications (SPEC §6, docs/notifications.md) ──
+  /**
+   * Key of notifications at rest (recipient addresses, sensitive content): 32 random bytes, base64 or
+   * hex, the same on every API and worker. Required in production; elsewhere the public development
+   * key, with a warning at start.
+   */
+  NOTIFICATIONS_ENCRYPTION_KEY: ZNotificationKeyText.optional(),
+  /** Comma-separated earlier keys, still used to read rows sealed under them (rotation). */
+  NOTIFICATIONS_ENCRYPTION_PREVIOUS_KEYS: ZNotificationPreviousKeys,
 });
 
 export type ApiEnv = z.infer<typeof ZApiEnv>;
@@ -57,6 +75,11 @@ export function parseApiEnv(source: Record<string, string | undefined>): ApiEnv 
   if (result.success && result.data.NODE_ENV === 'production' && !result.data.JWT_SECRET) {
     throw new Error(
       'Invalid API configuration:\n  JWT_SECRET: required in production (at least 32 characters)',
+    );
+  }
+  if (result.success && result.data.NODE_ENV === 'production' && !result.data.NOTIFICATIONS_ENCRYPTION_KEY) {
+    throw new Error(
+      'Invalid API configuration:\n  NOTIFICATIONS_ENCRYPTION_KEY: required in production (32 random bytes, base64 or hex)',
     );
   }
   if (!result.success) {

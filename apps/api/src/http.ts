@@ -33,7 +33,12 @@ export function createApp(services: Services, trpcRouter: AnyRouter = appRouter)
       );
       const level = res.statusCode >= 500 ? 'error' : 'debug';
       res.locals.logger[level](
-        { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        {
+          method: req.method,
+          url: loggableUrl(req.originalUrl),
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+        },
         'request',
       );
     });
@@ -55,7 +60,7 @@ export function createApp(services: Services, trpcRouter: AnyRouter = appRouter)
     '/trpc',
     createExpressMiddleware({
       router: trpcRouter as AppRouter,
-      createContext: ({ req, res }) => createContextFromRequest(services, req, res),
+      createContext: ({ req, res, info }) => createContextFromRequest(services, req, res, info),
       onError({ error, path, ctx }) {
         const cause = error.cause instanceof AppError ? error.cause : null;
         if (cause?.code === 'INTERNAL' || (!cause && error.code === 'INTERNAL_SERVER_ERROR')) {
@@ -94,6 +99,11 @@ function serveWebApp(app: Express, distDir: string): void {
     res.setHeader('cache-control', 'no-cache');
     res.sendFile(resolve(root, 'index.html'));
   });
+}
+
+/** The URL without secrets: subscriptions carry the access token in `connectionParams` (docs/realtime.md). */
+function loggableUrl(originalUrl: string): string {
+  return originalUrl.replace(/([?&]connectionParams=)[^&]*/g, '$1[redacted]');
 }
 
 /** A bounded label set: one series per known surface, never one per URL a client invents. */

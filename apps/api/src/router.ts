@@ -1,7 +1,11 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { auditRouter } from './routers/audit.ts';
 import { authRouter } from './routers/auth.ts';
+import { creatorsRouter } from './routers/creators.ts';
 import { devRouter } from './routers/dev.ts';
+import { eventsRouter } from './routers/events.ts';
+import { inboxRouter } from './routers/inbox.ts';
+import { notificationsRouter } from './routers/notifications.ts';
 import { opsRouter } from './routers/ops.ts';
 import { rolesRouter } from './routers/roles.ts';
 import { schedulerRouter } from './routers/scheduler.ts';
@@ -18,6 +22,10 @@ export const appRouter = router({
   users: usersRouter,
   roles: rolesRouter,
   scheduler: schedulerRouter,
+  events: eventsRouter,
+  creators: creatorsRouter,
+  notifications: notificationsRouter,
+  inbox: inboxRouter,
 });
 
 export type AppRouter = typeof appRouter;

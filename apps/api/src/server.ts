@@ -25,6 +25,9 @@ export async function startApi(env: ApiEnv, options: { logger?: Logger } = {}): 
     server,
     services,
     async close() {
+      // End the SSE streams first (503: clients reconnect to another replica), so close() need not
+      // wait for them.
+      await services.realtime.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -2,6 +2,7 @@ import { createDb, type Database, type DbHandle, migrateToLatest } from '@atrium
 import type { Session } from '@atrium/domain/access/session';
 import { type QueueCatalogue, queueCatalogue } from '@atrium/domain/events/catalogue';
 import type { IdentityDeps } from '@atrium/domain/identity/deps';
+import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
 import type { OpsQueuePort } from '@atrium/domain/ops/port';
 import { createRedisClient, type Redis } from '@atrium/domain/platform/redis';
 import { createBoss, createPgBossOpsQueues, ensureQueues } from '@atrium/jobs';
@@ -12,6 +13,7 @@ import { createIdentityServices } from './auth/identity.ts';
 import type { Credentials } from './context.ts';
 import type { ApiEnv } from './env.ts';
 import { type ApiMetrics, createApiMetrics } from './metrics.ts';
+import { createRealtimeServices, type RealtimeServices } from './realtime/index.ts';
 
 /** Long-lived dependencies of the API process, built once and shared by every request. */
 export interface Services {
@@ -28,6 +30,8 @@ export interface Services {
   /** The Ops console's ports (SPEC §8, docs/ops.md). */
   ops: OpsServices;
   adapters: AdapterInfo;
+  /** Realtime (SPEC §2, docs/realtime.md): the SSE fan-out hub and a publisher. */
+  realtime: RealtimeServices;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,7 @@ export interface OpsServices {
 export interface AdapterInfo {
   database: { kind: 'postgres'; source: ApiEnv['DATABASE_SOURCE'] };
   redis: { kind: 'redis' | 'in-process' };
+  realtime: { kind: 'redis' | 'postgres' };
   search: { kind: 'postgres' | 'meilisearch' };
 }
 
@@ -66,6 +71,8 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
   };
   if (redis) healthChecks.redis = () => redis.ping();
 
+  // Notifications are sealed and opened with the process-wide keyring (docs/notifications.md).
+  configureNotificationKeysFromEnv(env, logger.child({ module: 'notifications' }));
   const identity = createIdentityServices({ env, db: handle.db, redis, logger });
   await identity.start();
 
@@ -81,12 +88,16 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
   await ensureQueues(boss, queueCatalogue);
   const opsQueues: OpsQueuePort = createPgBossOpsQueues<Database>({ boss });
 
+  const metrics = createApiMetrics();
+  const realtime = createRealtimeServices({ env, db: handle.db, redis, logger, registry: metrics.registry });
+  await realtime.start();
+
   return {
     env,
     db: handle.db,
     redis,
     logger,
-    metrics: createApiMetrics(),
+    metrics,
     authenticate: identity.authenticate,
     identity: identity.deps,
     healthChecks,
@@ -99,9 +110,12 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
     adapters: {
       database: { kind: 'postgres', source: env.DATABASE_SOURCE },
       redis: { kind: redis ? 'redis' : 'in-process' },
+      realtime: { kind: realtime.kind },
       search: { kind: env.MEILI_URL ? 'meilisearch' : 'postgres' },
     },
+    realtime,
     async close() {
+      await realtime.stop();
       redis?.disconnect();
       await boss.stop({ graceful: false, close: true });
       await handle.destroy();

@@ -13,6 +13,12 @@ import { errorData, publicMessage, toAppError, toTRPCError } from './errors.ts';
  */
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
+  // Subscriptions over SSE (docs/realtime.md): a ping every 15 s keeps proxies from closing an idle
+  // stream, and a client that hears nothing for 40 s reconnects (with its last event id).
+  sse: {
+    ping: { enabled: true, intervalMs: 15_000 },
+    client: { reconnectAfterInactivityMs: 40_000 },
+  },
   errorFormatter({ shape, error, ctx }) {
     const appError = toAppError(error);
     return {

@@ -6,6 +6,8 @@ const ZSchedulerEnv = z.object({
   DATABASE_URL: z.url(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   REDIS_URL: z.url().optional(),
+  /** Key and channel prefix shared with the API and worker (realtime events, docs/realtime.md). */
+  REDIS_PREFIX: z.string().min(1).default('atrium:'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SCHEDULER_OPS_PORT: z.coerce.number().int().min(0).max(65535).default(3102),
   SCHEDULER_OPS_HOST: z.string().default('127.0.0.1'),

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { createDb, migrateToLatest } from '@atrium/db';
 import { type Clock, systemClock } from '@atrium/domain/platform/clock';
 import { createRedisClient } from '@atrium/domain/platform/redis';
+import { createRealtimePublisher, type RealtimePublisherAdapter } from '@atrium/domain/realtime/publishers';
 import {
   builtInScheduleHandlers,
   createScheduleHandlerRegistry,
@@ -28,6 +29,11 @@ export interface RunningScheduler {
   opsUrl: string;
   logger: Logger;
   registry: Registry;
+  /**
+   * Realtime events to the API's SSE subscribers (SPEC §2, docs/realtime.md): Redis pub/sub when
+   * REDIS_URL is set, else PostgreSQL NOTIFY.
+   */
+  realtime: RealtimePublisherAdapter;
   /** One tick now (tests drive the loop with it alongside its own timer). */
   tick(): Promise<void>;
   /** Resolves once this replica has no run in progress. */
@@ -89,6 +95,13 @@ export async function startScheduler(
       await ensureBuiltInSchedules({ db: handle.db, clock }, builtInSchedules(env));
     }
 
+    const realtime = createRealtimePublisher({
+      redis,
+      prefix: env.REDIS_PREFIX,
+      db: handle.db,
+      log: logger.child({ component: 'realtime' }),
+    });
+
     const registry = createMetricsRegistry('scheduler');
     let running = () => 0;
     const metrics = createSchedulerMetrics(registry, () => running());
@@ -130,6 +143,7 @@ export async function startScheduler(
       opsUrl: ops.url,
       logger,
       registry,
+      realtime,
       tick: () => loop.tick(),
       idle: () => loop.idle(),
       stop() {

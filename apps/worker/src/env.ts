@@ -1,3 +1,4 @@
+import { ZNotificationKeyText, ZNotificationPreviousKeys } from '@atrium/domain/notifications/crypto';
 import { z } from 'zod';
 
 /**
@@ -38,10 +39,24 @@ const ZWorkerEnv = z
     MAIL_FROM: z.string().min(3).optional(),
     /** The web app's origin, for links in emails (reset password, sign in). */
     WEB_BASE_URL: z.url().default('http://127.0.0.1:5173'),
+    /**
+     * Notifications at rest (docs/notifications.md): 32 random bytes, base64 or hex; the same on every
+     * API and worker. Required in production; elsewhere the public development key, with a warning.
+     */
+    NOTIFICATIONS_ENCRYPTION_KEY: ZNotificationKeyText.optional(),
+    /** Comma-separated earlier keys, still used to read rows sealed under them (rotation). */
+    NOTIFICATIONS_ENCRYPTION_PREVIOUS_KEYS: ZNotificationPreviousKeys,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SMTP_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production' });
+    }
+    if (env.NODE_ENV === 'production' && !env.NOTIFICATIONS_ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOTIFICATIONS_ENCRYPTION_KEY'],
+        message: 'is required in production (32 random bytes, base64 or hex)',
+      });
     }
   })
   .transform((env) => ({ ...env, SMTP_URL: env.SMTP_URL ?? DEV_SMTP_URL }));

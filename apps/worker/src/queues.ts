@@ -3,12 +3,14 @@ import { type AtriumQueueCatalogue, type QueueCatalogue, queueCatalogue } from '
 import type { Histogram, Logger } from '@atrium/observability';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import { handleCreatorApplicationEvent, handleUserRolesChanged } from './handlers/creators.ts';
 import {
   handleEmailVerificationRequested,
   handlePasswordChanged,
   handlePasswordResetRequested,
   handleUserInvited,
 } from './handlers/identity.ts';
+import { handleNotificationRequested } from './handlers/notifications.ts';
 import { handlePipelineProbe } from './handlers/ops.pipeline-probe.ts';
 import { createJobRunner, type QueueHandlers } from './job-runner.ts';
 import type { WorkerServices } from './services.ts';
@@ -25,6 +27,9 @@ export const queueHandlers = {
   'identity.password-reset-email': handlePasswordResetRequested,
   'identity.welcome-email': handleUserInvited,
   'identity.password-changed': handlePasswordChanged,
+  'notifications.dispatch': handleNotificationRequested,
+  'creators.roles': handleUserRolesChanged,
+  'creators.notifications': handleCreatorApplicationEvent,
 } satisfies QueueHandlers<AtriumQueueCatalogue>;
 
 export interface WorkQueuesOptions<C extends QueueCatalogue> {

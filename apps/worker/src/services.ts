@@ -1,6 +1,12 @@
+import type { Database } from '@atrium/db';
+import { type AuthorizationCache, createAuthorizationCache } from '@atrium/domain/access/authorization-cache';
 import type { Mailer } from '@atrium/domain/platform/mailer';
+import type { Redis } from '@atrium/domain/platform/redis';
 import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
+import { createRealtimePublisher, type RealtimePublisherAdapter } from '@atrium/domain/realtime/publishers';
 import type { Logger } from '@atrium/observability';
+import type { Kysely } from 'kysely';
+import type { PgBoss } from 'pg-boss';
 import type { WorkerEnv } from './env.ts';
 
 /**
@@ -12,11 +18,27 @@ export interface WorkerServices {
   mailer: Mailer;
   /** The web app's origin, for links in emails. */
   webBaseUrl: string;
+  /**
+   * Realtime events to the API's SSE subscribers (SPEC §2, docs/realtime.md): Redis pub/sub when
+   * REDIS_URL is set, else PostgreSQL NOTIFY — the API listens on the same one.
+   */
+  realtime: RealtimePublisherAdapter;
+  /**
+   * The authorisation cache the API reads (same Redis and REDIS_PREFIX; none without Redis): consumers
+   * that change a user's roles refresh it after their commit.
+   */
+  authzCache: AuthorizationCache;
+  /**
+   * Sends a job to a queue to start at `startAfter` (pg-boss); when a job with the same `id` exists
+   * it is a no-op. Scheduled notifications use it (handlers/notifications.ts).
+   */
+  sendLater?(queue: string, data: object, options: { id: string; startAfter: Date }): Promise<void>;
 }
 
 export function createWorkerServices(
   env: WorkerEnv,
   logger: Logger,
+  deps: { db: Kysely<Database>; redis: Redis | null; boss?: PgBoss },
 ): WorkerServices & { close(): Promise<void> } {
   const mailer = createSmtpMailer({
     url: env.SMTP_URL,
@@ -26,6 +48,25 @@ export function createWorkerServices(
   return {
     mailer,
     webBaseUrl: env.WEB_BASE_URL,
+    realtime: createRealtimePublisher({
+      redis: deps.redis,
+      prefix: env.REDIS_PREFIX,
+      db: deps.db,
+      log: logger.child({ component: 'realtime' }),
+    }),
+    authzCache: createAuthorizationCache({
+      redis: deps.redis,
+      prefix: env.REDIS_PREFIX,
+      log: logger.child({ component: 'authz-cache' }),
+    }),
+    ...(deps.boss ? { sendLater: sendLaterWith(deps.boss) } : {}),
     close: () => mailer.close(),
+  };
+}
+
+function sendLaterWith(boss: PgBoss): NonNullable<WorkerServices['sendLater']> {
+  return async (queue, data, options) => {
+    // pg-boss inserts with ON CONFLICT DO NOTHING: a job with this id already queued stays as it is.
+    await boss.send(queue, data, { id: options.id, startAfter: options.startAfter });
   };
 }

@@ -1,5 +1,6 @@
 import { createDb, migrateToLatest } from '@atrium/db';
 import { type AtriumQueueCatalogue, type QueueCatalogue, queueCatalogue } from '@atrium/domain';
+import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
 import { createRedisClient } from '@atrium/domain/platform/redis';
 import { createBoss, DEFAULT_BOSS_SCHEMA, ensureQueues } from '@atrium/jobs';
 import {
@@ -113,7 +114,9 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       });
     }
 
-    const services = createWorkerServices(env, logger);
+    // Notifications are sealed and opened with the process-wide keyring (docs/notifications.md).
+    configureNotificationKeysFromEnv(env, logger.child({ component: 'notifications' }));
+    const services = createWorkerServices(env, logger, { db: handle.db, redis, boss });
     cleanups.push(() => services.close());
 
     const registry = createMetricsRegistry('worker');

@@ -4,6 +4,8 @@ import * as audit from './2026-11-22T0900-audit.ts';
 import * as identity from './2026-11-22T0930-identity.ts';
 import * as scheduling from './2026-11-22T1000-scheduling.ts';
 import * as ops from './2026-11-22T1030-ops.ts';
+import * as notifications from './2026-11-29T0900-notifications.ts';
+import * as creators from './2026-11-29T0930-creators.ts';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -16,4 +18,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T0930-identity': identity,
   '2026-11-22T1000-scheduling': scheduling,
   '2026-11-22T1030-ops': ops,
+  '2026-11-29T0900-notifications': notifications,
+  '2026-11-29T0930-creators': creators,
 };

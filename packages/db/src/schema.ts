@@ -242,6 +242,110 @@ export interface OpsQueueSamplesTable {
   interval_seconds: number;
 }
 
+// ── Notifications (SPEC §6, docs/notifications.md) ───────────────────────────────────────────────
+
+export type NotificationChannel = 'email' | 'in_app';
+export type NotificationStatus = 'pending' | 'scheduled' | 'sent' | 'failed' | 'cancelled';
+
+/** A template: global built-in (org_id null, read-only) or an org's override / custom template. */
+export interface NotificationTemplatesTable {
+  id: Generated<string>;
+  org_id: string | null;
+  key: string;
+  channel: NotificationChannel;
+  locale: string;
+  subject: string;
+  body: string;
+  /** Variables a built-in may use; an org override may use no others. */
+  variables: ColumnType<string[], string[] | undefined, string[]>;
+  sensitive: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/**
+ * One message to one recipient. The address exists only sealed (AES-256-GCM) with an HMAC lookup
+ * hash; a sensitive notification keeps subject, body and variables only inside `content_enc`.
+ */
+export interface NotificationsTable {
+  /** Chosen by the code (part of the sealed fields' encryption context). */
+  id: string;
+  org_id: string;
+  channel: NotificationChannel;
+  recipient_user_id: string | null;
+  recipient_email_enc: Buffer | null;
+  recipient_email_hash: string | null;
+  template_key: string | null;
+  locale: ColumnType<string, string | undefined, string>;
+  sensitive: ColumnType<boolean, boolean | undefined, boolean>;
+  variables: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  subject: string | null;
+  body: string | null;
+  content_enc: Buffer | null;
+  status: NotificationStatus;
+  scheduled_at: NullableTimestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  next_attempt_at: NullableTimestamp;
+  last_error: string | null;
+  sent_at: NullableTimestamp;
+  failed_at: NullableTimestamp;
+  cancelled_at: NullableTimestamp;
+  read_at: NullableTimestamp;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** One delivery attempt; `ok` null while it is in flight. */
+export interface NotificationAttemptsTable {
+  notification_id: string;
+  attempt_no: number;
+  org_id: string;
+  ok: boolean | null;
+  provider_message_id: string | null;
+  error: string | null;
+  permanent: boolean | null;
+  at: ColumnType<Date, Date | string | undefined, Date | string>;
+  finished_at: NullableTimestamp;
+}
+
+// ── Creator programme (SPEC §3) and realtime overflow (SPEC §2) ───────────────────────────────────
+
+export type CreatorApplicationStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn';
+
+export interface CreatorApplicationsTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  status: ColumnType<
+    CreatorApplicationStatus,
+    CreatorApplicationStatus | undefined,
+    CreatorApplicationStatus
+  >;
+  experience: string;
+  portfolio_url: string | null;
+  motivation: string;
+  /** `[{ platform, url }]`. */
+  social_links: ColumnType<Array<{ platform: string; url: string }>, string | undefined, string>;
+  additional_info: string | null;
+  submitted_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  reviewed_at: NullableTimestamp;
+  reviewed_by: string | null;
+  review_notes: string | null;
+  rejection_reason: string | null;
+  withdrawn_at: NullableTimestamp;
+  updated_at: UpdatedAt;
+}
+
+/** Realtime events too large for a NOTIFY payload, announced by id (docs/realtime.md). */
+export interface RealtimeEventPayloadsTable {
+  id: string;
+  org_id: string;
+  event: JsonObject;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   orgs: OrgsTable;
   outbox_events: OutboxEventsTable;
@@ -259,6 +363,11 @@ export interface Database {
   scheduler_leases: SchedulerLeasesTable;
   queue_controls: QueueControlsTable;
   ops_queue_samples: OpsQueueSamplesTable;
+  notification_templates: NotificationTemplatesTable;
+  notifications: NotificationsTable;
+  notification_attempts: NotificationAttemptsTable;
+  creator_applications: CreatorApplicationsTable;
+  realtime_event_payloads: RealtimeEventPayloadsTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -274,3 +383,6 @@ export type RefreshToken = Selectable<RefreshTokensTable>;
 export type AuditEntryRow = Selectable<AuditEntriesTable>;
 export type Schedule = Selectable<SchedulesTable>;
 export type ScheduleRun = Selectable<ScheduleRunsTable>;
+export type CreatorApplication = Selectable<CreatorApplicationsTable>;
+export type Notification = Selectable<NotificationsTable>;
+export type NotificationTemplate = Selectable<NotificationTemplatesTable>;

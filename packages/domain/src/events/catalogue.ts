@@ -1,4 +1,6 @@
+import { CREATOR_QUEUES } from '../creators/queues.ts';
 import { IDENTITY_QUEUES } from '../identity/queues.ts';
+import { notificationsDispatchQueue } from '../notifications/queue.ts';
 import { PipelineProbeRequested } from './pipeline-probe.ts';
 import { defineCatalogue, defineEventQueue } from './queue-definition.ts';
 
@@ -32,6 +34,8 @@ export const queueCatalogue = defineCatalogue(
     expireInSeconds: 30,
   }),
   ...IDENTITY_QUEUES,
+  notificationsDispatchQueue,
+  ...CREATOR_QUEUES,
 );
 
 export type AtriumQueueCatalogue = typeof queueCatalogue;
