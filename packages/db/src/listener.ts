@@ -25,6 +25,8 @@ export interface PgListenerOptions {
   /** The session was lost (or could not be opened); the next attempt is in `retryInMs`. */
   onLost?(error: unknown, retryInMs: number): void;
   maxBackoffMs?: number;
+  /** Connecting (per attempt) may take this long; default 5 s. */
+  connectTimeoutMs?: number;
 }
 
 const CHANNEL_NAME = /^[a-z_][a-z0-9_]*$/;
@@ -49,6 +51,7 @@ export async function startPgListener(options: PgListenerOptions): Promise<PgLis
       application_name: options.applicationName,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     });
     client = session;
     let lost = false;
