@@ -111,6 +111,8 @@ async function main(): Promise<void> {
     ...(mailCatcherUrl ? { MAIL_CATCHER_URL: mailCatcherUrl } : {}),
     // Stable across restarts (`node --watch` restarts the API on every edit), so sessions survive.
     JWT_SECRET: process.env.JWT_SECRET ?? devSecret('jwt-secret'),
+    // This machine's own key rather than the public dev default (notifications stored before stay readable).
+    NOTIFICATIONS_ENCRYPTION_KEY: process.env.NOTIFICATIONS_ENCRYPTION_KEY ?? devSecret('notifications-key'),
     WEB_BASE_URL: process.env.WEB_BASE_URL ?? `http://127.0.0.1:${webPort}`,
     API_PORT: apiPort,
     API_URL: `http://127.0.0.1:${apiPort}`,
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
 function devSecret(name: string): string {
   const file = resolve(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(32).toString('base64url');
+  const secret = randomBytes(32).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
