@@ -1,7 +1,7 @@
 /**
  * Audit log throughput (SPEC §13: append ≥ 2,000/s per org · verify ≥ 100,000 entries/s).
  *
- *   node scripts/bench/audit.ts            (or `pnpm bench audit` once registered in run.ts)
+ *   pnpm bench audit                       (or node scripts/bench/audit.ts)
  *
  * On a fresh database (BENCH_DATABASE_URL's server, else an embedded PostgreSQL started here):
  * - single appends, each in its own transaction as a use case makes them, from 1 and from 4
