@@ -1,4 +1,10 @@
-import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, useId } from 'react';
+import {
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+  useId,
+} from 'react';
 
 interface FieldChrome {
   label: string;
@@ -56,6 +62,28 @@ export function TextField({ label, errors, hint, id, ...input }: TextFieldProps)
           aria-invalid={errors && errors.length > 0 ? true : undefined}
           aria-describedby={describedBy}
           {...input}
+        />
+      )}
+    </FieldFrame>
+  );
+}
+
+type TextAreaFieldProps = FieldChrome & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'className'>;
+
+/** A labelled multi-line input, wired like `TextField`. */
+export function TextAreaField({ label, errors, hint, id, rows = 4, ...textarea }: TextAreaFieldProps) {
+  const generated = useId();
+  const textareaId = id ?? generated;
+  return (
+    <FieldFrame label={label} errors={errors} hint={hint} id={textareaId}>
+      {(describedBy) => (
+        <textarea
+          id={textareaId}
+          className="input input--multiline"
+          rows={rows}
+          aria-invalid={errors && errors.length > 0 ? true : undefined}
+          aria-describedby={describedBy}
+          {...textarea}
         />
       )}
     </FieldFrame>

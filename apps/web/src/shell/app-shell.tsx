@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
 import { ProfileMenu } from '../auth/profile-menu.tsx';
 import { useQueryCacheFollowsSession, useSession } from '../auth/use-session.ts';
+import { NotificationBell } from '../components/notification-bell.tsx';
 import { useMailboxAvailable } from '../routes/mailbox/mailbox-queries.ts';
 import { NAVIGATION, visibleNavigation } from './navigation.ts';
 
@@ -41,7 +42,7 @@ export function AppShell() {
           Atrium
         </Link>
         <div className="topbar__end">
-          {/* The notifications badge arrives with notifications (SPEC §6). */}
+          <NotificationBell />
           <ProfileMenu />
         </div>
       </header>

@@ -26,6 +26,12 @@ export const ADMIN_SECTIONS: ReadonlyArray<{
     permission: 'audit.read',
     description: "Who did what, when: the organisation's tamper-evident audit log and its integrity check.",
   },
+  {
+    to: '/admin/notifications',
+    label: 'Notifications',
+    permission: 'notifications.send',
+    description: 'What was sent and its delivery attempts, sending a notification, and the templates.',
+  },
 ];
 
 /** The Admin area (SPEC §11): one heading and the sections the user's permissions open. */
@@ -37,7 +43,9 @@ export function AdminLayout() {
       <header className="page__header">
         <div>
           <h1 id="admin-title">Admin</h1>
-          <p className="muted">{session.org ? `${session.org.name}: ` : ''}users, roles and the audit log.</p>
+          <p className="muted">
+            {session.org ? `${session.org.name}: ` : ''}users, roles, the audit log and notifications.
+          </p>
         </div>
       </header>
       {sections.length > 0 && (
@@ -73,10 +81,7 @@ export function AdminIndexPage() {
       ))}
       <div className="panel">
         <h2>Coming later</h2>
-        <p className="muted">
-          Incidents and logs (SPEC §7), notifications and their templates (SPEC §6) join this area when those
-          modules are built.
-        </p>
+        <p className="muted">Incidents and logs (SPEC §7) join this area when that module is built.</p>
       </div>
     </div>
   );

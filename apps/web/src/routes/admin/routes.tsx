@@ -3,10 +3,11 @@ import { RequirePermission } from '../../auth/guards.tsx';
 import { ADMIN_PERMISSIONS } from '../../shell/navigation.ts';
 import { AdminIndexPage, AdminLayout } from './admin-layout.tsx';
 import { AuditPage } from './audit-page.tsx';
+import { adminNotificationsRoute } from './notifications-routes.tsx';
 import { RolesPage } from './roles-page.tsx';
 import { UsersPage } from './users-page.tsx';
 
-/** Admin (SPEC §11): users, roles, audit. Each section checks its own permission. */
+/** Admin (SPEC §11): users, roles, audit, notifications. Each section checks its own permission. */
 export const adminRoutes: RouteObject = {
   path: 'admin',
   element: (
@@ -40,5 +41,6 @@ export const adminRoutes: RouteObject = {
         </RequirePermission>
       ),
     },
+    adminNotificationsRoute,
   ],
 };

@@ -1,16 +1,22 @@
 import type { RouteObject } from 'react-router';
-import { PlaceholderPage } from '../../components/placeholder-page.tsx';
+import { RequirePermission } from '../../auth/guards.tsx';
+import { ApplicationPage } from './application-page.tsx';
+import { CreatorLayout } from './creator-layout.tsx';
+import { MyContentPage } from './my-content-page.tsx';
 
+/** Creator (SPEC §3, §11): the application for every member, My content for creators. */
 export const creatorRoutes: RouteObject = {
   path: 'creator',
-  element: (
-    <PlaceholderPage
-      title="Creator"
-      arrivesWith="the creator programme (SPEC §3)"
-      plans={[
-        "Apply to the creator programme and follow your application's status",
-        'My content, with media upload or import from a YouTube, Vimeo or SoundCloud URL',
-      ]}
-    />
-  ),
+  element: <CreatorLayout />,
+  children: [
+    { index: true, element: <ApplicationPage /> },
+    {
+      path: 'content',
+      element: (
+        <RequirePermission anyOf={['content.write']}>
+          <MyContentPage />
+        </RequirePermission>
+      ),
+    },
+  ],
 };

@@ -1,13 +1,8 @@
 import type { RouteObject } from 'react-router';
-import { PlaceholderPage } from '../../components/placeholder-page.tsx';
+import { InboxPage } from './inbox-page.tsx';
 
+/** The caller's in-app notifications (SPEC §6, §11); the top bar's bell links here. */
 export const notificationsRoutes: RouteObject = {
   path: 'notifications',
-  element: (
-    <PlaceholderPage
-      title="Notifications"
-      arrivesWith="notifications (SPEC §6)"
-      plans={['In-app notifications, with a live unread badge in the top bar', 'Notification preferences']}
-    />
-  ),
+  element: <InboxPage />,
 };

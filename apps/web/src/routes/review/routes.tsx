@@ -1,16 +1,34 @@
 import type { RouteObject } from 'react-router';
-import { PlaceholderPage } from '../../components/placeholder-page.tsx';
+import { RequirePermission } from '../../auth/guards.tsx';
+import { ApplicationReviewPage } from './application-review-page.tsx';
+import { ApplicationsQueuePage } from './applications-queue-page.tsx';
+import { ReviewIndexPage, ReviewLayout } from './review-layout.tsx';
 
+/** Review (SPEC §11): creator applications (creators.review); content review joins with SPEC §4. */
 export const reviewRoutes: RouteObject = {
   path: 'review',
   element: (
-    <PlaceholderPage
-      title="Review"
-      arrivesWith="the creator programme and content review (SPEC §3, §4)"
-      plans={[
-        'Creator applications to approve or reject, with notes',
-        'Submitted content to review before it is published',
-      ]}
-    />
+    <RequirePermission anyOf={['creators.review', 'content.review']}>
+      <ReviewLayout />
+    </RequirePermission>
   ),
+  children: [
+    { index: true, element: <ReviewIndexPage /> },
+    {
+      path: 'applications',
+      element: (
+        <RequirePermission anyOf={['creators.review']}>
+          <ApplicationsQueuePage />
+        </RequirePermission>
+      ),
+    },
+    {
+      path: 'applications/:id',
+      element: (
+        <RequirePermission anyOf={['creators.review']}>
+          <ApplicationReviewPage />
+        </RequirePermission>
+      ),
+    },
+  ],
 };

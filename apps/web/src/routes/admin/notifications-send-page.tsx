@@ -1,0 +1,458 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { type ReactNode, useState } from 'react';
+import { Link } from 'react-router';
+import { useSession } from '../../auth/use-session.ts';
+import { ResultNotice } from '../../components/confirm-dialog.tsx';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { SelectField, TextAreaField, TextField } from '../../components/form-field.tsx';
+import { type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
+import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
+import { CHANNEL_LABEL, type NotificationChannel } from './notifications-status.tsx';
+
+type SendInput = RouterInputs['notifications']['send'];
+type SentNotification = RouterOutputs['notifications']['send'];
+type Template = RouterOutputs['notifications']['templates']['list'][number];
+
+/** Filled in by the API for every template (the org's name; the member's name for a member). */
+const AUTOMATIC_VARIABLES: ReadonlySet<string> = new Set(['name', 'orgName']);
+
+interface VariableRow {
+  key: number;
+  name: string;
+  value: string;
+}
+
+/** Errors of `prefix` and of everything under it (`variables`, `variables.code`). */
+function errorsUnder(errors: FieldErrors, prefix: string): string[] | undefined {
+  const found = Object.entries(errors)
+    .filter(([field]) => field === prefix || field.startsWith(`${prefix}.`))
+    .flatMap(([field, messages]) =>
+      field === prefix
+        ? messages
+        : messages.map((message) => `${field.slice(prefix.length + 1)}: ${message}`),
+    );
+  return found.length > 0 ? found : undefined;
+}
+
+/**
+ * Send one notification (`notifications.send`): a channel, a recipient (a member, or for email any
+ * address), a template — or a subject and body written here — its variables, and optionally a time.
+ */
+export function SendNotificationPage() {
+  const [formKey, setFormKey] = useState(0);
+  const [result, setResult] = useState<ReactNode>(null);
+  return (
+    <div>
+      {result && <ResultNotice message={result} onDismiss={() => setResult(null)} />}
+      <div className="panel">
+        <SendForm
+          key={formKey}
+          onSent={(sent) => {
+            setResult(
+              <>
+                {sent.status === 'scheduled' ? 'Scheduled' : 'Queued'}{' '}
+                <strong>{sent.redacted ? 'a sensitive notification' : `“${sent.subject}”`}</strong> (
+                {CHANNEL_LABEL[sent.channel]}).{' '}
+                <Link to={`/admin/notifications/${sent.id}`}>Follow its delivery</Link>
+              </>,
+            );
+            setFormKey((key) => key + 1);
+          }}
+        />
+      </div>
+    </div>
+  );
+}
+
+function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
+  const [channel, setChannel] = useState<NotificationChannel>('in_app');
+  const [recipientKind, setRecipientKind] = useState<'member' | 'email'>('member');
+  const [userId, setUserId] = useState('');
+  const [email, setEmail] = useState('');
+  const [contentKind, setContentKind] = useState<'template' | 'raw'>('template');
+  const [templateKey, setTemplateKey] = useState('');
+  const [locale, setLocale] = useState('');
+  const [subject, setSubject] = useState('');
+  const [body, setBody] = useState('');
+  const [variables, setVariables] = useState<VariableRow[]>([]);
+  const [nextKey, setNextKey] = useState(1);
+  const [scheduleAt, setScheduleAt] = useState('');
+  const [sensitive, setSensitive] = useState(false);
+  const [localErrors, setLocalErrors] = useState<FieldErrors>({});
+
+  const templates = useQuery(api.notifications.templates.list.queryOptions({ channel }));
+  const send = useMutation({
+    mutationFn: (input: SendInput) => trpc.notifications.send.mutate(input),
+    onSuccess: onSent,
+  });
+  const errors: FieldErrors = { ...fieldErrorsOf(send.error), ...localErrors };
+  const effectiveRecipient = channel === 'in_app' ? 'member' : recipientKind;
+
+  const rowsOfKey = (key: string): Template[] => (templates.data ?? []).filter((t) => t.key === key);
+  const templateKeys = [...new Set((templates.data ?? []).map((t) => t.key))].sort();
+  const selectedRows = rowsOfKey(templateKey);
+  const locales = [...new Set(selectedRows.map((t) => t.locale))].sort();
+  const declared = [...new Set(selectedRows.flatMap((t) => t.variables))].sort();
+
+  const addVariable = (name = '', value = '') => {
+    setVariables((rows) => [...rows, { key: nextKey, name, value }]);
+    setNextKey((key) => key + 1);
+  };
+
+  const chooseTemplate = (key: string) => {
+    setTemplateKey(key);
+    setLocale('');
+    // Offer a row for each variable the template uses that the API does not fill in itself.
+    const wanted = [...new Set(rowsOfKey(key).flatMap((t) => t.variables))].filter(
+      (name) => !AUTOMATIC_VARIABLES.has(name),
+    );
+    setVariables((rows) => {
+      const kept = rows.filter(
+        (row) => row.name.trim() !== '' && (row.value !== '' || wanted.includes(row.name)),
+      );
+      const missing = wanted.filter((name) => !kept.some((row) => row.name === name));
+      const added = missing.map((name, index) => ({ key: nextKey + index, name, value: '' }));
+      return [...kept, ...added];
+    });
+    setNextKey((value) => value + wanted.length);
+  };
+
+  const submit = () => {
+    const names = variables.map((row) => row.name.trim()).filter(Boolean);
+    const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
+    const problems: FieldErrors = {};
+    if (duplicates.length > 0)
+      problems.variables = [`Each name once: ${[...new Set(duplicates)].join(', ')}`];
+    if (contentKind === 'template' && !templateKey) problems.templateKey = ['Choose a template'];
+    setLocalErrors(problems);
+    if (Object.keys(problems).length > 0) return;
+
+    const input: SendInput = {
+      channel,
+      to: effectiveRecipient === 'member' ? { userId: userId.trim() } : { email: email.trim() },
+      variables: Object.fromEntries(
+        variables.filter((row) => row.name.trim()).map((row) => [row.name.trim(), row.value]),
+      ),
+    };
+    if (contentKind === 'template') {
+      input.templateKey = templateKey;
+      if (locale) input.locale = locale;
+    } else {
+      input.subject = subject;
+      input.body = body;
+    }
+    if (scheduleAt) input.scheduleAt = new Date(scheduleAt);
+    if (sensitive) input.sensitive = true;
+    send.mutate(input);
+  };
+
+  return (
+    <form
+      className="form"
+      noValidate
+      aria-label="Send a notification"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <SelectField
+        label="Channel"
+        value={channel}
+        onChange={(event) => {
+          const next = event.target.value === 'email' ? 'email' : 'in_app';
+          setChannel(next);
+          setTemplateKey('');
+          setLocale('');
+        }}
+        errors={errors.channel}
+      >
+        <option value="in_app">{CHANNEL_LABEL.in_app} (the member's inbox and bell)</option>
+        <option value="email">{CHANNEL_LABEL.email}</option>
+      </SelectField>
+
+      {channel === 'email' && (
+        <fieldset className="field segmented">
+          <legend className="field__label">Send to</legend>
+          <label className="segmented__option">
+            <input
+              type="radio"
+              name="recipient-kind"
+              checked={recipientKind === 'member'}
+              onChange={() => setRecipientKind('member')}
+            />
+            <span>A member</span>
+          </label>
+          <label className="segmented__option">
+            <input
+              type="radio"
+              name="recipient-kind"
+              checked={recipientKind === 'email'}
+              onChange={() => setRecipientKind('email')}
+            />
+            <span>An email address</span>
+          </label>
+        </fieldset>
+      )}
+      {effectiveRecipient === 'member' ? (
+        <MemberPicker value={userId} onChange={setUserId} errors={errorsUnder(errors, 'to')} />
+      ) : (
+        <TextField
+          label="Email address"
+          type="email"
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+          errors={errorsUnder(errors, 'to')}
+        />
+      )}
+
+      <fieldset className="field segmented">
+        <legend className="field__label">Content</legend>
+        <label className="segmented__option">
+          <input
+            type="radio"
+            name="content-kind"
+            checked={contentKind === 'template'}
+            onChange={() => setContentKind('template')}
+          />
+          <span>From a template</span>
+        </label>
+        <label className="segmented__option">
+          <input
+            type="radio"
+            name="content-kind"
+            checked={contentKind === 'raw'}
+            onChange={() => setContentKind('raw')}
+          />
+          <span>Write subject and body</span>
+        </label>
+      </fieldset>
+      {contentKind === 'template' ? (
+        <>
+          {templates.isError && <ErrorMessage error={templates.error} title="Could not load the templates" />}
+          <SelectField
+            label="Template"
+            value={templateKey}
+            onChange={(event) => chooseTemplate(event.target.value)}
+            errors={errors.templateKey}
+            hint={
+              declared.length > 0 ? (
+                <>
+                  Variables:{' '}
+                  {declared.map((name, index) => (
+                    <span key={name}>
+                      {index > 0 && ', '}
+                      <code>{name}</code>
+                    </span>
+                  ))}
+                  . <code>name</code> and <code>orgName</code> are filled in for you.
+                </>
+              ) : undefined
+            }
+          >
+            <option value="">{templates.isPending ? 'Loading templates…' : 'Choose a template'}</option>
+            {templateKeys.map((key) => (
+              <option key={key} value={key}>
+                {key}
+              </option>
+            ))}
+          </SelectField>
+          {templateKey && (
+            <SelectField
+              label="Locale"
+              value={locale}
+              onChange={(event) => setLocale(event.target.value)}
+              errors={errors.locale}
+              hint="The translation to use; without one, English."
+            >
+              <option value="">Default</option>
+              {locales.map((value) => (
+                <option key={value} value={value}>
+                  {value}
+                </option>
+              ))}
+            </SelectField>
+          )}
+        </>
+      ) : (
+        <>
+          <TextField
+            label="Subject"
+            value={subject}
+            onChange={(event) => setSubject(event.target.value)}
+            errors={errors.subject}
+          />
+          <TextAreaField
+            label="Body"
+            rows={6}
+            value={body}
+            onChange={(event) => setBody(event.target.value)}
+            errors={errors.body}
+            hint="Plain text. {{variable}} placeholders are replaced by the variables below (escaped)."
+          />
+        </>
+      )}
+
+      <fieldset className={`field${errorsUnder(errors, 'variables') ? ' field--invalid' : ''}`}>
+        <legend className="field__label">Variables</legend>
+        {variables.length === 0 ? (
+          <p className="field__hint">None. Add a name and value for each placeholder the content uses.</p>
+        ) : (
+          <ol className="kv-rows">
+            {variables.map((row, index) => (
+              <li key={row.key} className="kv-rows__row">
+                <TextField
+                  label={`Name ${index + 1}`}
+                  value={row.name}
+                  onChange={(event) =>
+                    setVariables((rows) =>
+                      rows.map((item) =>
+                        item.key === row.key ? { ...item, name: event.target.value } : item,
+                      ),
+                    )
+                  }
+                />
+                <TextField
+                  label={`Value ${index + 1}`}
+                  value={row.value}
+                  onChange={(event) =>
+                    setVariables((rows) =>
+                      rows.map((item) =>
+                        item.key === row.key ? { ...item, value: event.target.value } : item,
+                      ),
+                    )
+                  }
+                />
+                <button
+                  type="button"
+                  className="button button--quiet"
+                  aria-label={`Remove variable ${index + 1}`}
+                  onClick={() => setVariables((rows) => rows.filter((item) => item.key !== row.key))}
+                >
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ol>
+        )}
+        <div>
+          <button type="button" className="button button--quiet" onClick={() => addVariable()}>
+            Add a variable
+          </button>
+        </div>
+        {errorsUnder(errors, 'variables') && (
+          <ul className="field__errors">
+            {errorsUnder(errors, 'variables')?.map((message) => (
+              <li key={message}>{message}</li>
+            ))}
+          </ul>
+        )}
+      </fieldset>
+
+      <TextField
+        label="Send at"
+        type="datetime-local"
+        value={scheduleAt}
+        onChange={(event) => setScheduleAt(event.target.value)}
+        errors={errors.scheduleAt}
+        hint="Optional, in your time zone. Empty: send now."
+      />
+      <label className="checkbox">
+        <input type="checkbox" checked={sensitive} onChange={(event) => setSensitive(event.target.checked)} />
+        <span>
+          Sensitive content
+          <span className="checkbox__description">
+            It carries a secret: stored encrypted and never shown in these lists.
+          </span>
+        </span>
+      </label>
+
+      {send.isError && (
+        <ErrorMessage
+          error={send.error}
+          title="Could not send the notification"
+          inlineFields={Object.keys(errors).filter(
+            (field) =>
+              ['channel', 'templateKey', 'locale', 'subject', 'body', 'scheduleAt'].includes(field) ||
+              field === 'to' ||
+              field.startsWith('to.') ||
+              field === 'variables' ||
+              field.startsWith('variables.'),
+          )}
+        />
+      )}
+      <div className="form__actions">
+        <button type="submit" className="button" disabled={send.isPending}>
+          {send.isPending ? 'Sending…' : scheduleAt ? 'Schedule notification' : 'Send notification'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * Picks the member a notification goes to: searched by name or email for holders of `users.manage`
+ * (who may list users), otherwise entered as a user id.
+ */
+function MemberPicker({
+  value,
+  onChange,
+  errors,
+}: {
+  value: string;
+  onChange: (userId: string) => void;
+  errors: string[] | undefined;
+}) {
+  const session = useSession();
+  const [q, setQ] = useState('');
+  // The chosen member stays choosable while another search shows other people.
+  const [chosenLabel, setChosenLabel] = useState('');
+  const canList = session.can('users.manage');
+  const users = useQuery({
+    ...api.users.list.queryOptions({ q: q.trim() || undefined, status: 'active', limit: 20 }),
+    enabled: canList,
+  });
+  const items = users.data?.items ?? [];
+  if (!canList) {
+    return (
+      <TextField
+        label="Member's user id"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        errors={errors}
+        hint="Listing members needs users.manage; enter the id instead."
+      />
+    );
+  }
+  return (
+    <div className="member-picker">
+      <TextField
+        label="Find a member"
+        type="search"
+        placeholder="Name or email"
+        value={q}
+        onChange={(event) => setQ(event.target.value)}
+      />
+      {users.isError && <ErrorMessage error={users.error} title="Could not search members" />}
+      <SelectField
+        label="Member"
+        value={value}
+        onChange={(event) => {
+          onChange(event.target.value);
+          setChosenLabel(event.target.selectedOptions[0]?.textContent ?? '');
+        }}
+        errors={errors}
+      >
+        <option value="">{users.isPending ? 'Loading members…' : 'Choose a member'}</option>
+        {value && !items.some((user) => user.id === value) && (
+          <option value={value}>{chosenLabel || value}</option>
+        )}
+        {items.map((user) => (
+          <option key={user.id} value={user.id}>
+            {user.name} ({user.email})
+          </option>
+        ))}
+      </SelectField>
+    </div>
+  );
+}

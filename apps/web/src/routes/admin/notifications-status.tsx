@@ -1,0 +1,47 @@
+import type { RouterOutputs } from '../../lib/trpc.ts';
+
+export type NotificationSummary = RouterOutputs['notifications']['list']['items'][number];
+export type NotificationStatus = NotificationSummary['status'];
+export type NotificationChannel = NotificationSummary['channel'];
+
+export const NOTIFICATION_STATUSES: readonly NotificationStatus[] = [
+  'pending',
+  'scheduled',
+  'sent',
+  'failed',
+  'cancelled',
+];
+
+const STATUS_TONE: Record<NotificationStatus, string> = {
+  pending: 'info',
+  scheduled: 'neutral',
+  sent: 'ok',
+  failed: 'down',
+  cancelled: 'warn',
+};
+
+export const CHANNEL_LABEL: Record<NotificationChannel, string> = {
+  email: 'Email',
+  in_app: 'In-app',
+};
+
+export function NotificationStatusPill({ status }: { status: NotificationStatus }) {
+  return (
+    <span className={`pill pill--${STATUS_TONE[status]}`} data-status={status}>
+      <span className="pill__dot" aria-hidden="true" />
+      {status}
+    </span>
+  );
+}
+
+/** Who a notification is for, as far as the row says: an address, or a member's id. */
+export function recipientText(to: NotificationSummary['to']): string {
+  if (to.email) return to.email;
+  if (to.userId) return `member ${to.userId.slice(0, 8)}…`;
+  return 'unknown';
+}
+
+/** Only these can still be cancelled (the API answers 409 for the others). */
+export function isCancellable(status: NotificationStatus): boolean {
+  return status === 'pending' || status === 'scheduled';
+}
