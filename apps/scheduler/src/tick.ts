@@ -194,7 +194,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
     if (recorded.quarantined) reportQuarantine(recorded.quarantined);
   };
 
-  /** Until the incidents module consumes ScheduleQuarantined, the error log is the operators' alarm. */
+  /** Operators are notified by the worker (scheduling.quarantine-notice); the error log is the second alarm. */
   const reportQuarantine = (notice: QuarantineNotice) => {
     log.error(
       { ...notice, event: 'ScheduleQuarantined' },

@@ -12,6 +12,7 @@ import {
 } from './handlers/identity.ts';
 import { handleNotificationRequested } from './handlers/notifications.ts';
 import { handlePipelineProbe } from './handlers/ops.pipeline-probe.ts';
+import { handleScheduleQuarantined } from './handlers/scheduling.ts';
 import { createJobRunner, type QueueHandlers } from './job-runner.ts';
 import type { WorkerServices } from './services.ts';
 
@@ -30,6 +31,7 @@ export const queueHandlers = {
   'notifications.dispatch': handleNotificationRequested,
   'creators.roles': handleUserRolesChanged,
   'creators.notifications': handleCreatorApplicationEvent,
+  'scheduling.quarantine-notice': handleScheduleQuarantined,
 } satisfies QueueHandlers<AtriumQueueCatalogue>;
 
 export interface WorkQueuesOptions<C extends QueueCatalogue> {

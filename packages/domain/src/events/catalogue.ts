@@ -1,6 +1,7 @@
 import { CREATOR_QUEUES } from '../creators/queues.ts';
 import { IDENTITY_QUEUES } from '../identity/queues.ts';
 import { notificationsDispatchQueue } from '../notifications/queue.ts';
+import { scheduleQuarantineNoticeQueue } from '../scheduling/quarantine-notice.ts';
 import { PipelineProbeRequested } from './pipeline-probe.ts';
 import { defineCatalogue, defineEventQueue } from './queue-definition.ts';
 
@@ -36,6 +37,7 @@ export const queueCatalogue = defineCatalogue(
   ...IDENTITY_QUEUES,
   notificationsDispatchQueue,
   ...CREATOR_QUEUES,
+  scheduleQuarantineNoticeQueue,
 );
 
 export type AtriumQueueCatalogue = typeof queueCatalogue;

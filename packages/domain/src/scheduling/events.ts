@@ -3,9 +3,9 @@ import { defineEvent } from '../events/registry.ts';
 
 /**
  * A schedule failed `max_consecutive_failures` occurrences in a row and was quarantined: it runs no
- * more until an operator unquarantines it. Platform-level (org null). The incidents module (SPEC §7)
- * subscribes to it to open an incident for the operators; until then it is in the outbox and the
- * scheduler logs it at error level.
+ * more until an operator unquarantines it. Platform-level (org null). The worker's
+ * `scheduling.quarantine-notice` consumer notifies every platform operator (email + in-app) and
+ * publishes `incident.opened`; the incidents module (SPEC §7) will open an incident from it too.
  */
 export const ScheduleQuarantined = defineEvent(
   'ScheduleQuarantined',

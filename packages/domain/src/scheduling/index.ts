@@ -4,5 +4,6 @@ export * from './events.ts';
 export * from './handlers.ts';
 export * from './lease.ts';
 export * from './plan.ts';
+export * from './quarantine-notice.ts';
 export * from './schedules.ts';
 export * from './timing.ts';

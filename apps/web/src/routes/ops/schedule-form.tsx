@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
-import { TextField } from '../../components/form-field.tsx';
+import { TextAreaField, TextField } from '../../components/form-field.tsx';
 import { type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterInputs } from '../../lib/trpc.ts';
 import { formatDateTime, formatInterval } from './format.ts';
@@ -469,13 +469,17 @@ function ScheduleForm({ original }: { original: Schedule | null }) {
         </div>
       </fieldset>
 
-      <TextAreaField
-        label="Payload (JSON object)"
-        errors={errorsFor('payload')}
-        hint="Handed to the handler on every run; the handler may validate it."
-        value={values.payload}
-        onChange={(value) => set('payload', value)}
-      />
+      <div className="ops-json-field">
+        <TextAreaField
+          label="Payload (JSON object)"
+          errors={errorsFor('payload')}
+          hint="Handed to the handler on every run; the handler may validate it."
+          rows={6}
+          spellCheck={false}
+          value={values.payload}
+          onChange={(event) => set('payload', event.target.value)}
+        />
+      </div>
 
       <div className="form__actions">
         <button type="submit" className="button" disabled={save.isPending}>
@@ -486,51 +490,6 @@ function ScheduleForm({ original }: { original: Schedule | null }) {
         </Link>
       </div>
     </form>
-  );
-}
-
-/** A JSON text area, styled like the shared fields (`TextField` covers inputs only). */
-function TextAreaField({
-  label,
-  hint,
-  errors,
-  value,
-  onChange,
-}: {
-  label: string;
-  hint: string;
-  errors: string[];
-  value: string;
-  onChange: (value: string) => void;
-}) {
-  const id = useId();
-  const invalid = errors.length > 0;
-  return (
-    <div className={`field${invalid ? ' field--invalid' : ''}`}>
-      <label className="field__label" htmlFor={id}>
-        {label}
-      </label>
-      <textarea
-        id={id}
-        className="input ops-mono"
-        rows={6}
-        spellCheck={false}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-        aria-invalid={invalid || undefined}
-        aria-describedby={`${id}-hint${invalid ? ` ${id}-errors` : ''}`}
-      />
-      <p className="field__hint" id={`${id}-hint`}>
-        {hint}
-      </p>
-      {invalid && (
-        <ul className="field__errors" id={`${id}-errors`}>
-          {errors.map((message) => (
-            <li key={message}>{message}</li>
-          ))}
-        </ul>
-      )}
-    </div>
   );
 }
 
