@@ -3,6 +3,7 @@ import type { EventEnvelope } from '@atrium/domain/events/envelope';
 import { replaceUserRoles, resolveRoles } from '@atrium/domain/identity/users';
 import { hashPassword } from '@atrium/domain/platform/passwords';
 import { createOrg } from '@atrium/domain/tenancy/orgs';
+import { envelopeOf } from '@atrium/worker/relay';
 import type { Kysely } from 'kysely';
 import { type RunningApi, startApi } from '../src/server.ts';
 import { callProcedure, type TrpcResponseBody, testApiEnv } from './helpers.ts';
@@ -196,16 +197,7 @@ export async function outboxEnvelope<P extends Record<string, unknown>>(
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirstOrThrow();
-  return {
-    eventId: row.id,
-    seq: row.seq,
-    type: row.type,
-    orgId: row.org_id,
-    aggregateType: row.aggregate_type,
-    aggregateId: row.aggregate_id,
-    occurredAt: row.created_at.toISOString(),
-    payload: row.payload as P,
-  };
+  return envelopeOf(row) as EventEnvelope<string, P>;
 }
 
 export async function outboxCount(db: Kysely<Database>, type: string, userId: string): Promise<number> {

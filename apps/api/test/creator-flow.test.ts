@@ -1,16 +1,24 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Database } from '@atrium/db';
+import { queueCatalogue, subscriptionsByEventType } from '@atrium/domain';
 import {
-  defineEventQueue,
-  type EventEnvelope,
-  queueCatalogue,
-  subscriptionsByEventType,
-} from '@atrium/domain';
-import { NotificationRequested } from '@atrium/domain/notifications/events';
-import { testRedisUrl, useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
-import { type QueueHandlers, queueHandlers, type RunningWorker, startWorker } from '@atrium/worker';
+  spawnNode,
+  testRedisUrl,
+  unpublishEvents,
+  useSmtpReceiver,
+  useTestDatabase,
+  waitFor,
+  waitUntilPublished,
+} from '@atrium/testkit';
+import {
+  fastNotificationsDispatch,
+  type QueueHandlers,
+  queueHandlers,
+  type RunningWorker,
+  startWorker,
+  testWorkerEnv,
+} from '@atrium/worker';
 import { createNotificationsDispatchHandler } from '@atrium/worker/handlers/notifications';
+import { type ClaimedEvent, envelopeOf } from '@atrium/worker/relay';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../src/server.ts';
@@ -24,7 +32,6 @@ import {
   type TestUser,
 } from './auth-helpers.ts';
 import { testApiEnv } from './helpers.ts';
-import { testWorkerEnv, waitFor } from './ops-helpers.ts';
 import { type Subscription, settle, subscribeEvents } from './realtime-client.ts';
 
 /**
@@ -35,19 +42,10 @@ import { type Subscription, settle, subscribeEvents } from './realtime-client.ts
  * The worker runs the application's catalogue and handlers, except that `notifications.dispatch`
  * retries fast (2 retries, 1 s apart) so the SMTP-outage case finishes in seconds.
  */
-const fastDispatch = defineEventQueue({
-  name: 'notifications.dispatch',
-  events: [NotificationRequested],
-  retryLimit: 2,
-  retryDelaySeconds: 1,
-  retryBackoff: false,
-  retryDelayMaxSeconds: null,
-  expireInSeconds: 60,
-});
-const catalogue = { ...queueCatalogue, 'notifications.dispatch': fastDispatch };
+const catalogue = { ...queueCatalogue, 'notifications.dispatch': fastNotificationsDispatch };
 const handlers = {
   ...queueHandlers,
-  'notifications.dispatch': createNotificationsDispatchHandler(fastDispatch),
+  'notifications.dispatch': createNotificationsDispatchHandler(fastNotificationsDispatch),
 } as QueueHandlers<typeof catalogue>;
 
 /** The built-in `creator-approved` email template (notifications migration) must follow SPEC §3. */
@@ -81,19 +79,19 @@ describe('creator programme, end to end', { timeout: 60_000 }, () => {
   let staff: Client;
   const open: Subscription[] = [];
 
-  const workerEnvVars = (): Record<string, string> => {
-    const redisUrl = testRedisUrl();
-    return { SMTP_URL: smtp.url, REDIS_PREFIX: prefix, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) };
-  };
+  const workerEnvVars = (): Record<string, string | undefined> => ({
+    SMTP_URL: smtp.url,
+    REDIS_PREFIX: prefix,
+    REDIS_URL: testRedisUrl() ?? undefined,
+  });
   const workerEnv = () => testWorkerEnv(t.url, workerEnvVars());
   const startTheWorker = () => startWorker(workerEnv(), { queues: { catalogue, handlers } });
 
   /** The worker as its own process (`node src/main.ts`), for a kill -9. */
-  async function spawnWorker(env: Record<string, string>) {
-    const child = spawn(process.execPath, ['src/main.ts'], {
-      cwd: fileURLToPath(new URL('../../worker/', import.meta.url)),
+  async function spawnWorker(env: Record<string, string | undefined>) {
+    const child = spawnNode('src/main.ts', {
+      cwd: new URL('../../worker/', import.meta.url),
       env: {
-        PATH: process.env.PATH,
         NODE_ENV: 'test',
         DATABASE_URL: t.url,
         DATABASE_POOL_SIZE: '4',
@@ -104,28 +102,9 @@ describe('creator programme, end to end', { timeout: 60_000 }, () => {
         LOG_LEVEL: 'info',
         ...env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    let exitSignal: NodeJS.Signals | null = null;
-    const exited = new Promise<void>((resolve) => {
-      child.on('exit', (_code, signal) => {
-        exitSignal = signal;
-        resolve();
-      });
-    });
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    await waitFor(() => output.includes('worker started'), { what: 'the worker process', timeoutMs: 20_000 });
-    return {
-      kill: (signal: NodeJS.Signals) =>
-        child.exitCode === null && child.signalCode === null && child.kill(signal),
-      exited,
-      signal: () => exitSignal,
-    };
+    await child.waitForOutput('worker started');
+    return child;
   }
 
   beforeAll(async () => {
@@ -325,31 +304,9 @@ describe('creator programme, end to end', { timeout: 60_000 }, () => {
     );
     // (1) The operator's replay: published_at reset, the relay publishes again (job ids are
     // deterministic, so pg-boss drops copies of jobs it still has).
-    await t.db
-      .updateTable('outbox_events')
-      .set({ published_at: null })
-      .where(
-        'id',
-        'in',
-        events.map((e) => e.id),
-      )
-      .execute();
-    await waitFor(
-      async () =>
-        (
-          await t.db
-            .selectFrom('outbox_events')
-            .select('id')
-            .where(
-              'id',
-              'in',
-              events.map((e) => e.id),
-            )
-            .where('published_at', 'is', null)
-            .execute()
-        ).length === 0,
-      { what: 'the relay to publish the replay' },
-    );
+    const eventIds = events.map((e) => e.id);
+    await unpublishEvents(t.db, eventIds);
+    await waitUntilPublished(t.db, eventIds, 'the relay to publish the replay');
     // (2) Every job sent again with a fresh id, as after the first jobs were deleted by retention.
     const boss = (worker as RunningWorker).boss;
     const resent = await resendEveryJob(boss, events);
@@ -443,7 +400,7 @@ describe('creator programme, end to end', { timeout: 60_000 }, () => {
       doomed.kill('SIGKILL');
       await setPaused(t.db, 'notifications.dispatch', false);
     }
-    expect(doomed.signal()).toBe('SIGKILL');
+    expect((await doomed.exited).signal).toBe('SIGKILL');
     expect(mailsTo(kim.user.email)).toHaveLength(0);
 
     worker = await startTheWorker();
@@ -469,30 +426,12 @@ describe('creator programme, end to end', { timeout: 60_000 }, () => {
 /** Sends every (event, subscriber queue) job again with a fresh id; returns the new jobs. */
 async function resendEveryJob(
   boss: RunningWorker['boss'],
-  events: Array<{
-    id: string;
-    seq: string;
-    type: string;
-    org_id: string | null;
-    aggregate_type: string;
-    aggregate_id: string;
-    created_at: Date;
-    payload: unknown;
-  }>,
+  events: ClaimedEvent[],
 ): Promise<Array<{ queue: string; id: string }>> {
   const subscriptions = subscriptionsByEventType(catalogue);
   const sent: Array<{ queue: string; id: string }> = [];
   for (const event of events) {
-    const envelope: EventEnvelope = {
-      eventId: event.id,
-      seq: event.seq,
-      type: event.type,
-      orgId: event.org_id,
-      aggregateType: event.aggregate_type,
-      aggregateId: event.aggregate_id,
-      occurredAt: event.created_at.toISOString(),
-      payload: event.payload,
-    };
+    const envelope = envelopeOf(event);
     for (const queue of subscriptions.get(event.type) ?? []) {
       const id = await boss.send(
         queue.name,

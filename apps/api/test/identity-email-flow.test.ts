@@ -1,9 +1,8 @@
-import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
-import { type RunningWorker, startWorker } from '@atrium/worker';
+import { useSmtpReceiver, useTestDatabase, waitFor } from '@atrium/testkit';
+import { type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
 import { call, createTestOrg, PASSWORD, startTestApi, uniqueEmail } from './auth-helpers.ts';
-import { testWorkerEnv, waitFor } from './ops-helpers.ts';
 
 /**
  * Identity's emails through the real pipeline: HTTP request → transaction + outbox → relay → pg-boss

@@ -1,9 +1,8 @@
-import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
-import { type RunningWorker, startWorker } from '@atrium/worker';
+import { useSmtpReceiver, useTestDatabase, waitFor } from '@atrium/testkit';
+import { type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
 import { call, createTestOrg, createTestUser, login, startTestApi } from './auth-helpers.ts';
-import { testWorkerEnv, waitFor } from './ops-helpers.ts';
 
 interface InboxPage {
   items: Array<{ id: string; subject: string; body: string; readAt: string | null; deliveredAt: string }>;

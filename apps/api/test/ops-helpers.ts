@@ -2,21 +2,29 @@ import type { Database } from '@atrium/db';
 import type { Permission } from '@atrium/domain/access/permissions';
 import type { Session } from '@atrium/domain/access/session';
 import type { QueueCatalogue } from '@atrium/domain/events/catalogue';
+import { consumeOnce } from '@atrium/domain/events/inbox';
 import { ensureQueues } from '@atrium/jobs';
-import { parseWorkerEnv, type WorkerEnv } from '@atrium/worker';
+import type { TestDatabase } from '@atrium/testkit';
 import { TRPCError } from '@trpc/server';
 import { type Generated, type Kysely, sql } from 'kysely';
 import { createInnerContext } from '../src/context.ts';
 import { appRouter } from '../src/router.ts';
-import type { Services } from '../src/services.ts';
+import { createServices, type Services } from '../src/services.ts';
 import { createCallerFactory } from '../src/trpc.ts';
+import { testApiEnv } from './helpers.ts';
 
-/** The API's services with the Ops console pointed at a test catalogue (and its queues created). */
-export async function withOpsCatalogue(
-  services: Services,
+/**
+ * What an ops test runs against: the API's services with the Ops console pointed at a test catalogue
+ * (its queues created), and the effects table the test's handlers write (`recordEffect`). The caller
+ * closes them (`services.close()`).
+ */
+export async function startOpsServices(
+  t: Pick<TestDatabase, 'url' | 'db'>,
   catalogue: QueueCatalogue,
   remotes: Services['ops']['remotes'] = { worker: undefined, scheduler: undefined },
 ): Promise<Services> {
+  await createEffectsTable(t.db);
+  const services = await createServices(testApiEnv(t.url));
   await ensureQueues(services.ops.boss, catalogue);
   return { ...services, ops: { ...services.ops, catalogue, remotes } };
 }
@@ -75,41 +83,27 @@ export async function codeOf(promise: Promise<unknown>): Promise<string> {
   return 'OK';
 }
 
-export function testWorkerEnv(databaseUrl: string, overrides: Record<string, string> = {}): WorkerEnv {
-  return parseWorkerEnv({
-    NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
-    DATABASE_POOL_SIZE: '4',
-    LOG_LEVEL: 'silent',
-    WORKER_OPS_PORT: '0',
-    WORKER_POLL_SECONDS: '0.5',
-    WORKER_CONCURRENCY: '5',
-    WORKER_SHUTDOWN_TIMEOUT_MS: '10000',
-    RELAY_POLL_MS: '200',
-    WORKER_CONTROLS_POLL_MS: '500',
-    ...overrides,
-  });
-}
-
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  { timeoutMs = 20_000, intervalMs = 50, what = 'condition' } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Handler effects, one row per (consumer, event) the handler committed. */
 export type EffectsTable = {
   ops_effects: { id: Generated<string>; consumer: string; event_id: string };
 };
+
+/**
+ * What the test handlers do: one effect for (queue, event), committed with the inbox row, so a job
+ * that runs twice has its effect once.
+ */
+export async function recordEffect(
+  { db, job }: { db: Kysely<Database>; job: { queue: string } },
+  eventId: string,
+): Promise<void> {
+  await consumeOnce(db, { consumer: job.queue, eventId }, (trx) =>
+    trx
+      .withTables<EffectsTable>()
+      .insertInto('ops_effects')
+      .values({ consumer: job.queue, event_id: eventId })
+      .execute(),
+  );
+}
 
 export async function createEffectsTable(db: Kysely<Database>): Promise<void> {
   await sql`

@@ -1,32 +1,27 @@
 import {
-  consumeOnce,
   defineCatalogue,
   defineEvent,
   defineEventQueue,
   type QueueCatalogue,
   writeOutboxEvent,
 } from '@atrium/domain';
-import { useTestDatabase } from '@atrium/testkit';
-import { type QueueHandlers, type RunningWorker, startWorker } from '@atrium/worker';
+import { useTestDatabase, waitFor, waitUntilPublished } from '@atrium/testkit';
+import { type QueueHandlers, type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createServices, type Services } from '../src/services.ts';
-import { testApiEnv } from './helpers.ts';
+import type { Services } from '../src/services.ts';
 import {
   auditActions,
   codeOf,
-  createEffectsTable,
   createOrgRow,
-  type EffectsTable,
   effectCount,
   jobsIn,
   operatorSession,
   opsCaller,
   orgAdminSession,
-  testWorkerEnv,
-  waitFor,
-  withOpsCatalogue,
+  recordEffect,
+  startOpsServices,
 } from './ops-helpers.ts';
 
 const Noted = defineEvent('OpsOutboxNoted', z.object({ note: z.string() }));
@@ -34,21 +29,14 @@ const CONSUMER = 'test.outbox.consume';
 const catalogue = defineCatalogue(defineEventQueue({ name: CONSUMER, events: [Noted] }));
 const runs = new Map<string, number>();
 const handlers: QueueHandlers<typeof catalogue> = {
-  [CONSUMER]: async (event, { db, job }) => {
+  [CONSUMER]: async (event, context) => {
     runs.set(event.eventId, (runs.get(event.eventId) ?? 0) + 1);
-    await consumeOnce(db, { consumer: job.queue, eventId: event.eventId }, (trx) =>
-      trx
-        .withTables<EffectsTable>()
-        .insertInto('ops_effects')
-        .values({ consumer: job.queue, event_id: event.eventId })
-        .execute(),
-    );
+    await recordEffect(context, event.eventId);
   },
 };
 
 describe('ops outbox: pending, failed, lag and replay', { timeout: 60_000 }, () => {
   const t = useTestDatabase();
-  let base: Services;
   let services: Services;
   let worker: RunningWorker | undefined;
   let orgA: string;
@@ -72,15 +60,13 @@ describe('ops outbox: pending, failed, lag and replay', { timeout: 60_000 }, () 
   }
 
   beforeAll(async () => {
-    await createEffectsTable(t.db);
     orgA = await createOrgRow(t.db, 'outbox-a');
     orgB = await createOrgRow(t.db, 'outbox-b');
-    base = await createServices(testApiEnv(t.url));
-    services = await withOpsCatalogue(base, catalogue as QueueCatalogue);
+    services = await startOpsServices(t, catalogue as QueueCatalogue);
   });
   afterAll(async () => {
     await worker?.stop();
-    await base?.close();
+    await services?.close();
   });
 
   it('lists pending and failed events with the lag, scoped by org', async () => {
@@ -159,17 +145,7 @@ describe('ops outbox: pending, failed, lag and replay', { timeout: 60_000 }, () 
 
     // While the first job exists, the deterministic job id makes the second enqueue a no-op.
     expect(await operator().outboxReplay({ id: eventId })).toEqual({ id: eventId, mode: 'republish' });
-    await waitFor(
-      async () =>
-        (
-          await t.db
-            .selectFrom('outbox_events')
-            .select('published_at')
-            .where('id', '=', eventId)
-            .executeTakeFirst()
-        )?.published_at,
-      { what: 'the event to be published again' },
-    );
+    await waitUntilPublished(t.db, [eventId], 'the event to be published again');
     expect((await jobsIn(t.db, CONSUMER)).filter((j) => j.data.eventId === eventId)).toEqual(jobsBefore);
     expect(runs.get(eventId)).toBe(1);
 

@@ -1,30 +1,24 @@
 import {
-  consumeOnce,
   defineCatalogue,
   defineEvent,
   defineEventQueue,
   type QueueCatalogue,
   writeOutboxEvent,
 } from '@atrium/domain';
-import { useTestDatabase } from '@atrium/testkit';
-import { type QueueHandlers, startWorker } from '@atrium/worker';
+import { sleep, useTestDatabase, waitFor } from '@atrium/testkit';
+import { type QueueHandlers, startWorker, testWorkerEnv } from '@atrium/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createServices, type Services } from '../src/services.ts';
-import { testApiEnv } from './helpers.ts';
+import type { Services } from '../src/services.ts';
 import {
   auditActions,
-  createEffectsTable,
   createOrgRow,
-  type EffectsTable,
   effectCount,
   jobsIn,
   operatorSession,
   opsCaller,
-  sleep,
-  testWorkerEnv,
-  waitFor,
-  withOpsCatalogue,
+  recordEffect,
+  startOpsServices,
 } from './ops-helpers.ts';
 
 const Tick = defineEvent('OpsPauseTicked', z.object({ n: z.number().int() }));
@@ -40,15 +34,9 @@ const catalogue = defineCatalogue(
 const runs = new Map<string, number>();
 
 function recordingHandler(): QueueHandlers<typeof catalogue>[typeof PAUSABLE] {
-  return async (event, { db, job }) => {
+  return async (event, context) => {
     runs.set(event.eventId, (runs.get(event.eventId) ?? 0) + 1);
-    await consumeOnce(db, { consumer: job.queue, eventId: event.eventId }, (trx) =>
-      trx
-        .withTables<EffectsTable>()
-        .insertInto('ops_effects')
-        .values({ consumer: job.queue, event_id: event.eventId })
-        .execute(),
-    );
+    await recordEffect(context, event.eventId);
   };
 }
 const handlers: QueueHandlers<typeof catalogue> = {
@@ -58,7 +46,6 @@ const handlers: QueueHandlers<typeof catalogue> = {
 
 describe('queue pause and resume (the worker honours them)', { timeout: 90_000 }, () => {
   const t = useTestDatabase();
-  let base: Services;
   let services: Services;
   let orgId: string;
   let n = 0;
@@ -87,12 +74,10 @@ describe('queue pause and resume (the worker honours them)', { timeout: 90_000 }
   }
 
   beforeAll(async () => {
-    await createEffectsTable(t.db);
     orgId = await createOrgRow(t.db, 'pause-org');
-    base = await createServices(testApiEnv(t.url));
-    services = await withOpsCatalogue(base, catalogue as QueueCatalogue);
+    services = await startOpsServices(t, catalogue as QueueCatalogue);
   });
-  afterAll(() => base?.close());
+  afterAll(() => services?.close());
 
   it('stops fetching a paused queue, lets jobs accumulate, and drains them all after resume', async () => {
     // Polling every minute: only the NOTIFY of the pause can make the worker react within the test.

@@ -1,31 +1,26 @@
 import {
-  consumeOnce,
   defineCatalogue,
   defineEvent,
   defineEventQueue,
   type QueueCatalogue,
   writeOutboxEvent,
 } from '@atrium/domain';
-import { useTestDatabase } from '@atrium/testkit';
-import { type QueueHandlers, type RunningWorker, startWorker } from '@atrium/worker';
+import { useTestDatabase, waitFor } from '@atrium/testkit';
+import { type QueueHandlers, type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createServices, type Services } from '../src/services.ts';
-import { testApiEnv } from './helpers.ts';
+import type { Services } from '../src/services.ts';
 import {
   auditActions,
   codeOf,
-  createEffectsTable,
   createOrgRow,
-  type EffectsTable,
   effectCount,
   jobsIn,
   operatorSession,
   opsCaller,
   orgAdminSession,
-  testWorkerEnv,
-  waitFor,
-  withOpsCatalogue,
+  recordEffect,
+  startOpsServices,
 } from './ops-helpers.ts';
 
 const WorkRequested = defineEvent(
@@ -55,30 +50,15 @@ const catalogue = defineCatalogue(
 const failing = new Set<number>();
 
 const handlers: QueueHandlers<typeof catalogue> = {
-  [WORK]: async (event, { db, job }) => {
+  [WORK]: async (event, context) => {
     if (failing.has(event.payload.n)) throw new Error(`refusing work item ${event.payload.n}`);
-    await consumeOnce(db, { consumer: job.queue, eventId: event.eventId }, (trx) =>
-      trx
-        .withTables<EffectsTable>()
-        .insertInto('ops_effects')
-        .values({ consumer: job.queue, event_id: event.eventId })
-        .execute(),
-    );
+    await recordEffect(context, event.eventId);
   },
-  [IDLE]: async (event, { db, job }) => {
-    await consumeOnce(db, { consumer: job.queue, eventId: event.eventId }, (trx) =>
-      trx
-        .withTables<EffectsTable>()
-        .insertInto('ops_effects')
-        .values({ consumer: job.queue, event_id: event.eventId })
-        .execute(),
-    );
-  },
+  [IDLE]: (event, context) => recordEffect(context, event.eventId),
 };
 
 describe('ops console API', { timeout: 60_000 }, () => {
   const t = useTestDatabase();
-  let base: Services;
   let services: Services;
   let worker: RunningWorker;
   let orgA: string;
@@ -108,14 +88,12 @@ describe('ops console API', { timeout: 60_000 }, () => {
   }
 
   beforeAll(async () => {
-    await createEffectsTable(t.db);
     orgA = await createOrgRow(t.db, 'org-a');
     orgB = await createOrgRow(t.db, 'org-b');
-    base = await createServices(testApiEnv(t.url));
     worker = await startWorker(testWorkerEnv(t.url, { OPS_SAMPLE_SECONDS: '1' }), {
       queues: { catalogue, handlers },
     });
-    services = await withOpsCatalogue(base, catalogue as QueueCatalogue, {
+    services = await startOpsServices(t, catalogue as QueueCatalogue, {
       worker: worker.opsUrl,
       // Nothing listens there: the scheduler reads as down.
       scheduler: 'http://127.0.0.1:9',
@@ -123,7 +101,7 @@ describe('ops console API', { timeout: 60_000 }, () => {
   });
   afterAll(async () => {
     await worker?.stop();
-    await base?.close();
+    await services?.close();
   });
 
   it('lists every queue and its dead-letter queue with counts, throughput and oldest waiting', async () => {

@@ -8,7 +8,7 @@ import {
 } from '@atrium/domain/realtime/publishers';
 import { NOTIFY_PAYLOAD_LIMIT_BYTES } from '@atrium/domain/realtime/wire';
 import { createLogger } from '@atrium/observability';
-import { redisAvailable, useTestDatabase, useTestRedis } from '@atrium/testkit';
+import { redisAvailable, useTestDatabase, useTestRedis, waitFor } from '@atrium/testkit';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeFeed } from '../src/realtime/feed.ts';
 import { createPostgresRealtimeFeed } from '../src/realtime/postgres-feed.ts';
 import { createRedisRealtimeFeed } from '../src/realtime/redis-feed.ts';
-import { createOrgRow, waitFor } from './ops-helpers.ts';
+import { createOrgRow } from './ops-helpers.ts';
 
 const logger = createLogger({ name: 'realtime-contract', level: 'silent' });
 /** Small, so the buffer rolls over within a test. */

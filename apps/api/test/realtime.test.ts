@@ -1,11 +1,10 @@
-import { redisAvailable, testRedisUrl, useTestDatabase } from '@atrium/testkit';
-import { type RunningWorker, startWorker } from '@atrium/worker';
+import { redisAvailable, testRedisUrl, useTestDatabase, waitFor } from '@atrium/testkit';
+import { type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../src/server.ts';
 import { call, cookieValue, createTestOrg, createTestUser, login } from './auth-helpers.ts';
 import { testApiEnv } from './helpers.ts';
-import { testWorkerEnv, waitFor } from './ops-helpers.ts';
 import { type NodeEventSource, type Subscription, settle, subscribeEvents } from './realtime-client.ts';
 
 /**

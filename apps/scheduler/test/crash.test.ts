@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { systemClock } from '@atrium/domain/platform/clock';
-import { useTestDatabase } from '@atrium/testkit';
+import { spawnNode, useTestDatabase, waitFor } from '@atrium/testkit';
 import { describe, expect, it } from 'vitest';
 import { startScheduler } from '../src/scheduler.ts';
-import { createTestSchedule, runsOf, scheduleRow, testSchedulerEnv, waitFor } from './helpers.ts';
+import { createTestSchedule, runsOf, scheduleRow, testSchedulerEnv } from './helpers.ts';
 
 const LEASE_TTL_MS = 1_500;
 
@@ -20,10 +19,9 @@ describe('a replica crashing mid-run', () => {
     });
 
     // Replica 1, a real process: claims the occurrence and blocks in the handler…
-    const doomed = spawn(process.execPath, ['test/fixtures/blocking-replica.ts'], {
-      cwd: new URL('..', import.meta.url).pathname,
+    const doomed = spawnNode('test/fixtures/blocking-replica.ts', {
+      cwd: new URL('..', import.meta.url),
       env: {
-        PATH: process.env.PATH,
         NODE_ENV: 'test',
         DATABASE_URL: t.url,
         DATABASE_POOL_SIZE: '2',
@@ -33,20 +31,9 @@ describe('a replica crashing mid-run', () => {
         SCHEDULER_TICK_MS: '100',
         SCHEDULER_LEASE_TTL_MS: String(LEASE_TTL_MS),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    doomed.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    doomed.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      doomed.once('exit', (_, signal) => resolve(signal)),
-    );
     try {
-      await waitFor(() => output.includes('BLOCKING'), { timeoutMs: 20_000, describe: () => output });
+      await doomed.waitForOutput('BLOCKING');
     } catch (error) {
       doomed.kill('SIGKILL');
       throw error;
@@ -56,7 +43,7 @@ describe('a replica crashing mid-run', () => {
 
     // …and dies: no release, no outcome, no more heartbeats.
     doomed.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    expect((await doomed.exited).signal).toBe('SIGKILL');
 
     // Replica 2 takes over once the lease lapses.
     const survivor = await startScheduler(

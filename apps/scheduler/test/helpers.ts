@@ -56,22 +56,6 @@ export function scheduleRow(db: Kysely<Database>, id: string) {
   return db.selectFrom('schedules').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` until it holds (or throws with `describe()` after `timeoutMs`). */
-export async function waitFor(
-  condition: () => Promise<boolean> | boolean,
-  options: { timeoutMs?: number; intervalMs?: number; describe?: () => string | Promise<string> } = {},
-): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting${options.describe ? `: ${await options.describe()}` : ''}`);
-    }
-    await sleep(options.intervalMs ?? 25);
-  }
-}
-
 /** A logger whose JSON lines the test can read. */
 export function capturingLogger(name: string): {
   logger: Logger;

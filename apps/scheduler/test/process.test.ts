@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { freePort } from '@atrium/local-engines';
-import { metricValue, redisAvailable, testRedisUrl, useTestDatabase } from '@atrium/testkit';
+import { metricValue, redisAvailable, spawnNode, testRedisUrl, useTestDatabase } from '@atrium/testkit';
 import { describe, expect, it } from 'vitest';
 
 describe('scheduler process', () => {
@@ -8,31 +7,18 @@ describe('scheduler process', () => {
 
   it('starts, serves health and metrics on its own port, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['src/main.ts'], {
-      cwd: new URL('..', import.meta.url).pathname,
+    const child = spawnNode('src/main.ts', {
+      cwd: new URL('..', import.meta.url),
       env: {
-        PATH: process.env.PATH,
         DATABASE_URL: t.url,
         REDIS_URL: testRedisUrl() ?? undefined,
         SCHEDULER_OPS_PORT: String(port),
         LOG_LEVEL: 'info',
         NODE_ENV: 'test',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
     });
     try {
-      await waitFor(
-        () => output.includes('scheduler started'),
-        20_000,
-        () => output,
-      );
+      await child.waitForOutput('scheduler started');
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       const report = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
       expect(ready.status).toBe(200);
@@ -55,18 +41,9 @@ describe('scheduler process', () => {
         { name: 'outbox-inbox-retention', builtin: true, status: 'active' },
       ]);
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect((await child.exited).code).toBe(0);
     }
-    expect(output).toContain('scheduler stopped');
+    expect(child.output()).toContain('scheduler stopped');
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${describe()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -4,18 +4,10 @@ import {
   type ScheduleHandlerContext,
   unquarantineSchedule,
 } from '@atrium/domain/scheduling/index';
-import { metricValue, useTestDatabase } from '@atrium/testkit';
+import { metricValue, sleep, useTestDatabase, waitFor } from '@atrium/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningScheduler, type StartSchedulerOptions, startScheduler } from '../src/scheduler.ts';
-import {
-  capturingLogger,
-  createTestSchedule,
-  runsOf,
-  scheduleRow,
-  sleep,
-  testSchedulerEnv,
-  waitFor,
-} from './helpers.ts';
+import { capturingLogger, createTestSchedule, runsOf, scheduleRow, testSchedulerEnv } from './helpers.ts';
 
 /**
  * In-process replicas of the scheduler against one real database. Each replica is a full

@@ -13,12 +13,12 @@ export function privateRedisPrefix(name: string): string {
 
 /**
  * The real API on an ephemeral loopback port for browser tests: test database, the suite's Redis
- * (when there is one) under a private key prefix, quiet logs. `env` adds or overrides variables,
- * e.g. `MAIL_CATCHER_URL` for the dev Mailbox.
+ * (when there is one) under `redisPrefix`, quiet logs. `env` adds or overrides variables, e.g.
+ * `MAIL_CATCHER_URL` for the dev Mailbox.
  */
 export function startE2eApi(options: {
   databaseUrl: string;
-  name: string;
+  redisPrefix: string;
   env?: Record<string, string | undefined>;
 }): Promise<RunningApi> {
   return startApi(
@@ -26,7 +26,7 @@ export function startE2eApi(options: {
       NODE_ENV: 'test',
       DATABASE_URL: options.databaseUrl,
       REDIS_URL: testRedisUrl() ?? undefined,
-      REDIS_PREFIX: privateRedisPrefix(options.name),
+      REDIS_PREFIX: options.redisPrefix,
       API_PORT: '0',
       LOG_LEVEL: 'warn',
       DATABASE_POOL_SIZE: '5',

@@ -1,27 +1,7 @@
-import { join } from 'node:path';
-import type { RunningApi } from '@atrium/api/server';
-import { type RunningMailCatcher, startMailCatcher } from '@atrium/local-engines';
-import { testRedisUrl, useTestDatabase } from '@atrium/testkit';
-import { parseWorkerEnv, type RunningWorker, startWorker } from '@atrium/worker';
 import type { Page, Response } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { privateRedisPrefix, startE2eApi } from './api.ts';
-import { chromiumUnavailableReason, closeBrowser, newPage } from './browser.ts';
-import { DIST_DIR, ensureWebBuilt } from './build.ts';
+import { expect, it } from 'vitest';
+import { describeInBrowser, screenshot, useE2eStack } from './harness.ts';
 import { signInWithApi } from './session.ts';
-import { type StaticServer, startStaticServer } from './static-server.ts';
-
-const chromiumMissing = chromiumUnavailableReason();
-const browserRequired = process.env.CI === 'true' || process.env.REQUIRE_BROWSER === '1';
-const screenshotDir = process.env.E2E_SCREENSHOT_DIR;
-
-if (chromiumMissing && browserRequired) {
-  describe('identity browser tests', () => {
-    it('need Chromium (CI=true or REQUIRE_BROWSER=1)', () => {
-      throw new Error(chromiumMissing);
-    });
-  });
-}
 
 const ADMIN = {
   org: 'Acme Media',
@@ -40,386 +20,328 @@ const MAIL_TIMEOUT_MS = 30_000;
 /** For UI updates that follow an API answer (expect.poll's own default is one second). */
 const UI = { timeout: 10_000 };
 
-describe.skipIf(chromiumMissing !== null)(
-  'identity: built app, real API and worker, mail catcher, Chromium',
-  () => {
-    const database = useTestDatabase();
-    let catcher: RunningMailCatcher | undefined;
-    let api: RunningApi | undefined;
-    let worker: RunningWorker | undefined;
-    let web: StaticServer | undefined;
-    const pages: Page[] = [];
-    let adminPage: Page;
+describeInBrowser('identity: built app, real API and worker, mail catcher, Chromium', () => {
+  // Every browser here signs in from 127.0.0.1: room for this file's sign-ins in one minute.
+  const stack = useE2eStack({
+    name: 'identity',
+    mail: true,
+    worker: true,
+    apiEnv: { AUTH_LOGIN_IP_LIMIT: '30' },
+  });
+  const { open, screenshotOnFailure } = stack;
+  let adminPage: Page;
 
-    const open = async () => {
-      if (!web) throw new Error('web server not started');
-      const page = await newPage(web.url);
-      pages.push(page);
-      return page;
-    };
-    const screenshot = async (page: Page, name: string) => {
-      if (screenshotDir) await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
-    };
-    const screenshotOnFailure = (name: string) =>
-      onTestFailed(async () => {
-        for (const [index, page] of pages.entries()) {
-          const path = join(screenshotDir ?? '/tmp', `atrium-e2e-failed-${name}-${index}.png`);
-          await page.screenshot({ path, fullPage: true }).catch(() => undefined);
-          console.error(`[web-e2e] screenshot of the failure: ${path}`);
-        }
-      });
+  /**
+   * Opens the newest caught email with this subject on the Mailbox page (once `count` of them have
+   * arrived) and returns its text.
+   */
+  const readMail = async (page: Page, subject: string, count = 1): Promise<string> => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Mailbox (dev)' }).click();
+    await page.waitForURL('**/mailbox');
+    // The page refreshes every 2 s; the worker delivers within seconds.
+    const links = page.getByRole('link', { name: subject });
+    await expect.poll(() => links.count(), { timeout: MAIL_TIMEOUT_MS }).toBeGreaterThanOrEqual(count);
+    await links.first().click();
+    await page.waitForURL('**/mailbox/*');
+    return (await page.getByTestId('mail-text').textContent()) ?? '';
+  };
 
-    beforeAll(async () => {
-      await ensureWebBuilt();
-      catcher = await startMailCatcher();
-      const redisPrefix = privateRedisPrefix('identity');
-      api = await startE2eApi({
-        databaseUrl: database.url,
-        name: 'identity',
-        // Every browser here signs in from 127.0.0.1: room for this file's sign-ins in one minute.
-        env: { REDIS_PREFIX: redisPrefix, MAIL_CATCHER_URL: catcher.httpUrl, AUTH_LOGIN_IP_LIMIT: '30' },
-      });
-      web = await startStaticServer({ distDir: DIST_DIR, apiUrl: api.url });
-      worker = await startWorker(
-        parseWorkerEnv({
-          NODE_ENV: 'test',
-          DATABASE_URL: database.url,
-          REDIS_URL: testRedisUrl() ?? undefined,
-          DATABASE_POOL_SIZE: '4',
-          LOG_LEVEL: 'warn',
-          WORKER_OPS_PORT: '0',
-          WORKER_POLL_SECONDS: '0.5',
-          WORKER_CONCURRENCY: '2',
-          WORKER_SHUTDOWN_TIMEOUT_MS: '5000',
-          RELAY_POLL_MS: '200',
-          SMTP_URL: catcher.smtpUrl,
-          WEB_BASE_URL: web.url,
-        }),
-      );
+  it('signs up a new organisation, reads the code in the Mailbox, verifies and signs in', async () => {
+    screenshotOnFailure('signup');
+    const page = await open();
+    adminPage = page;
+
+    // Signed out: `/` goes to sign-in, and the navigation offers only the account pages (plus
+    // Status and, since this API has a mail catcher, the dev Mailbox).
+    await page.goto('/');
+    await page.waitForURL('**/sign-in');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect
+      .poll(() => nav.getByRole('link').allTextContents(), UI)
+      .toEqual(['Sign in', 'Create account', 'Verify email', 'Reset password', 'Status', 'Mailbox (dev)']);
+
+    // A protected page sends a signed-out visitor to sign-in, remembering where they were going.
+    await page.goto('/admin/users');
+    await page.waitForURL('**/sign-in?next=%2Fadmin%2Fusers');
+
+    await nav.getByRole('link', { name: 'Create account' }).click();
+    await page.waitForURL('**/sign-up');
+    await page.getByLabel('Create a new organisation').check();
+    await page.getByLabel('Organisation name').fill(ADMIN.org);
+    await page.getByLabel('Your name').fill(ADMIN.name);
+    await page.getByLabel('Email', { exact: true }).fill(ADMIN.email);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    await page.waitForURL('**/verify-email?**');
+    expect(await page.getByTestId('verify-registered').textContent()).toContain('acme-media');
+    await screenshot(page, 'identity-verify');
+
+    // A new code may be asked for once a minute: the second request answers 429 + Retry-After,
+    // shown as a countdown on the button.
+    const resend = page.getByRole('button', { name: /^Send a new code/ });
+    await resend.click();
+    await page.getByTestId('resend-accepted').waitFor();
+    await resend.click();
+    const limited = page.getByTestId('error-message');
+    await limited.waitFor();
+    expect(await limited.getAttribute('data-code')).toBe('RATE_LIMITED');
+    await expect.poll(() => resend.textContent(), UI).toMatch(/wait \d+ s/);
+    expect(await resend.isDisabled()).toBe(true);
+
+    // Signing in before verifying sends the user back to verification.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('Email', { exact: true }).fill(ADMIN.email);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/verify-email?email=*');
+    await page.getByText('This email address is not verified yet').waitFor();
+
+    // The verification email (the second, newest code: it retired the first), sent by the worker,
+    // caught by the mail catcher, read on the Mailbox page.
+    const mail = await readMail(page, `Your ${ADMIN.org} verification code`, 2);
+    expect(await page.getByTestId('mail-to').textContent()).toBe(ADMIN.email);
+    const code = /verification code is: (\d{6})/.exec(mail)?.[1];
+    expect(code, `a 6-digit code in:\n${mail}`).toMatch(/^\d{6}$/);
+    await screenshot(page, 'identity-mailbox-message');
+
+    // Back to verification: the address is remembered for this tab.
+    await nav.getByRole('link', { name: 'Verify email' }).click();
+    await page.waitForURL('**/verify-email');
+    expect(await page.getByLabel('Email', { exact: true }).inputValue()).toBe(ADMIN.email);
+    // A wrong code first: the API's message is shown, and the attempt counts.
+    await page.getByLabel('Verification code').fill(code === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    const wrong = page.getByTestId('error-message');
+    await wrong.waitFor();
+    expect(await wrong.textContent()).toContain('That code is not correct');
+
+    await page.getByLabel('Verification code').fill(code ?? '');
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await page.waitForURL('**/sign-in?**');
+    await page.getByTestId('signin-verified').waitFor();
+    expect(await page.getByLabel('Email', { exact: true }).inputValue()).toBe(ADMIN.email);
+
+    // A wrong password shows the API's 401 message.
+    await page.getByLabel('Password', { exact: true }).fill('not the password at all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const invalid = page.getByTestId('error-message');
+    await invalid.waitFor();
+    expect(await invalid.textContent()).toContain('Invalid credentials');
+    expect(await invalid.getAttribute('data-code')).toBe('UNAUTHENTICATED');
+
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/status');
+
+    // Signed in: the profile menu names the user and the organisation; the admin's navigation.
+    expect(await page.getByTestId('profile-menu-name').textContent()).toBe(ADMIN.name);
+    await page.getByRole('button', { name: new RegExp(ADMIN.name) }).click();
+    expect(await page.getByTestId('profile-menu-org').textContent()).toContain(ADMIN.org);
+    await page.keyboard.press('Escape');
+    const links = await nav.getByRole('link').allTextContents();
+    expect(links).toEqual(expect.arrayContaining(['Admin', 'Ops', 'Profile', 'Datasets', 'Status']));
+    expect(links).not.toContain('Sign in');
+    await screenshot(page, 'identity-signed-in');
+
+    // The access token lives in memory only: a reload restores the session from the refresh cookie.
+    await page.reload();
+    await page.getByTestId('profile-menu-name').waitFor();
+    expect(await page.getByTestId('profile-menu-name').textContent()).toBe(ADMIN.name);
+    expect(await page.evaluate(() => document.cookie)).not.toContain('atrium_rt');
+  });
+
+  it('applies a role change to an open page on its next call, through a silent refresh (TOKEN_STALE)', async () => {
+    screenshotOnFailure('stale');
+    // The admin invites a viewer: the temporary password is sent by email.
+    await adminPage.goto('/admin/users');
+    await adminPage.getByRole('button', { name: 'New user' }).click();
+    const create = adminPage.getByRole('dialog', { name: 'New user' });
+    await create.getByLabel('Email', { exact: true }).fill(MEMBER.email);
+    await create.getByLabel('Name', { exact: true }).fill(MEMBER.name);
+    expect(await create.getByRole('checkbox', { name: 'viewer' }).isChecked()).toBe(true);
+    await create.getByRole('button', { name: 'Create user' }).click();
+    const created = adminPage.getByTestId('result-notice');
+    await created.waitFor();
+    expect(await created.textContent()).toContain('temporary password was sent by email');
+    await adminPage.locator(`[data-testid="user-row"][data-email="${MEMBER.email}"]`).waitFor();
+
+    // The new user, in their own browser, reads the welcome email and signs in with it.
+    const memberPage = await open();
+    await memberPage.goto('/sign-in');
+    const welcome = await readMail(memberPage, `Welcome to ${ADMIN.org} on Atrium`);
+    const temporary = /temporary password: (\S+)/.exec(welcome)?.[1];
+    expect(temporary, `a temporary password in:\n${welcome}`).toBeTruthy();
+    await memberPage.getByRole('link', { name: 'Sign in' }).first().click();
+    await memberPage.waitForURL('**/sign-in');
+    await memberPage.getByLabel('Email', { exact: true }).fill(MEMBER.email);
+    await memberPage.getByLabel('Password', { exact: true }).fill(temporary ?? '');
+    await memberPage.getByRole('button', { name: 'Sign in' }).click();
+
+    // must_change_password: the app forces the change before anything else.
+    await memberPage.waitForURL('**/change-password');
+    await memberPage.goto('/profile');
+    await memberPage.waitForURL('**/change-password');
+    await memberPage.getByLabel('Temporary password').fill(temporary ?? '');
+    await memberPage.getByLabel('New password', { exact: true }).fill(MEMBER.password);
+    await memberPage.getByLabel('Repeat the new password').fill(MEMBER.password);
+    await memberPage.getByRole('button', { name: 'Save and continue' }).click();
+    await memberPage.waitForURL('**/status');
+    const memberNav = memberPage.getByRole('navigation', { name: 'Main' });
+    await memberNav.getByRole('link', { name: 'Profile' }).waitFor();
+    expect(await memberNav.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+
+    // Watch the member's calls from here on.
+    const answers: Array<{ path: string; status: number; body: string }> = [];
+    memberPage.on('response', (response: Response) => {
+      const url = new URL(response.url());
+      if (!url.pathname.startsWith('/trpc/')) return;
+      void response
+        .text()
+        .then((body) =>
+          answers.push({ path: url.pathname.slice('/trpc/'.length), status: response.status(), body }),
+        )
+        .catch(() => undefined);
     });
 
-    afterAll(async () => {
-      for (const page of pages) await page.close().catch(() => undefined);
-      await closeBrowser();
-      await worker?.stop();
-      await web?.close();
-      await api?.close();
-      await catcher?.stop();
-    });
+    // The admin makes the member an admin too: the member's permission version moves on.
+    const row = adminPage.locator(`[data-testid="user-row"][data-email="${MEMBER.email}"]`);
+    await row.getByRole('button', { name: `Edit roles of ${MEMBER.name}` }).click();
+    const rolesDialog = adminPage.getByRole('dialog', { name: `Roles of ${MEMBER.name}` });
+    await rolesDialog.getByRole('checkbox', { name: 'admin' }).check();
+    await rolesDialog.getByRole('button', { name: 'Save roles' }).click();
+    await expect.poll(() => row.getByTestId('user-roles').textContent(), UI).toContain('admin');
 
-    /** Opens the newest caught email whose subject is `subject` on the Mailbox page; returns its text. */
-    /**
-     * Opens the newest caught email with this subject on the Mailbox page (once `count` of them have
-     * arrived) and returns its text.
-     */
-    const readMail = async (page: Page, subject: string, count = 1): Promise<string> => {
-      const nav = page.getByRole('navigation', { name: 'Main' });
-      await nav.getByRole('link', { name: 'Mailbox (dev)' }).click();
-      await page.waitForURL('**/mailbox');
-      // The page refreshes every 2 s; the worker delivers within seconds.
-      const links = page.getByRole('link', { name: subject });
-      await expect.poll(() => links.count(), { timeout: MAIL_TIMEOUT_MS }).toBeGreaterThanOrEqual(count);
-      await links.first().click();
-      await page.waitForURL('**/mailbox/*');
-      return (await page.getByTestId('mail-text').textContent()) ?? '';
-    };
+    // The member's open page makes its next call with the old token: TOKEN_STALE, refresh, retry.
+    await memberNav.getByRole('link', { name: 'Profile' }).click();
+    await memberPage.waitForURL('**/profile');
+    await expect.poll(() => memberPage.getByTestId('profile-roles').textContent(), UI).toContain('admin');
+    expect(memberPage.url()).toMatch(/\/profile$/);
+    await screenshot(memberPage, 'identity-profile');
+    await expect
+      .poll(() => answers.some((a) => a.status === 401 && a.body.includes('TOKEN_STALE')), UI)
+      .toBe(true);
+    const staleAt = answers.findIndex((a) => a.body.includes('TOKEN_STALE'));
+    const refreshedAt = answers.findIndex((a, index) => index > staleAt && a.path.startsWith('auth.refresh'));
+    expect(refreshedAt, JSON.stringify(answers.map((a) => [a.path, a.status]))).toBeGreaterThan(staleAt);
+    expect(answers[refreshedAt]?.status).toBe(200);
 
-    it('signs up a new organisation, reads the code in the Mailbox, verifies and signs in', async () => {
-      screenshotOnFailure('signup');
-      const page = await open();
-      adminPage = page;
+    // …and the navigation follows the new role without a new sign-in.
+    await memberNav.getByRole('link', { name: 'Admin' }).click();
+    await memberPage.waitForURL('**/admin');
+    await memberPage.getByRole('link', { name: 'Users' }).first().click();
+    await memberPage.locator(`[data-testid="user-row"][data-email="${ADMIN.email}"]`).waitFor();
+    await screenshot(memberPage, 'identity-after-role-change');
+  });
 
-      // Signed out: `/` goes to sign-in, and the navigation offers only the account pages (plus
-      // Status and, since this API has a mail catcher, the dev Mailbox).
-      await page.goto('/');
-      await page.waitForURL('**/sign-in');
-      const nav = page.getByRole('navigation', { name: 'Main' });
-      await expect
-        .poll(() => nav.getByRole('link').allTextContents(), UI)
-        .toEqual(['Sign in', 'Create account', 'Verify email', 'Reset password', 'Status', 'Mailbox (dev)']);
+  it('lands signed in when the browser already holds a refresh cookie (auth.login via page.request)', async () => {
+    screenshotOnFailure('cookie');
+    const page = await open();
+    const session = await signInWithApi(page, { email: ADMIN.email, password: ADMIN.password });
+    expect(session.user.email).toBe(ADMIN.email);
+    await page.goto('/admin/audit');
+    await page.getByTestId('profile-menu-name').waitFor();
+    expect(await page.getByTestId('profile-menu-name').textContent()).toBe(ADMIN.name);
 
-      // A protected page sends a signed-out visitor to sign-in, remembering where they were going.
-      await page.goto('/admin/users');
-      await page.waitForURL('**/sign-in?next=%2Fadmin%2Fusers');
+    // The audit log of the org shows what happened above, and its chain verifies.
+    await page.locator('[data-testid="audit-row"][data-action="user.roles_set"]').first().waitFor();
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    const verified = page.getByTestId('audit-verify-result');
+    await verified.waitFor();
+    expect(await verified.getAttribute('data-ok')).toBe('true');
+    expect(await verified.textContent()).toMatch(/Chain OK\. \d+ entries verified/);
+    await screenshot(page, 'identity-audit');
 
-      await nav.getByRole('link', { name: 'Create account' }).click();
-      await page.waitForURL('**/sign-up');
-      await page.getByLabel('Create a new organisation').check();
-      await page.getByLabel('Organisation name').fill(ADMIN.org);
-      await page.getByLabel('Your name').fill(ADMIN.name);
-      await page.getByLabel('Email', { exact: true }).fill(ADMIN.email);
-      await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Create account' }).click();
+    // Sign out revokes the session: a reload stays signed out.
+    await page.getByRole('button', { name: new RegExp(ADMIN.name) }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/sign-in');
+    await page.goto('/profile');
+    await page.waitForURL('**/sign-in?next=%2Fprofile');
+  });
 
-      await page.waitForURL('**/verify-email?**');
-      expect(await page.getByTestId('verify-registered').textContent()).toContain('acme-media');
-      await screenshot(page, 'identity-verify');
+  it('resets a forgotten password through the link in the email', async () => {
+    screenshotOnFailure('reset');
+    const page = await open();
+    await page.goto('/sign-in');
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.waitForURL('**/forgot-password');
+    await page.getByLabel('Email', { exact: true }).fill(MEMBER.email);
+    await page.getByRole('button', { name: 'Email me a reset link' }).click();
+    expect(await page.getByTestId('reset-requested').textContent()).toContain(MEMBER.email);
 
-      // A new code may be asked for once a minute: the second request answers 429 + Retry-After,
-      // shown as a countdown on the button.
-      const resend = page.getByRole('button', { name: /^Send a new code/ });
-      await resend.click();
-      await page.getByTestId('resend-accepted').waitFor();
-      await resend.click();
-      const limited = page.getByTestId('error-message');
-      await limited.waitFor();
-      expect(await limited.getAttribute('data-code')).toBe('RATE_LIMITED');
-      await expect.poll(() => resend.textContent(), UI).toMatch(/wait \d+ s/);
-      expect(await resend.isDisabled()).toBe(true);
+    const mail = await readMail(page, 'Reset your Atrium password');
+    const link = /(https?:\/\/\S+\/reset-password\?token=\S+)/.exec(mail)?.[1];
+    // The link points at this app (the worker's WEB_BASE_URL), and the Mailbox makes it clickable.
+    expect(link?.startsWith(`${stack.web().url}/reset-password?token=`), `a reset link in:\n${mail}`).toBe(
+      true,
+    );
+    await page.getByRole('link', { name: link }).click();
+    await page.waitForURL('**/reset-password?token=*');
+    const newPassword = 'harbour kettle sundial 91';
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('Repeat the new password').fill('something else entirely 12');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    expect(await page.getByText('The two passwords are not the same').count()).toBe(1);
+    await page.getByLabel('Repeat the new password').fill(newPassword);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await page.waitForURL('**/sign-in?reset=1');
 
-      // Signing in before verifying sends the user back to verification.
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).click();
-      await page.getByLabel('Email', { exact: true }).fill(ADMIN.email);
-      await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL('**/verify-email?email=*');
-      await page.getByText('This email address is not verified yet').waitFor();
+    await page.getByLabel('Email', { exact: true }).fill(MEMBER.email);
+    await page.getByLabel('Password', { exact: true }).fill(newPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/status');
+    expect(await page.getByTestId('profile-menu-name').textContent()).toBe(MEMBER.name);
 
-      // The verification email (the second, newest code: it retired the first), sent by the worker,
-      // caught by the mail catcher, read on the Mailbox page.
-      const mail = await readMail(page, `Your ${ADMIN.org} verification code`, 2);
-      expect(await page.getByTestId('mail-to').textContent()).toBe(ADMIN.email);
-      const code = /verification code is: (\d{6})/.exec(mail)?.[1];
-      expect(code, `a 6-digit code in:\n${mail}`).toMatch(/^\d{6}$/);
-      await screenshot(page, 'identity-mailbox-message');
+    // The used link does not work twice.
+    await page.goto(link ?? '/');
+    await page.getByLabel('New password', { exact: true }).fill('another fresh phrase 77');
+    await page.getByLabel('Repeat the new password').fill('another fresh phrase 77');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    const refused = page.getByTestId('error-message');
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain('invalid or has expired');
+  });
 
-      // Back to verification: the address is remembered for this tab.
-      await nav.getByRole('link', { name: 'Verify email' }).click();
-      await page.waitForURL('**/verify-email');
-      expect(await page.getByLabel('Email', { exact: true }).inputValue()).toBe(ADMIN.email);
-      // A wrong code first: the API's message is shown, and the attempt counts.
-      await page.getByLabel('Verification code').fill(code === '000000' ? '111111' : '000000');
-      await page.getByRole('button', { name: 'Verify', exact: true }).click();
-      const wrong = page.getByTestId('error-message');
-      await wrong.waitFor();
-      expect(await wrong.textContent()).toContain('That code is not correct');
+  it('creates, edits and deletes a custom role with permission checkboxes', async () => {
+    screenshotOnFailure('roles');
+    await adminPage.goto('/admin/roles');
+    await adminPage.locator('[data-testid="role-row"][data-role="admin"]').waitFor();
+    expect(await adminPage.locator('[data-testid="role-row"][data-role="admin"]').textContent()).toContain(
+      'built-in',
+    );
 
-      await page.getByLabel('Verification code').fill(code ?? '');
-      await page.getByRole('button', { name: 'Verify', exact: true }).click();
-      await page.waitForURL('**/sign-in?**');
-      await page.getByTestId('signin-verified').waitFor();
-      expect(await page.getByLabel('Email', { exact: true }).inputValue()).toBe(ADMIN.email);
+    await adminPage.getByRole('button', { name: 'New role' }).click();
+    const dialog = adminPage.getByRole('dialog', { name: 'New role' });
+    await dialog.getByLabel('Name', { exact: true }).fill('Reviewers');
+    await dialog.getByRole('checkbox', { name: /content\.review/ }).check();
+    await dialog.getByRole('button', { name: 'Create role' }).click();
+    // The API's rule on names comes back next to the field.
+    expect(await dialog.getByText('lower-case letters').count()).toBeGreaterThan(0);
+    await dialog.getByLabel('Name', { exact: true }).fill('reviewers');
+    await dialog.getByRole('button', { name: 'Create role' }).click();
+    const row = adminPage.locator('[data-testid="role-row"][data-role="reviewers"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('content.review');
+    expect(await adminPage.getByTestId('result-notice').textContent()).toContain(
+      'Created the role reviewers',
+    );
 
-      // A wrong password shows the API's 401 message.
-      await page.getByLabel('Password', { exact: true }).fill('not the password at all');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      const invalid = page.getByTestId('error-message');
-      await invalid.waitFor();
-      expect(await invalid.textContent()).toContain('Invalid credentials');
-      expect(await invalid.getAttribute('data-code')).toBe('UNAUTHENTICATED');
+    await row.getByRole('button', { name: 'Edit role reviewers' }).click();
+    const edit = adminPage.getByRole('dialog', { name: 'Edit role reviewers' });
+    await edit.getByRole('checkbox', { name: /creators\.review/ }).check();
+    await edit.getByRole('button', { name: 'Save role' }).click();
+    await expect.poll(() => row.textContent(), UI).toContain('creators.review');
 
-      await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL('**/status');
-
-      // Signed in: the profile menu names the user and the organisation; the admin's navigation.
-      expect(await page.getByTestId('profile-menu-name').textContent()).toBe(ADMIN.name);
-      await page.getByRole('button', { name: new RegExp(ADMIN.name) }).click();
-      expect(await page.getByTestId('profile-menu-org').textContent()).toContain(ADMIN.org);
-      await page.keyboard.press('Escape');
-      const links = await nav.getByRole('link').allTextContents();
-      expect(links).toEqual(expect.arrayContaining(['Admin', 'Ops', 'Profile', 'Datasets', 'Status']));
-      expect(links).not.toContain('Sign in');
-      await screenshot(page, 'identity-signed-in');
-
-      // The access token lives in memory only: a reload restores the session from the refresh cookie.
-      await page.reload();
-      await page.getByTestId('profile-menu-name').waitFor();
-      expect(await page.getByTestId('profile-menu-name').textContent()).toBe(ADMIN.name);
-      expect(await page.evaluate(() => document.cookie)).not.toContain('atrium_rt');
-    });
-
-    it('applies a role change to an open page on its next call, through a silent refresh (TOKEN_STALE)', async () => {
-      screenshotOnFailure('stale');
-      // The admin invites a viewer: the temporary password is sent by email.
-      await adminPage.goto('/admin/users');
-      await adminPage.getByRole('button', { name: 'New user' }).click();
-      const create = adminPage.getByRole('dialog', { name: 'New user' });
-      await create.getByLabel('Email', { exact: true }).fill(MEMBER.email);
-      await create.getByLabel('Name', { exact: true }).fill(MEMBER.name);
-      expect(await create.getByRole('checkbox', { name: 'viewer' }).isChecked()).toBe(true);
-      await create.getByRole('button', { name: 'Create user' }).click();
-      const created = adminPage.getByTestId('result-notice');
-      await created.waitFor();
-      expect(await created.textContent()).toContain('temporary password was sent by email');
-      await adminPage.locator(`[data-testid="user-row"][data-email="${MEMBER.email}"]`).waitFor();
-
-      // The new user, in their own browser, reads the welcome email and signs in with it.
-      const memberPage = await open();
-      await memberPage.goto('/sign-in');
-      const welcome = await readMail(memberPage, `Welcome to ${ADMIN.org} on Atrium`);
-      const temporary = /temporary password: (\S+)/.exec(welcome)?.[1];
-      expect(temporary, `a temporary password in:\n${welcome}`).toBeTruthy();
-      await memberPage.getByRole('link', { name: 'Sign in' }).first().click();
-      await memberPage.waitForURL('**/sign-in');
-      await memberPage.getByLabel('Email', { exact: true }).fill(MEMBER.email);
-      await memberPage.getByLabel('Password', { exact: true }).fill(temporary ?? '');
-      await memberPage.getByRole('button', { name: 'Sign in' }).click();
-
-      // must_change_password: the app forces the change before anything else.
-      await memberPage.waitForURL('**/change-password');
-      await memberPage.goto('/profile');
-      await memberPage.waitForURL('**/change-password');
-      await memberPage.getByLabel('Temporary password').fill(temporary ?? '');
-      await memberPage.getByLabel('New password', { exact: true }).fill(MEMBER.password);
-      await memberPage.getByLabel('Repeat the new password').fill(MEMBER.password);
-      await memberPage.getByRole('button', { name: 'Save and continue' }).click();
-      await memberPage.waitForURL('**/status');
-      const memberNav = memberPage.getByRole('navigation', { name: 'Main' });
-      await memberNav.getByRole('link', { name: 'Profile' }).waitFor();
-      expect(await memberNav.getByRole('link', { name: 'Admin' }).count()).toBe(0);
-
-      // Watch the member's calls from here on.
-      const answers: Array<{ path: string; status: number; body: string }> = [];
-      memberPage.on('response', (response: Response) => {
-        const url = new URL(response.url());
-        if (!url.pathname.startsWith('/trpc/')) return;
-        void response
-          .text()
-          .then((body) =>
-            answers.push({ path: url.pathname.slice('/trpc/'.length), status: response.status(), body }),
-          )
-          .catch(() => undefined);
-      });
-
-      // The admin makes the member an admin too: the member's permission version moves on.
-      const row = adminPage.locator(`[data-testid="user-row"][data-email="${MEMBER.email}"]`);
-      await row.getByRole('button', { name: `Edit roles of ${MEMBER.name}` }).click();
-      const rolesDialog = adminPage.getByRole('dialog', { name: `Roles of ${MEMBER.name}` });
-      await rolesDialog.getByRole('checkbox', { name: 'admin' }).check();
-      await rolesDialog.getByRole('button', { name: 'Save roles' }).click();
-      await expect.poll(() => row.getByTestId('user-roles').textContent(), UI).toContain('admin');
-
-      // The member's open page makes its next call with the old token: TOKEN_STALE, refresh, retry.
-      await memberNav.getByRole('link', { name: 'Profile' }).click();
-      await memberPage.waitForURL('**/profile');
-      await expect.poll(() => memberPage.getByTestId('profile-roles').textContent(), UI).toContain('admin');
-      expect(memberPage.url()).toMatch(/\/profile$/);
-      await screenshot(memberPage, 'identity-profile');
-      await expect
-        .poll(() => answers.some((a) => a.status === 401 && a.body.includes('TOKEN_STALE')), UI)
-        .toBe(true);
-      const staleAt = answers.findIndex((a) => a.body.includes('TOKEN_STALE'));
-      const refreshedAt = answers.findIndex(
-        (a, index) => index > staleAt && a.path.startsWith('auth.refresh'),
-      );
-      expect(refreshedAt, JSON.stringify(answers.map((a) => [a.path, a.status]))).toBeGreaterThan(staleAt);
-      expect(answers[refreshedAt]?.status).toBe(200);
-
-      // …and the navigation follows the new role without a new sign-in.
-      await memberNav.getByRole('link', { name: 'Admin' }).click();
-      await memberPage.waitForURL('**/admin');
-      await memberPage.getByRole('link', { name: 'Users' }).first().click();
-      await memberPage.locator(`[data-testid="user-row"][data-email="${ADMIN.email}"]`).waitFor();
-      await screenshot(memberPage, 'identity-after-role-change');
-    });
-
-    it('lands signed in when the browser already holds a refresh cookie (auth.login via page.request)', async () => {
-      screenshotOnFailure('cookie');
-      const page = await open();
-      const session = await signInWithApi(page, { email: ADMIN.email, password: ADMIN.password });
-      expect(session.user.email).toBe(ADMIN.email);
-      await page.goto('/admin/audit');
-      await page.getByTestId('profile-menu-name').waitFor();
-      expect(await page.getByTestId('profile-menu-name').textContent()).toBe(ADMIN.name);
-
-      // The audit log of the org shows what happened above, and its chain verifies.
-      await page.locator('[data-testid="audit-row"][data-action="user.roles_set"]').first().waitFor();
-      await page.getByRole('button', { name: 'Verify chain' }).click();
-      const verified = page.getByTestId('audit-verify-result');
-      await verified.waitFor();
-      expect(await verified.getAttribute('data-ok')).toBe('true');
-      expect(await verified.textContent()).toMatch(/Chain OK\. \d+ entries verified/);
-      await screenshot(page, 'identity-audit');
-
-      // Sign out revokes the session: a reload stays signed out.
-      await page.getByRole('button', { name: new RegExp(ADMIN.name) }).click();
-      await page.getByRole('button', { name: 'Sign out' }).click();
-      await page.waitForURL('**/sign-in');
-      await page.goto('/profile');
-      await page.waitForURL('**/sign-in?next=%2Fprofile');
-    });
-
-    it('resets a forgotten password through the link in the email', async () => {
-      screenshotOnFailure('reset');
-      const page = await open();
-      await page.goto('/sign-in');
-      await page.getByRole('link', { name: 'Forgot your password?' }).click();
-      await page.waitForURL('**/forgot-password');
-      await page.getByLabel('Email', { exact: true }).fill(MEMBER.email);
-      await page.getByRole('button', { name: 'Email me a reset link' }).click();
-      expect(await page.getByTestId('reset-requested').textContent()).toContain(MEMBER.email);
-
-      const mail = await readMail(page, 'Reset your Atrium password');
-      const link = /(https?:\/\/\S+\/reset-password\?token=\S+)/.exec(mail)?.[1];
-      // The link points at this app (the worker's WEB_BASE_URL), and the Mailbox makes it clickable.
-      expect(link?.startsWith(`${web?.url}/reset-password?token=`), `a reset link in:\n${mail}`).toBe(true);
-      await page.getByRole('link', { name: link }).click();
-      await page.waitForURL('**/reset-password?token=*');
-      const newPassword = 'harbour kettle sundial 91';
-      await page.getByLabel('New password', { exact: true }).fill(newPassword);
-      await page.getByLabel('Repeat the new password').fill('something else entirely 12');
-      await page.getByRole('button', { name: 'Set new password' }).click();
-      expect(await page.getByText('The two passwords are not the same').count()).toBe(1);
-      await page.getByLabel('Repeat the new password').fill(newPassword);
-      await page.getByRole('button', { name: 'Set new password' }).click();
-      await page.waitForURL('**/sign-in?reset=1');
-
-      await page.getByLabel('Email', { exact: true }).fill(MEMBER.email);
-      await page.getByLabel('Password', { exact: true }).fill(newPassword);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL('**/status');
-      expect(await page.getByTestId('profile-menu-name').textContent()).toBe(MEMBER.name);
-
-      // The used link does not work twice.
-      await page.goto(link ?? '/');
-      await page.getByLabel('New password', { exact: true }).fill('another fresh phrase 77');
-      await page.getByLabel('Repeat the new password').fill('another fresh phrase 77');
-      await page.getByRole('button', { name: 'Set new password' }).click();
-      const refused = page.getByTestId('error-message');
-      await refused.waitFor();
-      expect(await refused.textContent()).toContain('invalid or has expired');
-    });
-
-    it('creates, edits and deletes a custom role with permission checkboxes', async () => {
-      screenshotOnFailure('roles');
-      await adminPage.goto('/admin/roles');
-      await adminPage.locator('[data-testid="role-row"][data-role="admin"]').waitFor();
-      expect(await adminPage.locator('[data-testid="role-row"][data-role="admin"]').textContent()).toContain(
-        'built-in',
-      );
-
-      await adminPage.getByRole('button', { name: 'New role' }).click();
-      const dialog = adminPage.getByRole('dialog', { name: 'New role' });
-      await dialog.getByLabel('Name', { exact: true }).fill('Reviewers');
-      await dialog.getByRole('checkbox', { name: /content\.review/ }).check();
-      await dialog.getByRole('button', { name: 'Create role' }).click();
-      // The API's rule on names comes back next to the field.
-      expect(await dialog.getByText('lower-case letters').count()).toBeGreaterThan(0);
-      await dialog.getByLabel('Name', { exact: true }).fill('reviewers');
-      await dialog.getByRole('button', { name: 'Create role' }).click();
-      const row = adminPage.locator('[data-testid="role-row"][data-role="reviewers"]');
-      await row.waitFor();
-      expect(await row.textContent()).toContain('content.review');
-      expect(await adminPage.getByTestId('result-notice').textContent()).toContain(
-        'Created the role reviewers',
-      );
-
-      await row.getByRole('button', { name: 'Edit role reviewers' }).click();
-      const edit = adminPage.getByRole('dialog', { name: 'Edit role reviewers' });
-      await edit.getByRole('checkbox', { name: /creators\.review/ }).check();
-      await edit.getByRole('button', { name: 'Save role' }).click();
-      await expect.poll(() => row.textContent(), UI).toContain('creators.review');
-
-      await row.getByRole('button', { name: 'Delete role reviewers' }).click();
-      const confirm = adminPage.getByRole('dialog', { name: 'Delete the role reviewers?' });
-      expect(await confirm.textContent()).toContain('Nobody holds it');
-      await confirm.getByRole('button', { name: 'Delete role' }).click();
-      await row.waitFor({ state: 'detached' });
-      expect(await adminPage.getByTestId('result-notice').textContent()).toContain(
-        'Deleted the role reviewers',
-      );
-      await screenshot(adminPage, 'identity-roles');
-    });
-  },
-);
+    await row.getByRole('button', { name: 'Delete role reviewers' }).click();
+    const confirm = adminPage.getByRole('dialog', { name: 'Delete the role reviewers?' });
+    expect(await confirm.textContent()).toContain('Nobody holds it');
+    await confirm.getByRole('button', { name: 'Delete role' }).click();
+    await row.waitFor({ state: 'detached' });
+    expect(await adminPage.getByTestId('result-notice').textContent()).toContain(
+      'Deleted the role reviewers',
+    );
+    await screenshot(adminPage, 'identity-roles');
+  });
+});

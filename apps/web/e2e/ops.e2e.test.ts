@@ -1,37 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import type { RunningApi } from '@atrium/api/server';
 import type { Database } from '@atrium/db';
-import { replaceUserRoles, resolveRoles } from '@atrium/domain/identity/users';
 import { recordQueueSamples } from '@atrium/domain/ops/history';
-import { hashPassword } from '@atrium/domain/platform/passwords';
-import { createOrg } from '@atrium/domain/tenancy/orgs';
-import { useTestDatabase } from '@atrium/testkit';
 import type { Kysely } from 'kysely';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { startE2eApi } from './api.ts';
-import { chromiumUnavailableReason, closeBrowser, newPage } from './browser.ts';
-import { DIST_DIR, ensureWebBuilt } from './build.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { createOrgWithMembers } from './accounts.ts';
+import { describeInBrowser, screenshot, useE2eStack } from './harness.ts';
 import { signInWithApi } from './session.ts';
-import { type StaticServer, startStaticServer } from './static-server.ts';
-
-const chromiumMissing = chromiumUnavailableReason();
-const browserRequired = process.env.CI === 'true' || process.env.REQUIRE_BROWSER === '1';
-const screenshotDir = process.env.E2E_SCREENSHOT_DIR;
-
-if (chromiumMissing) {
-  if (browserRequired) {
-    describe('ops console browser tests', () => {
-      it('need Chromium (CI=true or REQUIRE_BROWSER=1)', () => {
-        throw new Error(chromiumMissing);
-      });
-    });
-  } else {
-    const line = '!'.repeat(100);
-    console.warn(`\n${line}\n!! ${chromiumMissing}\n!! Ops console browser tests are SKIPPED.\n${line}\n`);
-  }
-}
 
 /** A real queue of the catalogue (apps/worker handles it in production; nothing works it here). */
 const QUEUE = 'ops.pipeline-probe';
@@ -40,48 +15,24 @@ const PASSWORD = 'correct-horse-battery-staple';
 
 /**
  * A platform operator (users.platform_role = 'operator': identity grants ops.read, ops.manage and
- * scheduler.manage), made the way packages/db/src/seed.ts makes accounts: an org through the domain
- * (built-in roles included), a verified user with an argon2 hash, and the viewer role.
+ * scheduler.manage), a plain viewer in an org of their own.
  */
 async function createOperator(db: Kysely<Database>): Promise<{ email: string; password: string }> {
   const email = `operator.${randomUUID().slice(0, 8)}@example.test`;
-  const passwordHash = await hashPassword(PASSWORD);
-  await db.transaction().execute(async (trx) => {
-    const org = await createOrg(trx, { name: 'Ops E2E' });
-    const user = await trx
-      .insertInto('users')
-      .values({
-        org_id: org.id,
-        email,
-        name: 'Olga Operator',
-        password_hash: passwordHash,
-        email_verified_at: new Date(),
-        platform_role: 'operator',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const roles = await resolveRoles(trx, org.id, ['viewer']);
-    await replaceUserRoles(
-      trx,
-      org.id,
-      user.id,
-      roles.map((role) => role.id),
-    );
+  await createOrgWithMembers(db, {
+    org: 'Ops E2E',
+    password: PASSWORD,
+    members: [{ email, name: 'Olga Operator', roles: ['viewer'], platformRole: 'operator' }],
   });
   return { email, password: PASSWORD };
 }
 
-describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and pg-boss, Chromium', () => {
-  const database = useTestDatabase();
-  let api: RunningApi | undefined;
-  let web: StaticServer | undefined;
+describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () => {
+  const stack = useE2eStack({ name: 'ops' });
+  const { screenshotOnFailure } = stack;
   let page: Page;
-  let operator: { email: string; password: string };
 
-  const boss = () => {
-    if (!api) throw new Error('the API did not start');
-    return api.services.ops.boss;
-  };
+  const boss = () => stack.api().services.ops.boss;
 
   /**
    * What a worker whose handler throws does to a job of the queue: take it, then fail it. With no
@@ -107,34 +58,14 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
     return id;
   }
 
-  const screenshot = async (name: string) => {
-    if (screenshotDir) await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
-  };
-  const screenshotOnFailure = (name: string) =>
-    onTestFailed(async () => {
-      const path = join(screenshotDir ?? '/tmp', `atrium-e2e-failed-${name}.png`);
-      await page.screenshot({ path, fullPage: true }).catch(() => undefined);
-      console.error(`[web-e2e] screenshot of the failure: ${path}`);
-    });
-
   /** The number in a queue's row for one job state. */
   const countIn = (queue: string, state: string) =>
     page.getByTestId(`queue-${queue}`).locator(`[data-state-count="${state}"]`).getAttribute('data-count');
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    api = await startE2eApi({ databaseUrl: database.url, name: 'ops' });
-    web = await startStaticServer({ distDir: DIST_DIR, apiUrl: api.url });
-    operator = await createOperator(database.db);
-    page = await newPage(web.url);
+    const operator = await createOperator(stack.database.db);
+    page = await stack.open();
     await signInWithApi(page, operator);
-  });
-
-  afterAll(async () => {
-    await page?.close();
-    await closeBrowser();
-    await web?.close();
-    await api?.close();
   });
 
   it('an operator sees a failed job, retries it and watches the counts change', async () => {
@@ -142,8 +73,7 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
     const probeId = `e2e-${randomUUID().slice(0, 8)}`;
     const jobId = await produceFailedJob(probeId);
     // What every worker's sampler does each OPS_SAMPLE_SECONDS: one row per queue for the charts.
-    const services = api?.services;
-    if (!services) throw new Error('the API did not start');
+    const { services } = stack.api();
     await recordQueueSamples(
       { db: services.db, queues: services.ops.queues, catalogue: services.ops.catalogue },
       { intervalSeconds: 1 },
@@ -157,7 +87,7 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
       .toBe('1');
     expect(await page.getByTestId('kpi-dead-letters').locator('.ops-kpi__value').textContent()).toBe('1');
     expect(await page.getByTestId('ops-scope').getAttribute('data-scope')).toBe('platform');
-    await screenshot('ops-overview');
+    await screenshot(page, 'ops-overview');
 
     // Queues: one failed job in the probe queue, one dead letter in its dead-letter queue.
     await page
@@ -168,7 +98,7 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
     await expect.poll(() => countIn(QUEUE, 'failed'), { timeout: 15_000 }).toBe('1');
     expect(await countIn(DEAD_LETTERS, 'created')).toBe('1');
     await page.getByTestId(`sparkline-${QUEUE}`).waitFor();
-    await screenshot('ops-queues-failed');
+    await screenshot(page, 'ops-queues-failed');
 
     // The failed count links to the queue's failed jobs; searching the payload finds the job.
     await page.getByRole('link', { name: `1 failed in ${QUEUE}` }).click();
@@ -180,7 +110,7 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
     const depthChart = page.getByTestId('chart-depth');
     await expect.poll(() => depthChart.getAttribute('data-points'), { timeout: 15_000 }).toBe('1');
     expect(await depthChart.locator('svg > title').textContent()).toContain('Failed (kept) 1');
-    await screenshot('ops-queue-failed-jobs');
+    await screenshot(page, 'ops-queue-failed-jobs');
     expect(await row.textContent()).toContain(`probe ${probeId} refused by the handler`);
     await page.getByLabel('Search by job id or payload').fill(probeId);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -197,7 +127,7 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
     expect(await page.getByTestId('job-error').textContent()).toBe(`probe ${probeId} refused by the handler`);
     expect(await page.getByTestId('job-payload').textContent()).toContain(probeId);
     expect(await page.getByTestId('job-copies').textContent()).toContain(DEAD_LETTERS);
-    await screenshot('ops-job-failed');
+    await screenshot(page, 'ops-job-failed');
 
     // Retry asks first, then says what happened.
     await page.getByRole('button', { name: 'Retry', exact: true }).click();
@@ -212,7 +142,7 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
     );
     await expect.poll(() => state.getAttribute('data-state'), { timeout: 15_000 }).toBe('retry');
     expect(await page.getByRole('button', { name: 'Retry', exact: true }).count()).toBe(0);
-    await screenshot('ops-job-retried');
+    await screenshot(page, 'ops-job-retried');
 
     // Back on the queues table the failure is gone: no failed job, no dead letter, one waiting retry.
     await page
@@ -231,7 +161,7 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
     await expect.poll(() => countIn(QUEUE, 'completed'), { timeout: 15_000 }).toBe('1');
     expect(await countIn(QUEUE, 'retry')).toBe('0');
     expect(await countIn(QUEUE, 'failed')).toBe('0');
-    await screenshot('ops-queues-completed');
+    await screenshot(page, 'ops-queues-completed');
 
     await page.goto(`/ops/queues/${QUEUE}/jobs/${jobId}`);
     await expect.poll(() => state.getAttribute('data-state'), { timeout: 15_000 }).toBe('completed');
@@ -261,7 +191,7 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
     // The redriven jobs wait in their source queue as new jobs.
     await page.goto('/ops/queues');
     await expect.poll(() => countIn(QUEUE, 'created'), { timeout: 15_000 }).toBe('2');
-    await screenshot('ops-redriven');
+    await screenshot(page, 'ops-redriven');
   });
 
   it('creates a schedule (showing the API’s field errors first) and pauses it', async () => {
@@ -284,7 +214,7 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
     const invalid = page.locator('.field--invalid');
     expect(await invalid.count()).toBe(1);
     expect(await invalid.textContent()).toMatch(/Cron expression.*Cron expression/);
-    await screenshot('ops-schedule-invalid');
+    await screenshot(page, 'ops-schedule-invalid');
 
     await cronField.fill('30 2 * * *');
     await page.getByRole('button', { name: 'Create schedule' }).click();
@@ -308,6 +238,6 @@ describe.skipIf(chromiumMissing !== null)('ops console: built app, real API and 
     await listed.waitFor({ timeout: 15_000 });
     expect(await listed.getAttribute('data-status')).toBe('paused');
     await expect.poll(() => listed.textContent(), { timeout: 15_000 }).toContain('no runs yet');
-    await screenshot('ops-schedules');
+    await screenshot(page, 'ops-schedules');
   });
 });

@@ -1,67 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunningApi } from '@atrium/api/server';
 import { DEMO_PASSWORD, seedDemo } from '@atrium/db/seed';
-import { testRedisUrl, useTestDatabase } from '@atrium/testkit';
+import { testRedisUrl } from '@atrium/testkit';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { startE2eApi } from './api.ts';
-import { chromiumUnavailableReason, closeBrowser, newPage } from './browser.ts';
-import { DIST_DIR, ensureWebBuilt, WEB_DIR } from './build.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { WEB_DIR } from './build.ts';
+import { describeInBrowser, screenshot, useE2eStack } from './harness.ts';
 import { signInWithApi } from './session.ts';
-import { type StaticServer, startStaticServer } from './static-server.ts';
 
-const chromiumMissing = chromiumUnavailableReason();
-const browserRequired = process.env.CI === 'true' || process.env.REQUIRE_BROWSER === '1';
-/** Set to a directory to keep screenshots of every test (and of failures) for a human to look at. */
-const screenshotDir = process.env.E2E_SCREENSHOT_DIR;
-
-if (chromiumMissing) {
-  if (browserRequired) {
-    describe('browser tests', () => {
-      it('need Chromium (CI=true or REQUIRE_BROWSER=1)', () => {
-        throw new Error(chromiumMissing);
-      });
-    });
-  } else {
-    const line = '!'.repeat(100);
-    console.warn(`\n${line}\n!! ${chromiumMissing}\n!! Browser tests of the web app are SKIPPED.\n${line}\n`);
-  }
-}
-
-describe.skipIf(chromiumMissing !== null)('status page: built app, real API, Chromium', () => {
-  const database = useTestDatabase();
-  let api: RunningApi | undefined;
-  let apiClosed = false;
-  let web: StaticServer | undefined;
+describeInBrowser('status page: built app, real API, Chromium', () => {
+  // A private Redis prefix: the sign-in below must not share its rate-limit counter with other files.
+  const stack = useE2eStack({ name: 'status' });
+  const { screenshotOnFailure } = stack;
   let page: Page;
 
-  const screenshot = async (name: string) => {
-    if (screenshotDir) await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
-  };
-  const screenshotOnFailure = (name: string) =>
-    onTestFailed(async () => {
-      const path = join(screenshotDir ?? '/tmp', `atrium-e2e-failed-${name}.png`);
-      await page.screenshot({ path, fullPage: true }).catch(() => undefined);
-      console.error(`[web-e2e] screenshot of the failure: ${path}`);
-    });
-
   beforeAll(async () => {
-    await ensureWebBuilt();
-    // A private Redis prefix: the sign-in below must not share its rate-limit counter with other files.
-    api = await startE2eApi({ databaseUrl: database.url, name: 'status' });
-    web = await startStaticServer({ distDir: DIST_DIR, apiUrl: api.url });
-    page = await newPage(web.url);
+    page = await stack.open();
     // The app's areas are for signed-in users (docs/identity.md); the demo admin sees them all.
-    await seedDemo(api.services.db);
+    await seedDemo(stack.api().services.db);
     await signInWithApi(page, { email: 'admin@demo.atrium.local', password: DEMO_PASSWORD });
-  });
-
-  afterAll(async () => {
-    await page?.close();
-    await closeBrowser();
-    await web?.close();
-    if (!apiClosed) await api?.close();
   });
 
   it('lands on /status and marks it current in the navigation', async () => {
@@ -103,7 +60,7 @@ describe.skipIf(chromiumMissing !== null)('status page: built app, real API, Chr
     };
     expect(await page.getByTestId('status-version').textContent()).toContain(apiPackage.version);
     expect(await page.getByTestId('status-updated').textContent()).toMatch(/Updated \d\d:\d\d:\d\d/);
-    await screenshot('status-ok');
+    await screenshot(page, 'status-ok');
   });
 
   it('renders an honest placeholder for areas that are not built yet, and a 404 page', async () => {
@@ -125,8 +82,7 @@ describe.skipIf(chromiumMissing !== null)('status page: built app, real API, Chr
     const overall = page.getByTestId('status-overall');
     await expect.poll(() => overall.getAttribute('data-status'), { timeout: 15_000 }).toBe('ok');
 
-    apiClosed = true;
-    await api?.close();
+    await stack.stopApi();
 
     // The open page flips on its next poll (every 5 s) and keeps the last known state, marked stale.
     await expect.poll(() => overall.getAttribute('data-status'), { timeout: 15_000 }).toBe('unreachable');
@@ -134,7 +90,7 @@ describe.skipIf(chromiumMissing !== null)('status page: built app, real API, Chr
     const stale = page.getByTestId('status-stale');
     await stale.waitFor();
     expect(await stale.textContent()).toContain('API unreachable');
-    await screenshot('status-stale');
+    await screenshot(page, 'status-stale');
 
     // A fresh visit has nothing to show but the failure.
     await page.reload();
@@ -142,6 +98,6 @@ describe.skipIf(chromiumMissing !== null)('status page: built app, real API, Chr
     await unreachable.waitFor({ timeout: 15_000 });
     expect(await unreachable.textContent()).toContain('API unreachable');
     expect(await overall.getAttribute('data-status')).toBe('unreachable');
-    await screenshot('status-unreachable');
+    await screenshot(page, 'status-unreachable');
   });
 });

@@ -7,24 +7,23 @@ import {
   UnprocessableError,
   writeOutboxEvent,
 } from '@atrium/domain';
-import { metricValue, useTestDatabase } from '@atrium/testkit';
+import {
+  metricValue,
+  sleep,
+  unpublishEvents,
+  useTestDatabase,
+  waitFor,
+  waitUntilPublished,
+} from '@atrium/testkit';
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { HandlerContext, QueueHandlers } from '../src/job-runner.ts';
 import { createOutboxRelay, type OutboxRelay } from '../src/relay.ts';
+import { testWorkerEnv } from '../src/test-env.ts';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
-import {
-  createEffectsTable,
-  type EffectsTable,
-  effectsOf,
-  jobsOf,
-  sleep,
-  startTestBoss,
-  testWorkerEnv,
-  waitFor,
-} from './helpers.ts';
+import { createEffectsTable, type EffectsTable, effectsOf, jobsOf, startTestBoss } from './helpers.ts';
 
 const Deposited = defineEvent('Deposited', z.object({ accountId: z.string(), amount: z.number().int() }));
 const Flaked = defineEvent('Flaked', z.object({ note: z.string() }));
@@ -162,23 +161,9 @@ describe('delivery through the worker', { timeout: 20_000 }, () => {
       },
     );
     const republish = async () => {
-      await t.db
-        .updateTable('outbox_events')
-        .set({ published_at: null })
-        .where('id', '=', event.id)
-        .execute();
+      await unpublishEvents(t.db, [event.id]);
       worker.relay.wake();
-      await waitFor(
-        async () =>
-          (
-            await t.db
-              .selectFrom('outbox_events')
-              .select('published_at')
-              .where('id', '=', event.id)
-              .executeTakeFirst()
-          )?.published_at,
-        { what: 'the relay to publish again' },
-      );
+      await waitUntilPublished(t.db, [event.id], 'the relay to publish again');
     };
 
     // While the completed jobs exist, their deterministic ids make the second enqueue a no-op.

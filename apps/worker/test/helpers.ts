@@ -2,23 +2,6 @@ import type { Database } from '@atrium/db';
 import { createBoss } from '@atrium/jobs';
 import { type Generated, type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { parseWorkerEnv, type WorkerEnv } from '../src/env.ts';
-
-/** A worker configuration for in-process tests: ephemeral ops port, fast polls, quiet logs. */
-export function testWorkerEnv(databaseUrl: string, overrides: Record<string, string> = {}): WorkerEnv {
-  return parseWorkerEnv({
-    NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
-    DATABASE_POOL_SIZE: '6',
-    LOG_LEVEL: 'silent',
-    WORKER_OPS_PORT: '0',
-    WORKER_POLL_SECONDS: '0.5',
-    WORKER_CONCURRENCY: '5',
-    WORKER_SHUTDOWN_TIMEOUT_MS: '10000',
-    RELAY_POLL_MS: '200',
-    ...overrides,
-  });
-}
 
 /** A started boss with no background duties, for tests that drive the relay or inspect queues. */
 export async function startTestBoss(url: string): Promise<PgBoss> {
@@ -26,21 +9,6 @@ export async function startTestBoss(url: string): Promise<PgBoss> {
   await boss.start();
   return boss;
 }
-
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  { timeoutMs = 10_000, intervalMs = 20, what = 'condition' } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface JobRow {
   id: string;

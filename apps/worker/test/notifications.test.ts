@@ -1,32 +1,23 @@
-import { defineCatalogue, defineEventQueue } from '@atrium/domain';
+import { defineCatalogue } from '@atrium/domain';
 import type { Session } from '@atrium/domain/access/session';
 import { cancelNotification, getNotification, sendNotification } from '@atrium/domain/notifications/admin';
-import { NotificationRequested } from '@atrium/domain/notifications/events';
 import { createOrg } from '@atrium/domain/tenancy/orgs';
-import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
+import { sleep, useSmtpReceiver, useTestDatabase, waitFor } from '@atrium/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotificationsDispatchHandler, scheduledJobId } from '../src/handlers/notifications.ts';
 import type { QueueHandlers } from '../src/job-runner.ts';
+import { fastNotificationsDispatch, testWorkerEnv } from '../src/test-env.ts';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
-import { jobsOf, sleep, startTestBoss, testWorkerEnv, waitFor } from './helpers.ts';
+import { jobsOf, startTestBoss } from './helpers.ts';
 
 /**
  * Notifications through the real pipeline: use case → notifications row + outbox → relay → pg-boss
  * `notifications.dispatch` → handler → SMTP receiver. The queue keeps its name and handler but runs
  * a fast retry policy (2 retries, 1 s apart) so exhausting retries takes seconds.
  */
-const fastDispatch = defineEventQueue({
-  name: 'notifications.dispatch',
-  events: [NotificationRequested],
-  retryLimit: 2,
-  retryDelaySeconds: 1,
-  retryBackoff: false,
-  retryDelayMaxSeconds: null,
-  expireInSeconds: 60,
-});
-const catalogue = defineCatalogue(fastDispatch);
+const catalogue = defineCatalogue(fastNotificationsDispatch);
 const handlers: QueueHandlers<typeof catalogue> = {
-  'notifications.dispatch': createNotificationsDispatchHandler(fastDispatch),
+  'notifications.dispatch': createNotificationsDispatchHandler(fastNotificationsDispatch),
 };
 const DEAD_LETTER = 'notifications.dispatch.dead-letter';
 

@@ -13,11 +13,19 @@ import { createScheduleHandlerRegistry } from '@atrium/domain/scheduling/handler
 import { SCHEDULE_QUARANTINE_NOTICE_QUEUE } from '@atrium/domain/scheduling/quarantine-notice';
 import { createSchedule } from '@atrium/domain/scheduling/schedules';
 import { createOrg } from '@atrium/domain/tenancy/orgs';
-import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
+import {
+  sleep,
+  unpublishEvents,
+  useSmtpReceiver,
+  useTestDatabase,
+  waitFor,
+  waitUntilPublished,
+} from '@atrium/testkit';
 import type { PoolClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testWorkerEnv } from '../src/test-env.ts';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
-import { jobsOf, sleep, testWorkerEnv, waitFor } from './helpers.ts';
+import { jobsOf } from './helpers.ts';
 
 /**
  * SPEC §8 "quarantine → notice to admins", through the real pipeline: the scheduler engine
@@ -252,18 +260,8 @@ describe('quarantine notice to the platform operators', { timeout: 60_000 }, () 
       .where('type', '=', 'ScheduleQuarantined')
       .where('aggregate_id', '=', schedule.id)
       .executeTakeFirstOrThrow();
-    await t.db.updateTable('outbox_events').set({ published_at: null }).where('id', '=', event.id).execute();
-    await waitFor(
-      async () =>
-        (
-          await t.db
-            .selectFrom('outbox_events')
-            .select('published_at')
-            .where('id', '=', event.id)
-            .executeTakeFirstOrThrow()
-        ).published_at !== null,
-      { what: 'the relay to publish the replay' },
-    );
+    await unpublishEvents(t.db, [event.id]);
+    await waitUntilPublished(t.db, [event.id], 'the relay to publish the replay');
     const [first] = (await jobsOf(t.db, SCHEDULE_QUARANTINE_NOTICE_QUEUE)).filter(
       (job) => job.data.eventId === event.id,
     );

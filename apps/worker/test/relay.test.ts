@@ -8,13 +8,13 @@ import {
 } from '@atrium/domain';
 import { ensureQueues, outboxJobId } from '@atrium/jobs';
 import { createMetricsRegistry } from '@atrium/observability';
-import { metricValue, useTestDatabase } from '@atrium/testkit';
+import { metricValue, sleep, useTestDatabase, waitFor } from '@atrium/testkit';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createOutboxRelay, createRelayMetrics, type OutboxRelay, outboxBacklog } from '../src/relay.ts';
-import { jobsOf, sleep, startTestBoss, waitFor } from './helpers.ts';
+import { jobsOf, startTestBoss } from './helpers.ts';
 
 const OrderPlaced = defineEvent('OrderPlaced', z.object({ orderId: z.string(), n: z.number().int() }));
 const OrderCancelled = defineEvent('OrderCancelled', z.object({ orderId: z.string() }));

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   consumeOnce,
   defineCatalogue,
@@ -8,20 +7,22 @@ import {
   type WrittenOutboxEvent,
   writeOutboxEvent,
 } from '@atrium/domain';
-import { metricValue, redisAvailable, testRedisUrl, useTestDatabase } from '@atrium/testkit';
+import {
+  metricValue,
+  redisAvailable,
+  sleep,
+  spawnNode,
+  testRedisUrl,
+  useTestDatabase,
+  waitFor,
+} from '@atrium/testkit';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { QueueHandlers } from '../src/job-runner.ts';
 import { queueCatalogue, queueHandlers } from '../src/queues.ts';
+import { testWorkerEnv } from '../src/test-env.ts';
 import { startWorker } from '../src/worker.ts';
-import {
-  createEffectsTable,
-  type EffectsTable,
-  effectsOf,
-  jobsOf,
-  testWorkerEnv,
-  waitFor,
-} from './helpers.ts';
+import { createEffectsTable, type EffectsTable, effectsOf, jobsOf } from './helpers.ts';
 
 describe('worker process', { timeout: 20_000 }, () => {
   const t = useTestDatabase();
@@ -88,7 +89,7 @@ describe('worker process', { timeout: 20_000 }, () => {
     const handlers: QueueHandlers<typeof catalogue> = {
       'test.slow': async (event, { db, job }) => {
         started.push(event.payload.n);
-        await new Promise((r) => setTimeout(r, 700));
+        await sleep(700);
         await consumeOnce(db, { consumer: job.queue, eventId: event.eventId }, (trx) =>
           trx
             .withTables<EffectsTable>()
@@ -121,7 +122,7 @@ describe('worker process', { timeout: 20_000 }, () => {
     const stopping = first.stop().then(() => {
       stopped = true;
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(stopped).toBe(false); // waiting for the job in flight
     await stopping;
     expect(finished).toBe(1);
@@ -147,38 +148,25 @@ describe('worker process', { timeout: 20_000 }, () => {
   });
 
   it('runs as a process and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['src/main.ts'], {
-      cwd: new URL('..', import.meta.url).pathname,
+    const child = spawnNode('src/main.ts', {
+      cwd: new URL('..', import.meta.url),
       env: {
-        PATH: process.env.PATH,
         NODE_ENV: 'test',
         DATABASE_URL: t.url,
         DATABASE_POOL_SIZE: '4',
         WORKER_OPS_PORT: '0',
         LOG_LEVEL: 'info',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const opsUrl = await waitFor(() => /"opsUrl":"([^"]+)"/.exec(output)?.[1], {
-        timeoutMs: 20_000,
-        what: `the worker to start; output so far:\n${output}`,
-      });
+      const [, opsUrl] = await child.waitForOutput(/"opsUrl":"([^"]+)"/);
       const ready = await fetch(`${opsUrl}/health/ready`);
       expect(ready.status).toBe(200);
     } finally {
       child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
-    expect(output).toContain('worker stopped');
+    expect((await child.exited).code).toBe(0);
+    expect(child.output()).toContain('worker stopped');
   });
 
   it('refuses, at compile time, a catalogue entry without a handler', () => {

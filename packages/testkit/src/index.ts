@@ -1,4 +1,6 @@
+export { unpublishEvents, waitUntilPublished } from './outbox.ts';
 export { createTestDatabase, type TestDatabase, useTestDatabase } from './postgres.ts';
+export { type NodeProcess, spawnNode } from './process.ts';
 export { metricValue } from './prometheus.ts';
 export { redisAvailable, type TestRedis, testRedisUrl, useTestRedis } from './redis.ts';
 export {
@@ -9,3 +11,4 @@ export {
   startSmtpReceiver,
   useSmtpReceiver,
 } from './smtp.ts';
+export { sleep, type WaitForOptions, waitFor } from './wait.ts';

@@ -69,26 +69,43 @@ export function ConfirmButton<T>({
         >
           {children && <div className="dialog__text">{children}</div>}
           {mutation.isError && <ErrorMessage error={mutation.error} title={`${label} failed`} />}
-          <div className="dialog__actions">
-            <button
-              type="button"
-              className="button button--quiet"
-              disabled={mutation.isPending}
-              onClick={() => setOpen(false)}
-            >
-              Cancel
-            </button>
-            <button
-              type="submit"
-              className={destructive ? 'button button--danger' : 'button'}
-              disabled={mutation.isPending}
-            >
-              {mutation.isPending ? 'Working…' : confirmLabel}
-            </button>
-          </div>
+          <DialogActions
+            busy={mutation.isPending}
+            onCancel={() => setOpen(false)}
+            submitLabel={confirmLabel}
+            danger={destructive}
+          />
         </form>
       </Dialog>
     </>
+  );
+}
+
+/** Cancel and submit under a dialog's form: both wait while the submission runs. */
+export function DialogActions({
+  busy,
+  onCancel,
+  submitLabel,
+  busyLabel = 'Working…',
+  danger = false,
+}: {
+  busy: boolean;
+  onCancel: () => void;
+  submitLabel: string;
+  /** The submit button's text while busy, e.g. "Saving…". */
+  busyLabel?: string;
+  /** A destructive or refusing action: the submit button is red. */
+  danger?: boolean;
+}) {
+  return (
+    <div className="dialog__actions">
+      <button type="button" className="button button--quiet" onClick={onCancel} disabled={busy}>
+        Cancel
+      </button>
+      <button type="submit" className={danger ? 'button button--danger' : 'button'} disabled={busy}>
+        {busy ? busyLabel : submitLabel}
+      </button>
+    </div>
   );
 }
 

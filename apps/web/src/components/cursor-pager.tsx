@@ -17,6 +17,8 @@ export function useCursorPages(resetKey: string) {
   };
 }
 
+export type CursorPages = ReturnType<typeof useCursorPages>;
+
 /** Client-side pages of a list the API returns whole (roles, the dev mailbox). */
 export function usePagedList<T>(items: readonly T[], pageSize: number, resetKey = '') {
   const [state, setState] = useState({ key: resetKey, page: 1 });
@@ -33,6 +35,8 @@ export function usePagedList<T>(items: readonly T[], pageSize: number, resetKey 
     previous: () => setState({ key: resetKey, page: page - 1 }),
   };
 }
+
+export type PagedList<T> = ReturnType<typeof usePagedList<T>>;
 
 interface PagerProps {
   page: number;
@@ -75,5 +79,54 @@ export function Pager({
         Next
       </button>
     </nav>
+  );
+}
+
+/**
+ * Previous / Next under a cursor-paged list, from the API's `nextCursor` and the cursor stack of
+ * `useCursorPages`. With `hideSinglePage`, a list that fits on one page shows no pager.
+ */
+export function CursorPager({
+  pages,
+  nextCursor,
+  label,
+  busy = false,
+  hideSinglePage = false,
+}: {
+  pages: CursorPages;
+  nextCursor: string | null | undefined;
+  /** What is listed ("users", "jobs"): names the navigation for screen readers. */
+  label: string;
+  busy?: boolean;
+  hideSinglePage?: boolean;
+}) {
+  if (hideSinglePage && pages.page === 1 && !nextCursor) return null;
+  return (
+    <Pager
+      label={label}
+      page={pages.page}
+      hasPrevious={pages.page > 1}
+      hasNext={Boolean(nextCursor)}
+      onPrevious={pages.previous}
+      onNext={() => {
+        if (nextCursor) pages.next(nextCursor);
+      }}
+      busy={busy}
+    />
+  );
+}
+
+/** Previous / Next (and "of N") under a list paged in the browser by `usePagedList`. */
+export function PagedListPager<T>({ list, label }: { list: PagedList<T>; label: string }) {
+  return (
+    <Pager
+      label={label}
+      page={list.page}
+      pageCount={list.pageCount}
+      hasPrevious={list.hasPrevious}
+      hasNext={list.hasNext}
+      onPrevious={list.previous}
+      onNext={list.next}
+    />
   );
 }

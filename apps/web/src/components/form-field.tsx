@@ -164,3 +164,17 @@ export function CheckboxGroup({ legend, options, selected, onChange, errors, hin
     </fieldset>
   );
 }
+
+/** Apply (submits the filter form) and Reset, under the filters of a list. */
+export function FilterActions({ onReset }: { onReset: () => void }) {
+  return (
+    <div className="filters__actions">
+      <button type="submit" className="button">
+        Apply
+      </button>
+      <button type="button" className="button button--quiet" onClick={onReset}>
+        Reset
+      </button>
+    </div>
+  );
+}

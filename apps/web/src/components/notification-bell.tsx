@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { useSession } from '../auth/use-session.ts';
 import { RESYNC_EVENT, type RealtimeEvent, type RealtimeStatus, useRealtimeEvents } from '../lib/realtime.ts';
 import { api, trpc } from '../lib/trpc.ts';
+import { useDismiss } from '../lib/use-dismiss.ts';
 import { ErrorMessage } from './error-message.tsx';
 
 /** The event the worker publishes when an in-app notification reaches the user's inbox (SPEC §6). */
@@ -79,21 +80,7 @@ function Bell() {
     return () => clearTimeout(timer);
   }, [toasts]);
 
-  useEffect(() => {
-    if (!open) return;
-    const onPointer = (event: PointerEvent) => {
-      if (rootRef.current && !rootRef.current.contains(event.target as Node)) setOpen(false);
-    };
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') setOpen(false);
-    };
-    document.addEventListener('pointerdown', onPointer);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('pointerdown', onPointer);
-      document.removeEventListener('keydown', onKey);
-    };
-  }, [open]);
+  useDismiss(open, setOpen, rootRef);
 
   const label = unread.isError
     ? 'Notifications (unread count unavailable)'

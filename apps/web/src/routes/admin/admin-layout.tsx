@@ -1,6 +1,7 @@
-import { Link, NavLink, Outlet } from 'react-router';
+import { Link } from 'react-router';
 import type { Permission } from '../../auth/session-store.ts';
 import { useSession } from '../../auth/use-session.ts';
+import { AreaLayout } from '../../components/area-layout.tsx';
 
 export const ADMIN_SECTIONS: ReadonlyArray<{
   to: string;
@@ -39,30 +40,12 @@ export function AdminLayout() {
   const session = useSession();
   const sections = ADMIN_SECTIONS.filter((section) => session.can(section.permission));
   return (
-    <section className="page page--wide" aria-labelledby="admin-title">
-      <header className="page__header">
-        <div>
-          <h1 id="admin-title">Admin</h1>
-          <p className="muted">
-            {session.org ? `${session.org.name}: ` : ''}users, roles, the audit log and notifications.
-          </p>
-        </div>
-      </header>
-      {sections.length > 0 && (
-        <nav className="subnav" aria-label="Admin sections">
-          <ul>
-            {sections.map((section) => (
-              <li key={section.to}>
-                <NavLink to={section.to} className="subnav__link">
-                  {section.label}
-                </NavLink>
-              </li>
-            ))}
-          </ul>
-        </nav>
-      )}
-      <Outlet />
-    </section>
+    <AreaLayout
+      titleId="admin-title"
+      title="Admin"
+      lead={`${session.org ? `${session.org.name}: ` : ''}users, roles, the audit log and notifications.`}
+      sections={sections}
+    />
   );
 }
 

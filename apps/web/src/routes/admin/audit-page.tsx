@@ -1,10 +1,11 @@
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { Pager, useCursorPages } from '../../components/cursor-pager.tsx';
+import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
-import { TextField } from '../../components/form-field.tsx';
+import { FilterActions, TextField } from '../../components/form-field.tsx';
+import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
-import { api, type RouterInputs, trpc } from '../../lib/trpc.ts';
+import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 
 type AuditFilters = Omit<NonNullable<RouterInputs['audit']['list']>, 'cursor' | 'limit'>;
 
@@ -12,6 +13,20 @@ const PAGE_SIZE = 25;
 
 const EMPTY_DRAFT = { action: '', actorId: '', resourceType: '', resourceId: '', from: '', to: '' };
 type Draft = typeof EMPTY_DRAFT;
+
+const FILTER_FIELDS: ReadonlyArray<{
+  name: keyof Draft;
+  label: string;
+  placeholder?: string;
+  type?: string;
+}> = [
+  { name: 'action', label: 'Action', placeholder: 'user.created' },
+  { name: 'actorId', label: 'Actor ID', placeholder: 'user id' },
+  { name: 'resourceType', label: 'Resource type', placeholder: 'user' },
+  { name: 'resourceId', label: 'Resource ID' },
+  { name: 'from', label: 'From', type: 'datetime-local' },
+  { name: 'to', label: 'Until', type: 'datetime-local' },
+];
 
 /** `datetime-local` values are local wall-clock times; the API takes instants. */
 function localToDate(value: string): Date | undefined {
@@ -94,154 +109,99 @@ export function AuditPage() {
         ))}
 
       <form className="filters" onSubmit={apply} aria-label="Filter audit entries">
-        <TextField
-          label="Action"
-          name="action"
-          placeholder="user.created"
-          value={draft.action}
-          onChange={set('action')}
-          errors={filterErrors.action}
+        {FILTER_FIELDS.map((field) => (
+          <TextField
+            key={field.name}
+            label={field.label}
+            type={field.type}
+            name={field.name}
+            placeholder={field.placeholder}
+            value={draft[field.name]}
+            onChange={set(field.name)}
+            errors={filterErrors[field.name]}
+          />
+        ))}
+        <FilterActions
+          onReset={() => {
+            setDraft(EMPTY_DRAFT);
+            setFilters({});
+          }}
         />
-        <TextField
-          label="Actor ID"
-          name="actorId"
-          placeholder="user id"
-          value={draft.actorId}
-          onChange={set('actorId')}
-          errors={filterErrors.actorId}
-        />
-        <TextField
-          label="Resource type"
-          name="resourceType"
-          placeholder="user"
-          value={draft.resourceType}
-          onChange={set('resourceType')}
-          errors={filterErrors.resourceType}
-        />
-        <TextField
-          label="Resource ID"
-          name="resourceId"
-          value={draft.resourceId}
-          onChange={set('resourceId')}
-          errors={filterErrors.resourceId}
-        />
-        <TextField
-          label="From"
-          type="datetime-local"
-          name="from"
-          value={draft.from}
-          onChange={set('from')}
-          errors={filterErrors.from}
-        />
-        <TextField
-          label="Until"
-          type="datetime-local"
-          name="to"
-          value={draft.to}
-          onChange={set('to')}
-          errors={filterErrors.to}
-        />
-        <div className="filters__actions">
-          <button type="submit" className="button">
-            Apply
-          </button>
-          <button
-            type="button"
-            className="button button--quiet"
-            onClick={() => {
-              setDraft(EMPTY_DRAFT);
-              setFilters({});
-            }}
-          >
-            Reset
-          </button>
-        </div>
       </form>
 
-      {list.isError ? (
-        <ErrorMessage
-          error={list.error}
-          title="Could not load the audit log"
-          onRetry={() => void list.refetch()}
-          inlineFields={Object.keys(EMPTY_DRAFT)}
-        />
-      ) : list.isPending ? (
-        <p className="muted">Loading…</p>
-      ) : list.data.items.length === 0 ? (
-        <div className="panel">
-          <p>{pages.page === 1 ? 'No entry matches these filters.' : 'No older entries.'}</p>
-        </div>
-      ) : (
-        <div className="panel">
-          <div className="table-scroll">
-            <table className="table" aria-label="Audit entries">
-              <thead>
-                <tr>
-                  <th scope="col" className="table__numeric">
-                    Seq
-                  </th>
-                  <th scope="col">When</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Resource</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((entry) => (
-                  <tr key={entry.seq} data-testid="audit-row" data-action={entry.action}>
-                    <td className="table__numeric">{entry.seq}</td>
-                    <td className="table__nowrap">
-                      <time dateTime={entry.at.toISOString()}>{entry.at.toLocaleString()}</time>
-                    </td>
-                    <th scope="row">
-                      <code>{entry.action}</code>
-                    </th>
-                    <td>
-                      {entry.actorId ? (
-                        <code title={entry.actorId}>{entry.actorId.slice(0, 8)}</code>
-                      ) : (
-                        <span className="muted">system</span>
-                      )}
-                    </td>
-                    <td>
-                      <code>{entry.resourceType}</code>
-                      {entry.resourceId && (
-                        <>
-                          {' '}
-                          <code className="muted" title={entry.resourceId}>
-                            {entry.resourceId.length > 12
-                              ? `${entry.resourceId.slice(0, 8)}…`
-                              : entry.resourceId}
-                          </code>
-                        </>
-                      )}
-                    </td>
-                    <td>
-                      <details>
-                        <summary>Payload</summary>
-                        <pre className="json-block">{JSON.stringify(entry.payload, null, 2)}</pre>
-                        <p className="muted">
-                          checksum <code>{entry.checksum.slice(0, 16)}…</code>
-                        </p>
-                      </details>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            label="audit entries"
-            page={pages.page}
-            hasPrevious={pages.page > 1}
-            hasNext={list.data.nextCursor !== null}
-            onPrevious={pages.previous}
-            onNext={() => list.data.nextCursor && pages.next(list.data.nextCursor)}
-            busy={list.isFetching}
-          />
-        </div>
-      )}
+      <ListPanel
+        query={list}
+        errorTitle="Could not load the audit log"
+        inlineFields={Object.keys(EMPTY_DRAFT)}
+        isEmpty={(data) => data.items.length === 0}
+        empty={<p>{pages.page === 1 ? 'No entry matches these filters.' : 'No older entries.'}</p>}
+        pager={{ label: 'audit entries', pages }}
+      >
+        {(data) => (
+          <DataTable
+            label="Audit entries"
+            head={
+              <>
+                <th scope="col" className="table__numeric">
+                  Seq
+                </th>
+                <th scope="col">When</th>
+                <th scope="col">Action</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Resource</th>
+                <th scope="col">Details</th>
+              </>
+            }
+          >
+            {data.items.map((entry) => (
+              <AuditRow key={entry.seq} entry={entry} />
+            ))}
+          </DataTable>
+        )}
+      </ListPanel>
     </section>
+  );
+}
+
+type AuditEntry = RouterOutputs['audit']['list']['items'][number];
+
+function AuditRow({ entry }: { entry: AuditEntry }) {
+  return (
+    <tr data-testid="audit-row" data-action={entry.action}>
+      <td className="table__numeric">{entry.seq}</td>
+      <td className="table__nowrap">
+        <time dateTime={entry.at.toISOString()}>{entry.at.toLocaleString()}</time>
+      </td>
+      <th scope="row">
+        <code>{entry.action}</code>
+      </th>
+      <td>
+        {entry.actorId ? (
+          <code title={entry.actorId}>{entry.actorId.slice(0, 8)}</code>
+        ) : (
+          <span className="muted">system</span>
+        )}
+      </td>
+      <td>
+        <code>{entry.resourceType}</code>
+        {entry.resourceId && (
+          <>
+            {' '}
+            <code className="muted" title={entry.resourceId}>
+              {entry.resourceId.length > 12 ? `${entry.resourceId.slice(0, 8)}…` : entry.resourceId}
+            </code>
+          </>
+        )}
+      </td>
+      <td>
+        <details>
+          <summary>Payload</summary>
+          <pre className="json-block">{JSON.stringify(entry.payload, null, 2)}</pre>
+          <p className="muted">
+            checksum <code>{entry.checksum.slice(0, 16)}…</code>
+          </p>
+        </details>
+      </td>
+    </tr>
   );
 }

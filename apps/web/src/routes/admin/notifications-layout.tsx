@@ -1,4 +1,5 @@
-import { NavLink, Outlet } from 'react-router';
+import { Outlet } from 'react-router';
+import { SubNav } from '../../components/area-layout.tsx';
 
 /** Admin → Notifications (SPEC §6): what was sent, sending one, and the templates. */
 export function NotificationsLayout() {
@@ -7,25 +8,15 @@ export function NotificationsLayout() {
       <div className="section-header">
         <h2 id="notifications-title">Notifications</h2>
       </div>
-      <nav className="subnav subnav--minor" aria-label="Notifications sections">
-        <ul>
-          <li>
-            <NavLink to="/admin/notifications" end className="subnav__link">
-              Messages
-            </NavLink>
-          </li>
-          <li>
-            <NavLink to="/admin/notifications/send" className="subnav__link">
-              Send
-            </NavLink>
-          </li>
-          <li>
-            <NavLink to="/admin/notifications/templates" className="subnav__link">
-              Templates
-            </NavLink>
-          </li>
-        </ul>
-      </nav>
+      <SubNav
+        label="Notifications sections"
+        minor
+        links={[
+          { to: '/admin/notifications', label: 'Messages', end: true },
+          { to: '/admin/notifications/send', label: 'Send' },
+          { to: '/admin/notifications/templates', label: 'Templates' },
+        ]}
+      />
       <Outlet />
     </section>
   );

@@ -1,12 +1,13 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { Pager, useCursorPages } from '../../components/cursor-pager.tsx';
-import { ErrorMessage } from '../../components/error-message.tsx';
+import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { SelectField } from '../../components/form-field.tsx';
+import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { api, type RouterInputs } from '../../lib/trpc.ts';
 import {
   CHANNEL_LABEL,
+  ChannelFilter,
   NOTIFICATION_STATUSES,
   type NotificationChannel,
   type NotificationStatus,
@@ -50,85 +51,58 @@ export function NotificationsListPage() {
             </option>
           ))}
         </SelectField>
-        <SelectField
-          label="Channel"
-          value={channel}
-          onChange={(event) =>
-            setChannel(
-              event.target.value === 'email' || event.target.value === 'in_app' ? event.target.value : '',
-            )
-          }
-        >
-          <option value="">Any channel</option>
-          <option value="email">{CHANNEL_LABEL.email}</option>
-          <option value="in_app">{CHANNEL_LABEL.in_app}</option>
-        </SelectField>
+        <ChannelFilter value={channel} onChange={setChannel} />
       </form>
-      {list.isError ? (
-        <ErrorMessage
-          error={list.error}
-          title="Could not load notifications"
-          onRetry={() => void list.refetch()}
-        />
-      ) : list.isPending ? (
-        <p className="muted">Loading…</p>
-      ) : list.data.items.length === 0 ? (
-        <div className="panel">
+      <ListPanel
+        query={list}
+        errorTitle="Could not load notifications"
+        isEmpty={(data) => data.items.length === 0}
+        empty={
           <p>{pages.page === 1 ? 'No notification matches these filters.' : 'No more notifications.'}</p>
-        </div>
-      ) : (
-        <div className="panel">
-          <div className="table-scroll">
-            <table className="table" aria-label="Notifications">
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Channel</th>
-                  <th scope="col">Recipient</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="table__numeric">
-                    Attempts
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((item) => (
-                  <tr key={item.id} data-testid="notification-row" data-status={item.status}>
-                    <td className="table__nowrap">
-                      <Link to={`/admin/notifications/${item.id}`}>{item.createdAt.toLocaleString()}</Link>
-                    </td>
-                    <td>{CHANNEL_LABEL[item.channel]}</td>
-                    <td className="table__detail">{recipientText(item.to)}</td>
-                    <td>
-                      {item.redacted ? <span className="muted">(sensitive: withheld)</span> : item.subject}
-                      {item.templateKey && <span className="table__sub">template {item.templateKey}</span>}
-                    </td>
-                    <td>
-                      <NotificationStatusPill status={item.status} />
-                      {item.status === 'scheduled' && item.scheduledAt && (
-                        <span className="table__sub">for {item.scheduledAt.toLocaleString()}</span>
-                      )}
-                    </td>
-                    <td className="table__numeric">
-                      {item.attemptCount} / {item.maxAttempts}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            label="notifications"
-            page={pages.page}
-            hasPrevious={pages.page > 1}
-            hasNext={list.data.nextCursor !== null}
-            onPrevious={pages.previous}
-            onNext={() => list.data.nextCursor && pages.next(list.data.nextCursor)}
-            busy={list.isFetching}
-          />
-        </div>
-      )}
+        }
+        pager={{ label: 'notifications', pages }}
+      >
+        {(data) => (
+          <DataTable
+            label="Notifications"
+            head={
+              <>
+                <th scope="col">Created</th>
+                <th scope="col">Channel</th>
+                <th scope="col">Recipient</th>
+                <th scope="col">Subject</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="table__numeric">
+                  Attempts
+                </th>
+              </>
+            }
+          >
+            {data.items.map((item) => (
+              <tr key={item.id} data-testid="notification-row" data-status={item.status}>
+                <td className="table__nowrap">
+                  <Link to={`/admin/notifications/${item.id}`}>{item.createdAt.toLocaleString()}</Link>
+                </td>
+                <td>{CHANNEL_LABEL[item.channel]}</td>
+                <td className="table__detail">{recipientText(item.to)}</td>
+                <td>
+                  {item.redacted ? <span className="muted">(sensitive: withheld)</span> : item.subject}
+                  {item.templateKey && <span className="table__sub">template {item.templateKey}</span>}
+                </td>
+                <td>
+                  <NotificationStatusPill status={item.status} />
+                  {item.status === 'scheduled' && item.scheduledAt && (
+                    <span className="table__sub">for {item.scheduledAt.toLocaleString()}</span>
+                  )}
+                </td>
+                <td className="table__numeric">
+                  {item.attemptCount} / {item.maxAttempts}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </ListPanel>
     </div>
   );
 }

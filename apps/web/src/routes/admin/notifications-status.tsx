@@ -1,3 +1,4 @@
+import { SelectField } from '../../components/form-field.tsx';
 import type { RouterOutputs } from '../../lib/trpc.ts';
 
 export type NotificationSummary = RouterOutputs['notifications']['list']['items'][number];
@@ -24,6 +25,29 @@ export const CHANNEL_LABEL: Record<NotificationChannel, string> = {
   email: 'Email',
   in_app: 'In-app',
 };
+
+/** The "Channel" filter of a notifications list: one channel, or '' for any. */
+export function ChannelFilter({
+  value,
+  onChange,
+}: {
+  value: NotificationChannel | '';
+  onChange: (channel: NotificationChannel | '') => void;
+}) {
+  return (
+    <SelectField
+      label="Channel"
+      value={value}
+      onChange={(event) =>
+        onChange(event.target.value === 'email' || event.target.value === 'in_app' ? event.target.value : '')
+      }
+    >
+      <option value="">Any channel</option>
+      <option value="email">{CHANNEL_LABEL.email}</option>
+      <option value="in_app">{CHANNEL_LABEL.in_app}</option>
+    </SelectField>
+  );
+}
 
 export function NotificationStatusPill({ status }: { status: NotificationStatus }) {
   return (

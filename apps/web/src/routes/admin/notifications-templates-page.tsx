@@ -1,12 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
-import { ConfirmButton, Dialog, ResultNotice } from '../../components/confirm-dialog.tsx';
-import { Pager, usePagedList } from '../../components/cursor-pager.tsx';
+import { ConfirmButton, Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
+import { PagedListPager, usePagedList } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/form-field.tsx';
+import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
-import { CHANNEL_LABEL, type NotificationChannel } from './notifications-status.tsx';
+import { CHANNEL_LABEL, ChannelFilter, type NotificationChannel } from './notifications-status.tsx';
 
 type Template = RouterOutputs['notifications']['templates']['list'][number];
 type UpsertInput = RouterInputs['notifications']['templates']['upsert'];
@@ -50,19 +51,7 @@ export function NotificationTemplatesPage() {
           aria-label="Filter templates"
           onSubmit={(e) => e.preventDefault()}
         >
-          <SelectField
-            label="Channel"
-            value={channel}
-            onChange={(event) =>
-              setChannel(
-                event.target.value === 'email' || event.target.value === 'in_app' ? event.target.value : '',
-              )
-            }
-          >
-            <option value="">Any channel</option>
-            <option value="email">{CHANNEL_LABEL.email}</option>
-            <option value="in_app">{CHANNEL_LABEL.in_app}</option>
-          </SelectField>
+          <ChannelFilter value={channel} onChange={setChannel} />
           <SelectField
             label="Locale"
             value={localeFilter}
@@ -80,134 +69,119 @@ export function NotificationTemplatesPage() {
           New template
         </button>
       </div>
-      {templates.isError ? (
-        <ErrorMessage
-          error={templates.error}
-          title="Could not load the templates"
-          onRetry={() => void templates.refetch()}
-        />
-      ) : templates.isPending ? (
-        <p className="muted">Loading…</p>
-      ) : shown.length === 0 ? (
-        <div className="panel">
-          <p>No template matches these filters.</p>
-        </div>
-      ) : (
-        <div className="panel">
-          <div className="table-scroll">
-            <table className="table" aria-label="Notification templates">
-              <thead>
-                <tr>
+      <ListPanel
+        query={templates}
+        errorTitle="Could not load the templates"
+        isEmpty={() => shown.length === 0}
+        empty={<p>No template matches these filters.</p>}
+      >
+        {() => (
+          <>
+            <DataTable
+              label="Notification templates"
+              head={
+                <>
                   <th scope="col">Key</th>
                   <th scope="col">Channel</th>
                   <th scope="col">Locale</th>
                   <th scope="col">Owner</th>
                   <th scope="col">Subject</th>
                   <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {paged.items.map((template) => {
-                  const what = `${template.key} (${CHANNEL_LABEL[template.channel]}, ${template.locale})`;
-                  return (
-                    <tr
-                      key={template.id}
-                      data-testid="template-row"
-                      data-key={template.key}
-                      data-scope={template.scope}
-                    >
-                      <th scope="row">
-                        <code>{template.key}</code>
-                        {template.sensitive && <span className="tag tag--inline">sensitive</span>}
-                      </th>
-                      <td>{CHANNEL_LABEL[template.channel]}</td>
-                      <td>{template.locale}</td>
-                      <td>
-                        {template.scope === 'global' ? 'Built-in' : 'Your organisation'}
-                        {template.overridden && <span className="tag tag--inline">overridden</span>}
-                      </td>
-                      <td className="table__detail">{template.subject}</td>
-                      <td>
-                        <div className="row-actions">
-                          {template.scope === 'global' ? (
-                            <>
-                              <button
-                                type="button"
-                                className="button button--quiet"
-                                aria-label={`View ${what}`}
-                                onClick={() => setEditing({ mode: 'view', template })}
-                              >
-                                View
-                              </button>
-                              <button
-                                type="button"
-                                className="button button--quiet"
-                                aria-label={`Override ${what}`}
-                                onClick={() => setEditing({ mode: 'override', template })}
-                              >
-                                Override…
-                              </button>
-                            </>
-                          ) : (
-                            <>
-                              <button
-                                type="button"
-                                className="button button--quiet"
-                                aria-label={`Edit ${what}`}
-                                onClick={() => setEditing({ mode: 'edit', template })}
-                              >
-                                Edit…
-                              </button>
-                              <ConfirmButton
-                                label="Delete"
-                                ariaLabel={`Delete ${what}`}
-                                title={`Delete ${what}?`}
-                                confirmLabel="Delete template"
-                                destructive
-                                run={() => trpc.notifications.templates.delete.mutate({ id: template.id })}
-                                onSuccess={() => {
-                                  setResult(
-                                    <>
-                                      Deleted <code>{template.key}</code> ({template.locale}).{' '}
-                                      {all.some(
-                                        (t) =>
-                                          t.scope === 'global' &&
-                                          t.key === template.key &&
-                                          t.channel === template.channel,
-                                      )
-                                        ? 'The built-in applies again.'
-                                        : 'Notifications can no longer use it in this locale.'}
-                                    </>,
-                                  );
-                                  void refresh();
-                                }}
-                              >
-                                <p>
-                                  Notifications queued from now on no longer use it. Those already queued keep
-                                  their text.
-                                </p>
-                              </ConfirmButton>
-                            </>
-                          )}
-                        </div>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            label="templates"
-            page={paged.page}
-            pageCount={paged.pageCount}
-            hasPrevious={paged.hasPrevious}
-            hasNext={paged.hasNext}
-            onPrevious={paged.previous}
-            onNext={paged.next}
-          />
-        </div>
-      )}
+                </>
+              }
+            >
+              {paged.items.map((template) => {
+                const what = `${template.key} (${CHANNEL_LABEL[template.channel]}, ${template.locale})`;
+                return (
+                  <tr
+                    key={template.id}
+                    data-testid="template-row"
+                    data-key={template.key}
+                    data-scope={template.scope}
+                  >
+                    <th scope="row">
+                      <code>{template.key}</code>
+                      {template.sensitive && <span className="tag tag--inline">sensitive</span>}
+                    </th>
+                    <td>{CHANNEL_LABEL[template.channel]}</td>
+                    <td>{template.locale}</td>
+                    <td>
+                      {template.scope === 'global' ? 'Built-in' : 'Your organisation'}
+                      {template.overridden && <span className="tag tag--inline">overridden</span>}
+                    </td>
+                    <td className="table__detail">{template.subject}</td>
+                    <td>
+                      <div className="row-actions">
+                        {template.scope === 'global' ? (
+                          <>
+                            <button
+                              type="button"
+                              className="button button--quiet"
+                              aria-label={`View ${what}`}
+                              onClick={() => setEditing({ mode: 'view', template })}
+                            >
+                              View
+                            </button>
+                            <button
+                              type="button"
+                              className="button button--quiet"
+                              aria-label={`Override ${what}`}
+                              onClick={() => setEditing({ mode: 'override', template })}
+                            >
+                              Override…
+                            </button>
+                          </>
+                        ) : (
+                          <>
+                            <button
+                              type="button"
+                              className="button button--quiet"
+                              aria-label={`Edit ${what}`}
+                              onClick={() => setEditing({ mode: 'edit', template })}
+                            >
+                              Edit…
+                            </button>
+                            <ConfirmButton
+                              label="Delete"
+                              ariaLabel={`Delete ${what}`}
+                              title={`Delete ${what}?`}
+                              confirmLabel="Delete template"
+                              destructive
+                              run={() => trpc.notifications.templates.delete.mutate({ id: template.id })}
+                              onSuccess={() => {
+                                setResult(
+                                  <>
+                                    Deleted <code>{template.key}</code> ({template.locale}).{' '}
+                                    {all.some(
+                                      (t) =>
+                                        t.scope === 'global' &&
+                                        t.key === template.key &&
+                                        t.channel === template.channel,
+                                    )
+                                      ? 'The built-in applies again.'
+                                      : 'Notifications can no longer use it in this locale.'}
+                                  </>,
+                                );
+                                void refresh();
+                              }}
+                            >
+                              <p>
+                                Notifications queued from now on no longer use it. Those already queued keep
+                                their text.
+                              </p>
+                            </ConfirmButton>
+                          </>
+                        )}
+                      </div>
+                    </td>
+                  </tr>
+                );
+              })}
+            </DataTable>
+            <PagedListPager label="templates" list={paged} />
+          </>
+        )}
+      </ListPanel>
       <Dialog
         open={editing !== null}
         title={editing ? dialogTitle(editing) : 'Template'}
@@ -430,14 +404,12 @@ function TemplateEditor({
           inlineFields={['key', 'channel', 'locale', 'subject', 'body']}
         />
       )}
-      <div className="dialog__actions">
-        <button type="button" className="button button--quiet" onClick={onCancel} disabled={save.isPending}>
-          Cancel
-        </button>
-        <button type="submit" className="button" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save template'}
-        </button>
-      </div>
+      <DialogActions
+        busy={save.isPending}
+        onCancel={onCancel}
+        submitLabel="Save template"
+        busyLabel="Saving…"
+      />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
-import { ConfirmButton, Dialog, ResultNotice } from '../../components/confirm-dialog.tsx';
-import { Pager, usePagedList } from '../../components/cursor-pager.tsx';
+import { ConfirmButton, Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
+import { PagedListPager, usePagedList } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { CheckboxGroup, TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
@@ -149,15 +149,7 @@ export function RolesPage() {
               </tbody>
             </table>
           </div>
-          <Pager
-            label="roles"
-            page={paged.page}
-            pageCount={paged.pageCount}
-            hasPrevious={paged.hasPrevious}
-            hasNext={paged.hasNext}
-            onPrevious={paged.previous}
-            onNext={paged.next}
-          />
+          <PagedListPager label="roles" list={paged} />
         </div>
       )}
       <Dialog
@@ -243,14 +235,12 @@ function RoleForm({
           inlineFields={['name', 'permissions']}
         />
       )}
-      <div className="dialog__actions">
-        <button type="button" className="button button--quiet" onClick={onCancel} disabled={save.isPending}>
-          Cancel
-        </button>
-        <button type="submit" className="button" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : role ? 'Save role' : 'Create role'}
-        </button>
-      </div>
+      <DialogActions
+        busy={save.isPending}
+        onCancel={onCancel}
+        submitLabel={role ? 'Save role' : 'Create role'}
+        busyLabel="Saving…"
+      />
     </form>
   );
 }

@@ -1,10 +1,11 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { useSession } from '../../auth/use-session.ts';
-import { ConfirmButton, Dialog, ResultNotice } from '../../components/confirm-dialog.tsx';
-import { Pager, useCursorPages } from '../../components/cursor-pager.tsx';
+import { ConfirmButton, Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
+import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
-import { CheckboxGroup, SelectField, TextField } from '../../components/form-field.tsx';
+import { CheckboxGroup, FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
+import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { useRoleOptions } from './role-options.ts';
@@ -92,139 +93,113 @@ export function UsersPage() {
           <option value="active">Active</option>
           <option value="disabled">Disabled</option>
         </SelectField>
-        <div className="filters__actions">
-          <button type="submit" className="button">
-            Apply
-          </button>
-          <button
-            type="button"
-            className="button button--quiet"
-            onClick={() => {
-              setDraft({ q: '', role: '', status: '' });
-              setFilters({});
-            }}
-          >
-            Reset
-          </button>
-        </div>
+        <FilterActions
+          onReset={() => {
+            setDraft({ q: '', role: '', status: '' });
+            setFilters({});
+          }}
+        />
       </form>
 
-      {list.isError ? (
-        <ErrorMessage error={list.error} title="Could not load users" onRetry={() => void list.refetch()} />
-      ) : list.isPending ? (
-        <p className="muted">Loading…</p>
-      ) : list.data.items.length === 0 ? (
-        <div className="panel">
-          <p>{pages.page === 1 ? 'No user matches these filters.' : 'No more users.'}</p>
-        </div>
-      ) : (
-        <div className="panel">
-          <div className="table-scroll">
-            <table className="table" aria-label="Users">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Last sign-in</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((user) => {
-                  const isSelf = user.id === session.user?.id;
-                  return (
-                    <tr key={user.id} data-testid="user-row" data-email={user.email}>
-                      <th scope="row">
-                        {user.name}
-                        {isSelf && <span className="tag tag--inline">you</span>}
-                      </th>
-                      <td>{user.email}</td>
-                      <td data-testid="user-roles">{user.roles.join(', ') || '—'}</td>
-                      <td>
-                        <span className={`pill pill--${user.status === 'active' ? 'ok' : 'down'}`}>
-                          <span className="pill__dot" aria-hidden="true" />
-                          {user.status}
-                        </span>
-                        {!user.emailVerified && <span className="tag tag--inline">unverified</span>}
-                        {user.mustChangePassword && (
-                          <span className="tag tag--inline">temporary password</span>
-                        )}
-                      </td>
-                      <td className="table__nowrap">
-                        {user.lastLoginAt ? (
-                          user.lastLoginAt.toLocaleString()
-                        ) : (
-                          <span className="muted">never</span>
-                        )}
-                      </td>
-                      <td>
-                        <div className="row-actions">
-                          <button
-                            type="button"
-                            className="button button--quiet"
-                            aria-label={`Edit roles of ${user.name}`}
-                            onClick={() => setEditingRoles(user)}
+      <ListPanel
+        query={list}
+        errorTitle="Could not load users"
+        isEmpty={(data) => data.items.length === 0}
+        empty={<p>{pages.page === 1 ? 'No user matches these filters.' : 'No more users.'}</p>}
+        pager={{ label: 'users', pages }}
+      >
+        {(data) => (
+          <DataTable
+            label="Users"
+            head={
+              <>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Roles</th>
+                <th scope="col">Status</th>
+                <th scope="col">Last sign-in</th>
+                <th scope="col">Actions</th>
+              </>
+            }
+          >
+            {data.items.map((user) => {
+              const isSelf = user.id === session.user?.id;
+              return (
+                <tr key={user.id} data-testid="user-row" data-email={user.email}>
+                  <th scope="row">
+                    {user.name}
+                    {isSelf && <span className="tag tag--inline">you</span>}
+                  </th>
+                  <td>{user.email}</td>
+                  <td data-testid="user-roles">{user.roles.join(', ') || '—'}</td>
+                  <td>
+                    <span className={`pill pill--${user.status === 'active' ? 'ok' : 'down'}`}>
+                      <span className="pill__dot" aria-hidden="true" />
+                      {user.status}
+                    </span>
+                    {!user.emailVerified && <span className="tag tag--inline">unverified</span>}
+                    {user.mustChangePassword && <span className="tag tag--inline">temporary password</span>}
+                  </td>
+                  <td className="table__nowrap">
+                    {user.lastLoginAt ? (
+                      user.lastLoginAt.toLocaleString()
+                    ) : (
+                      <span className="muted">never</span>
+                    )}
+                  </td>
+                  <td>
+                    <div className="row-actions">
+                      <button
+                        type="button"
+                        className="button button--quiet"
+                        aria-label={`Edit roles of ${user.name}`}
+                        onClick={() => setEditingRoles(user)}
+                      >
+                        Roles…
+                      </button>
+                      {!isSelf &&
+                        (user.status === 'active' ? (
+                          <ConfirmButton
+                            label="Disable"
+                            ariaLabel={`Disable ${user.name}`}
+                            title={`Disable ${user.name}?`}
+                            confirmLabel="Disable user"
+                            destructive
+                            run={() => trpc.users.disable.mutate({ id: user.id })}
+                            onSuccess={(updated) => {
+                              setResult(`${updated.name} is disabled and signed out everywhere.`);
+                              void refresh();
+                            }}
                           >
-                            Roles…
-                          </button>
-                          {!isSelf &&
-                            (user.status === 'active' ? (
-                              <ConfirmButton
-                                label="Disable"
-                                ariaLabel={`Disable ${user.name}`}
-                                title={`Disable ${user.name}?`}
-                                confirmLabel="Disable user"
-                                destructive
-                                run={() => trpc.users.disable.mutate({ id: user.id })}
-                                onSuccess={(updated) => {
-                                  setResult(`${updated.name} is disabled and signed out everywhere.`);
-                                  void refresh();
-                                }}
-                              >
-                                <p>
-                                  {user.name} ({user.email}) is signed out on every device at once and cannot
-                                  sign in until enabled again.
-                                </p>
-                              </ConfirmButton>
-                            ) : (
-                              <ConfirmButton
-                                label="Enable"
-                                ariaLabel={`Enable ${user.name}`}
-                                title={`Enable ${user.name}?`}
-                                confirmLabel="Enable user"
-                                quiet
-                                run={() => trpc.users.enable.mutate({ id: user.id })}
-                                onSuccess={(updated) => {
-                                  setResult(`${updated.name} is enabled and can sign in again.`);
-                                  void refresh();
-                                }}
-                              >
-                                <p>
-                                  {user.name} can sign in again. Sessions ended by the disable stay ended.
-                                </p>
-                              </ConfirmButton>
-                            ))}
-                        </div>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            label="users"
-            page={pages.page}
-            hasPrevious={pages.page > 1}
-            hasNext={list.data.nextCursor !== null}
-            onPrevious={pages.previous}
-            onNext={() => list.data.nextCursor && pages.next(list.data.nextCursor)}
-            busy={list.isFetching}
-          />
-        </div>
-      )}
+                            <p>
+                              {user.name} ({user.email}) is signed out on every device at once and cannot sign
+                              in until enabled again.
+                            </p>
+                          </ConfirmButton>
+                        ) : (
+                          <ConfirmButton
+                            label="Enable"
+                            ariaLabel={`Enable ${user.name}`}
+                            title={`Enable ${user.name}?`}
+                            confirmLabel="Enable user"
+                            quiet
+                            run={() => trpc.users.enable.mutate({ id: user.id })}
+                            onSuccess={(updated) => {
+                              setResult(`${updated.name} is enabled and can sign in again.`);
+                              void refresh();
+                            }}
+                          >
+                            <p>{user.name} can sign in again. Sessions ended by the disable stay ended.</p>
+                          </ConfirmButton>
+                        ))}
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </DataTable>
+        )}
+      </ListPanel>
 
       <Dialog open={creating} title="New user" onClose={() => setCreating(false)}>
         {creating && (
@@ -331,14 +306,12 @@ function CreateUserForm({
           inlineFields={['email', 'name', 'roles']}
         />
       )}
-      <div className="dialog__actions">
-        <button type="button" className="button button--quiet" onClick={onCancel} disabled={create.isPending}>
-          Cancel
-        </button>
-        <button type="submit" className="button" disabled={create.isPending}>
-          {create.isPending ? 'Creating…' : 'Create user'}
-        </button>
-      </div>
+      <DialogActions
+        busy={create.isPending}
+        onCancel={onCancel}
+        submitLabel="Create user"
+        busyLabel="Creating…"
+      />
     </form>
   );
 }
@@ -383,14 +356,7 @@ function SetRolesForm({
       {save.isError && (
         <ErrorMessage error={save.error} title="Could not set the roles" inlineFields={['roles']} />
       )}
-      <div className="dialog__actions">
-        <button type="button" className="button button--quiet" onClick={onCancel} disabled={save.isPending}>
-          Cancel
-        </button>
-        <button type="submit" className="button" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save roles'}
-        </button>
-      </div>
+      <DialogActions busy={save.isPending} onCancel={onCancel} submitLabel="Save roles" busyLabel="Saving…" />
     </form>
   );
 }

@@ -6,7 +6,7 @@ import { ErrorMessage } from '../../components/error-message.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, trpc } from '../../lib/trpc.ts';
-import { PASSWORD_HINT } from './auth-card.tsx';
+import { NewPasswordFields, useNewPassword } from './new-password-fields.tsx';
 
 type ChangeInput = RouterInputs['auth']['changePassword'];
 
@@ -25,16 +25,13 @@ export function ChangePasswordForm({
   onChanged: () => void;
 }) {
   const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [confirmation, setConfirmation] = useState('');
-  const [mismatch, setMismatch] = useState(false);
+  const next = useNewPassword();
   const change = useMutation({
     mutationFn: (input: ChangeInput) => trpc.auth.changePassword.mutate(input),
     onSuccess: async (response) => {
       await adoptSession(response);
       setCurrent('');
-      setNext('');
-      setConfirmation('');
+      next.clear();
       onChanged();
     },
   });
@@ -43,12 +40,7 @@ export function ChangePasswordForm({
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    if (next !== confirmation) {
-      setMismatch(true);
-      return;
-    }
-    setMismatch(false);
-    change.mutate({ current, next });
+    if (next.confirmed()) change.mutate({ current, next: next.password });
   };
 
   return (
@@ -63,27 +55,7 @@ export function ChangePasswordForm({
         onChange={(event) => setCurrent(event.target.value)}
         errors={fieldErrors.current}
       />
-      <TextField
-        label="New password"
-        type="password"
-        name="next"
-        autoComplete="new-password"
-        required
-        value={next}
-        onChange={(event) => setNext(event.target.value)}
-        hint={PASSWORD_HINT}
-        errors={fieldErrors.next}
-      />
-      <TextField
-        label="Repeat the new password"
-        type="password"
-        name="confirmation"
-        autoComplete="new-password"
-        required
-        value={confirmation}
-        onChange={(event) => setConfirmation(event.target.value)}
-        errors={mismatch ? ['The two passwords are not the same'] : undefined}
-      />
+      <NewPasswordFields value={next} name="next" errors={fieldErrors.next} />
       {change.isError && (
         <ErrorMessage
           error={change.error}

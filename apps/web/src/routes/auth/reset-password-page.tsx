@@ -1,11 +1,11 @@
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import type { FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
-import { TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, trpc } from '../../lib/trpc.ts';
-import { AuthCard, PASSWORD_HINT } from './auth-card.tsx';
+import { AuthCard } from './auth-card.tsx';
+import { NewPasswordFields, useNewPassword } from './new-password-fields.tsx';
 
 type ResetInput = RouterInputs['auth']['resetPassword'];
 
@@ -14,9 +14,7 @@ export function ResetPasswordPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const token = params.get('token') ?? '';
-  const [password, setPassword] = useState('');
-  const [confirmation, setConfirmation] = useState('');
-  const [mismatch, setMismatch] = useState(false);
+  const password = useNewPassword();
   const reset = useMutation({
     mutationFn: (input: ResetInput) => trpc.auth.resetPassword.mutate(input),
     onSuccess: () => void navigate('/sign-in?reset=1'),
@@ -38,38 +36,13 @@ export function ResetPasswordPage() {
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    if (password !== confirmation) {
-      setMismatch(true);
-      return;
-    }
-    setMismatch(false);
-    reset.mutate({ token, password });
+    if (password.confirmed()) reset.mutate({ token, password: password.password });
   };
 
   return (
     <AuthCard title="Choose a new password" lead="Every device signed in to your account will be signed out.">
       <form className="form" onSubmit={onSubmit} noValidate>
-        <TextField
-          label="New password"
-          type="password"
-          name="password"
-          autoComplete="new-password"
-          required
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-          hint={PASSWORD_HINT}
-          errors={fieldErrors.password}
-        />
-        <TextField
-          label="Repeat the new password"
-          type="password"
-          name="confirmation"
-          autoComplete="new-password"
-          required
-          value={confirmation}
-          onChange={(event) => setConfirmation(event.target.value)}
-          errors={mismatch ? ['The two passwords are not the same'] : undefined}
-        />
+        <NewPasswordFields value={password} name="password" errors={fieldErrors.password} />
         {reset.isError && (
           <>
             <ErrorMessage

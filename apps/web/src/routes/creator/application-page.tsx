@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
 import { ConfirmButton, ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Fact } from '../../components/fact.tsx';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api, trpc } from '../../lib/trpc.ts';
 import { ApplicationAnswers, ApplicationStatusPill, type MyApplication } from './application-status.tsx';
@@ -108,22 +109,9 @@ function ApplicationStatusPanel({
       </div>
       <StatusExplanation application={application} canWriteContent={canWriteContent} />
       <dl className="facts">
-        <div className="facts__row">
-          <dt>Submitted</dt>
-          <dd>{application.submittedAt.toLocaleString()}</dd>
-        </div>
-        {application.reviewedAt && (
-          <div className="facts__row">
-            <dt>Decided</dt>
-            <dd>{application.reviewedAt.toLocaleString()}</dd>
-          </div>
-        )}
-        {application.withdrawnAt && (
-          <div className="facts__row">
-            <dt>Withdrawn</dt>
-            <dd>{application.withdrawnAt.toLocaleString()}</dd>
-          </div>
-        )}
+        <Fact label="Submitted">{application.submittedAt.toLocaleString()}</Fact>
+        {application.reviewedAt && <Fact label="Decided">{application.reviewedAt.toLocaleString()}</Fact>}
+        {application.withdrawnAt && <Fact label="Withdrawn">{application.withdrawnAt.toLocaleString()}</Fact>}
       </dl>
       <details className="details">
         <summary>What you wrote</summary>

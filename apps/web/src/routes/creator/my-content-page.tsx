@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Pager, useCursorPages } from '../../components/cursor-pager.tsx';
-import { ErrorMessage } from '../../components/error-message.tsx';
+import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { api } from '../../lib/trpc.ts';
 
 const PAGE_SIZE = 20;
@@ -22,61 +22,49 @@ export function MyContentPage() {
       <div className="section-header">
         <h2 id="my-content-title">My content</h2>
       </div>
-      {list.isError ? (
-        <ErrorMessage
-          error={list.error}
-          title="Could not load your content"
-          onRetry={() => void list.refetch()}
-        />
-      ) : list.isPending ? (
-        <p className="muted">Loading…</p>
-      ) : list.data.items.length === 0 && pages.page === 1 ? (
-        <div className="panel" data-testid="my-content-empty">
-          <h3>Nothing here yet</h3>
-          <p>
-            This is where your pieces are listed — uploads and videos or audio imported from YouTube, Vimeo or
-            SoundCloud — with their review status.
-          </p>
-          <p className="muted">
-            Creating and importing content arrives with the content library. Your creator access is already in
-            place, so your first piece will appear here as soon as you can create it.
-          </p>
-        </div>
-      ) : (
-        <div className="panel">
-          <div className="table-scroll">
-            <table className="table" aria-label="My content">
-              <thead>
-                <tr>
-                  <th scope="col">Title</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((item) => (
-                  <tr key={item.id}>
-                    <th scope="row">{item.title}</th>
-                    <td>
-                      <span className="tag">{item.status}</span>
-                    </td>
-                    <td className="table__nowrap">{item.updatedAt.toLocaleString()}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            label="content"
-            page={pages.page}
-            hasPrevious={pages.page > 1}
-            hasNext={list.data.nextCursor !== null}
-            onPrevious={pages.previous}
-            onNext={() => list.data.nextCursor && pages.next(list.data.nextCursor)}
-            busy={list.isFetching}
-          />
-        </div>
-      )}
+      <ListPanel
+        query={list}
+        errorTitle="Could not load your content"
+        isEmpty={(data) => data.items.length === 0 && pages.page === 1}
+        empty={
+          <>
+            <h3>Nothing here yet</h3>
+            <p>
+              This is where your pieces are listed — uploads and videos or audio imported from YouTube, Vimeo
+              or SoundCloud — with their review status.
+            </p>
+            <p className="muted">
+              Creating and importing content arrives with the content library. Your creator access is already
+              in place, so your first piece will appear here as soon as you can create it.
+            </p>
+          </>
+        }
+        emptyTestId="my-content-empty"
+        pager={{ label: 'content', pages }}
+      >
+        {(data) => (
+          <DataTable
+            label="My content"
+            head={
+              <>
+                <th scope="col">Title</th>
+                <th scope="col">Status</th>
+                <th scope="col">Updated</th>
+              </>
+            }
+          >
+            {data.items.map((item) => (
+              <tr key={item.id}>
+                <th scope="row">{item.title}</th>
+                <td>
+                  <span className="tag">{item.status}</span>
+                </td>
+                <td className="table__nowrap">{item.updatedAt.toLocaleString()}</td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </ListPanel>
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmButton, ResultNotice } from '../../components/confirm-dialog.tsx';
-import { Pager, usePagedList } from '../../components/cursor-pager.tsx';
+import { PagedListPager, usePagedList } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { describeError } from '../../lib/errors.ts';
 import { api, trpc } from '../../lib/trpc.ts';
@@ -109,15 +109,7 @@ export function MailboxPage() {
               </tbody>
             </table>
           </div>
-          <Pager
-            label="messages"
-            page={paged.page}
-            pageCount={paged.pageCount}
-            hasPrevious={paged.hasPrevious}
-            hasNext={paged.hasNext}
-            onPrevious={paged.previous}
-            onNext={paged.next}
-          />
+          <PagedListPager label="messages" list={paged} />
         </div>
       )}
     </section>

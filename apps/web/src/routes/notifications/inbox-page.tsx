@@ -1,8 +1,9 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ResultNotice } from '../../components/confirm-dialog.tsx';
-import { Pager, useCursorPages } from '../../components/cursor-pager.tsx';
+import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { ListPanel } from '../../components/list-panel.tsx';
 import { api, trpc } from '../../lib/trpc.ts';
 
 const PAGE_SIZE = 20;
@@ -78,16 +79,11 @@ export function InboxPage() {
       {markRead.isError && (
         <ErrorMessage error={markRead.error} title="Could not mark the notification read" />
       )}
-      {list.isError ? (
-        <ErrorMessage
-          error={list.error}
-          title="Could not load your notifications"
-          onRetry={() => void list.refetch()}
-        />
-      ) : list.isPending ? (
-        <p className="muted">Loading…</p>
-      ) : list.data.items.length === 0 ? (
-        <div className="panel" data-testid="inbox-empty">
+      <ListPanel
+        query={list}
+        errorTitle="Could not load your notifications"
+        isEmpty={(data) => data.items.length === 0}
+        empty={
           <p>
             {pages.page > 1
               ? 'No more notifications.'
@@ -95,11 +91,13 @@ export function InboxPage() {
                 ? 'No unread notifications.'
                 : 'No notifications yet. Decisions on your applications, reviews and other news arrive here.'}
           </p>
-        </div>
-      ) : (
-        <div className="panel">
+        }
+        emptyTestId="inbox-empty"
+        pager={{ label: 'notifications', pages }}
+      >
+        {(data) => (
           <ul className="inbox" aria-label="Notifications">
-            {list.data.items.map((item) => (
+            {data.items.map((item) => (
               <li
                 key={item.id}
                 className={item.readAt ? 'inbox__item' : 'inbox__item inbox__item--unread'}
@@ -134,17 +132,8 @@ export function InboxPage() {
               </li>
             ))}
           </ul>
-          <Pager
-            label="notifications"
-            page={pages.page}
-            hasPrevious={pages.page > 1}
-            hasNext={list.data.nextCursor !== null}
-            onPrevious={pages.previous}
-            onNext={() => list.data.nextCursor && pages.next(list.data.nextCursor)}
-            busy={list.isFetching}
-          />
-        </div>
-      )}
+        )}
+      </ListPanel>
     </section>
   );
 }

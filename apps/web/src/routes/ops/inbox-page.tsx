@@ -1,9 +1,8 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { CursorPager, useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { api } from '../../lib/trpc.ts';
-import { ListPager } from './components/list-pager.tsx';
 import { StatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { formatCount, shortId } from './format.ts';
@@ -157,7 +156,8 @@ export function InboxPage() {
                 </table>
               </div>
             )}
-            <ListPager
+            <CursorPager
+              hideSinglePage
               pages={pager}
               nextCursor={data.nextCursor}
               label="failed deliveries"

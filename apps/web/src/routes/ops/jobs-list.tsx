@@ -1,10 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { CursorPager, useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { api } from '../../lib/trpc.ts';
-import { ListPager } from './components/list-pager.tsx';
 import { StatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { shortId } from './format.ts';
@@ -109,7 +108,13 @@ export function JobsList({ queue, state, search, order = 'newest', rowAction, em
           </table>
         </div>
       )}
-      <ListPager pages={pager} nextCursor={jobs.data.nextCursor} label="jobs" busy={jobs.isFetching} />
+      <CursorPager
+        hideSinglePage
+        pages={pager}
+        nextCursor={jobs.data.nextCursor}
+        label="jobs"
+        busy={jobs.isFetching}
+      />
     </div>
   );
 }

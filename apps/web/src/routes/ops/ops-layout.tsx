@@ -1,4 +1,4 @@
-import { NavLink, Outlet } from 'react-router';
+import { AreaLayout } from '../../components/area-layout.tsx';
 import { useOpsAccess } from './ops-queries.ts';
 
 const SECTIONS = [
@@ -16,25 +16,11 @@ export function OpsLayout() {
   // Schedules are platform-wide (`scheduler.manage`, operators): others would only read a 403.
   const sections = SECTIONS.filter((section) => section.to !== '/ops/schedules' || canSchedule);
   return (
-    <section className="page page--wide" aria-labelledby="page-title">
-      <header className="page__header">
-        <div>
-          <h1 id="page-title">Ops</h1>
-          <p className="muted">Queues, jobs, dead letters, the outbox, inbox failures and schedules.</p>
-        </div>
-      </header>
-      <nav className="subnav" aria-label="Ops sections">
-        <ul>
-          {sections.map((section) => (
-            <li key={section.to}>
-              <NavLink to={section.to} end={section.end} className="subnav__link">
-                {section.label}
-              </NavLink>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      <Outlet />
-    </section>
+    <AreaLayout
+      titleId="page-title"
+      title="Ops"
+      lead="Queues, jobs, dead letters, the outbox, inbox failures and schedules."
+      sections={sections}
+    />
   );
 }

@@ -1,13 +1,12 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { ConfirmButton } from '../../components/confirm-dialog.tsx';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { CursorPager, useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { formatDuration } from '../../lib/time-format.ts';
 import { api } from '../../lib/trpc.ts';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { JsonBlock } from './components/json-block.tsx';
-import { ListPager } from './components/list-pager.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { formatCount, shortId } from './format.ts';
 import { live, PAGE_SIZE, useOpsAccess, useRefreshOps } from './ops-queries.ts';
@@ -183,7 +182,13 @@ export function OutboxPage() {
               </table>
             </div>
           )}
-          <ListPager pages={pager} nextCursor={data.nextCursor} label="events" busy={outbox.isFetching} />
+          <CursorPager
+            hideSinglePage
+            pages={pager}
+            nextCursor={data.nextCursor}
+            label="events"
+            busy={outbox.isFetching}
+          />
         </section>
       )}
     </div>

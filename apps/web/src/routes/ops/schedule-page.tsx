@@ -2,13 +2,12 @@ import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ConfirmButton } from '../../components/confirm-dialog.tsx';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { CursorPager, useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Fact } from '../../components/fact.tsx';
 import { api } from '../../lib/trpc.ts';
-import { Fact } from './components/fact.tsx';
 import { type Feedback, FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { JsonBlock } from './components/json-block.tsx';
-import { ListPager } from './components/list-pager.tsx';
 import { StatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { formatMilliseconds } from './format.ts';
@@ -324,7 +323,15 @@ function RunsPanel({ scheduleId }: { scheduleId: string }) {
             </table>
           </div>
         ))}
-      {data && <ListPager pages={pager} nextCursor={data.nextCursor} label="runs" busy={runs.isFetching} />}
+      {data && (
+        <CursorPager
+          hideSinglePage
+          pages={pager}
+          nextCursor={data.nextCursor}
+          label="runs"
+          busy={runs.isFetching}
+        />
+      )}
     </section>
   );
 }

@@ -1,10 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { CursorPager, useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { api } from '../../lib/trpc.ts';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
-import { ListPager } from './components/list-pager.tsx';
 import { StatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { live, PAGE_SIZE, type Schedule } from './ops-queries.ts';
@@ -130,7 +129,8 @@ export function SchedulesPage() {
               </table>
             </div>
           )}
-          <ListPager
+          <CursorPager
+            hideSinglePage
             pages={pager}
             nextCursor={data.nextCursor}
             label="schedules"

@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { Dialog, ResultNotice } from '../../components/confirm-dialog.tsx';
+import { Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Fact } from '../../components/fact.tsx';
 import { TextAreaField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
@@ -107,39 +108,23 @@ function ApplicationDetail({
           <ApplicationStatusPill status={application.status} />
         </div>
         <dl className="facts">
-          <div className="facts__row">
-            <dt>Applicant</dt>
-            <dd>
-              {name} ({application.applicant.email})
-            </dd>
-          </div>
-          <div className="facts__row">
-            <dt>Submitted</dt>
-            <dd>{application.submittedAt.toLocaleString()}</dd>
-          </div>
-          {application.reviewedAt && (
-            <div className="facts__row">
-              <dt>Decided</dt>
-              <dd>{application.reviewedAt.toLocaleString()}</dd>
-            </div>
-          )}
+          <Fact label="Applicant">
+            {name} ({application.applicant.email})
+          </Fact>
+          <Fact label="Submitted">{application.submittedAt.toLocaleString()}</Fact>
+          {application.reviewedAt && <Fact label="Decided">{application.reviewedAt.toLocaleString()}</Fact>}
           {application.reviewNotes && (
-            <div className="facts__row">
-              <dt>Review notes</dt>
-              <dd className="prose-text">{application.reviewNotes}</dd>
-            </div>
+            <Fact label="Review notes" prose>
+              {application.reviewNotes}
+            </Fact>
           )}
           {application.rejectionReason && (
-            <div className="facts__row">
-              <dt>Rejection reason</dt>
-              <dd className="prose-text">{application.rejectionReason}</dd>
-            </div>
+            <Fact label="Rejection reason" prose>
+              {application.rejectionReason}
+            </Fact>
           )}
           {application.withdrawnAt && (
-            <div className="facts__row">
-              <dt>Withdrawn</dt>
-              <dd>{application.withdrawnAt.toLocaleString()}</dd>
-            </div>
+            <Fact label="Withdrawn">{application.withdrawnAt.toLocaleString()}</Fact>
           )}
         </dl>
       </div>
@@ -250,27 +235,12 @@ function DecisionForm({
           inlineFields={[field]}
         />
       )}
-      <div className="dialog__actions">
-        <button
-          type="button"
-          className="button button--quiet"
-          onClick={onCancel}
-          disabled={mutation.isPending}
-        >
-          Cancel
-        </button>
-        <button
-          type="submit"
-          className={decision === 'approve' ? 'button' : 'button button--danger'}
-          disabled={mutation.isPending}
-        >
-          {mutation.isPending
-            ? 'Working…'
-            : decision === 'approve'
-              ? 'Approve application'
-              : 'Reject application'}
-        </button>
-      </div>
+      <DialogActions
+        busy={mutation.isPending}
+        onCancel={onCancel}
+        submitLabel={decision === 'approve' ? 'Approve application' : 'Reject application'}
+        danger={decision !== 'approve'}
+      />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { Pager, useCursorPages } from '../../components/cursor-pager.tsx';
-import { ErrorMessage } from '../../components/error-message.tsx';
+import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api } from '../../lib/trpc.ts';
 import { APPLICATION_DECIDED_EVENT } from '../creator/application-page.tsx';
@@ -33,86 +33,72 @@ export function ApplicationsQueuePage() {
       <div className="section-header">
         <h2 id="queue-title">Pending creator applications</h2>
       </div>
-      {list.isError ? (
-        <ErrorMessage
-          error={list.error}
-          title="Could not load the applications"
-          onRetry={() => void list.refetch()}
-        />
-      ) : list.isPending ? (
-        <p className="muted">Loading…</p>
-      ) : list.data.items.length === 0 ? (
-        <div className="panel" data-testid="queue-empty">
+      <ListPanel
+        query={list}
+        errorTitle="Could not load the applications"
+        isEmpty={(data) => data.items.length === 0}
+        empty={
           <p>
             {pages.page === 1
               ? 'No application is waiting. New ones appear here as members apply.'
               : 'No more applications.'}
           </p>
-        </div>
-      ) : (
-        <div className="panel">
-          <div className="table-scroll">
-            <table className="table" aria-label="Pending creator applications">
-              <thead>
-                <tr>
-                  <th scope="col">Applicant</th>
-                  <th scope="col">Submitted</th>
-                  <th scope="col">Motivation</th>
-                  <th scope="col">Portfolio</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((application) => (
-                  <tr
-                    key={application.id}
-                    data-testid="pending-application"
-                    data-email={application.applicant.email}
+        }
+        emptyTestId="queue-empty"
+        pager={{ label: 'applications', pages }}
+      >
+        {(data) => (
+          <DataTable
+            label="Pending creator applications"
+            head={
+              <>
+                <th scope="col">Applicant</th>
+                <th scope="col">Submitted</th>
+                <th scope="col">Motivation</th>
+                <th scope="col">Portfolio</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </>
+            }
+          >
+            {data.items.map((application) => (
+              <tr
+                key={application.id}
+                data-testid="pending-application"
+                data-email={application.applicant.email}
+              >
+                <th scope="row">
+                  {application.applicant.name}
+                  <span className="table__sub">{application.applicant.email}</span>
+                </th>
+                <td className="table__nowrap">{application.submittedAt.toLocaleString()}</td>
+                <td>
+                  <span className="truncate-2">{application.motivation}</span>
+                </td>
+                <td>
+                  {application.portfolioUrl ? (
+                    <a href={application.portfolioUrl} target="_blank" rel="noreferrer noopener">
+                      Portfolio
+                    </a>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td>
+                  <Link
+                    className="button button--quiet"
+                    to={`/review/applications/${application.id}`}
+                    aria-label={`Review the application of ${application.applicant.name}`}
                   >
-                    <th scope="row">
-                      {application.applicant.name}
-                      <span className="table__sub">{application.applicant.email}</span>
-                    </th>
-                    <td className="table__nowrap">{application.submittedAt.toLocaleString()}</td>
-                    <td>
-                      <span className="truncate-2">{application.motivation}</span>
-                    </td>
-                    <td>
-                      {application.portfolioUrl ? (
-                        <a href={application.portfolioUrl} target="_blank" rel="noreferrer noopener">
-                          Portfolio
-                        </a>
-                      ) : (
-                        <span className="muted">—</span>
-                      )}
-                    </td>
-                    <td>
-                      <Link
-                        className="button button--quiet"
-                        to={`/review/applications/${application.id}`}
-                        aria-label={`Review the application of ${application.applicant.name}`}
-                      >
-                        Review
-                      </Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager
-            label="applications"
-            page={pages.page}
-            hasPrevious={pages.page > 1}
-            hasNext={list.data.nextCursor !== null}
-            onPrevious={pages.previous}
-            onNext={() => list.data.nextCursor && pages.next(list.data.nextCursor)}
-            busy={list.isFetching}
-          />
-        </div>
-      )}
+                    Review
+                  </Link>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </ListPanel>
     </section>
   );
 }

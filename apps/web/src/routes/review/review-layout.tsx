@@ -1,32 +1,19 @@
-import { Link, NavLink, Outlet } from 'react-router';
+import { Link } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
+import { AreaLayout } from '../../components/area-layout.tsx';
 
 /** The Review area: one heading and the queues the user's permissions open. */
 export function ReviewLayout() {
   const session = useSession();
   return (
-    <section className="page page--wide" aria-labelledby="review-title">
-      <header className="page__header">
-        <div>
-          <h1 id="review-title">Review</h1>
-          <p className="muted">
-            Decide on what members submit to {session.org?.name ?? 'your organisation'}.
-          </p>
-        </div>
-      </header>
-      {session.can('creators.review') && (
-        <nav className="subnav" aria-label="Review sections">
-          <ul>
-            <li>
-              <NavLink to="/review/applications" className="subnav__link">
-                Creator applications
-              </NavLink>
-            </li>
-          </ul>
-        </nav>
-      )}
-      <Outlet />
-    </section>
+    <AreaLayout
+      titleId="review-title"
+      title="Review"
+      lead={`Decide on what members submit to ${session.org?.name ?? 'your organisation'}.`}
+      sections={
+        session.can('creators.review') ? [{ to: '/review/applications', label: 'Creator applications' }] : []
+      }
+    />
   );
 }
 
