@@ -116,6 +116,7 @@ export async function startScheduler(
         ...(options.random ? { random: options.random } : {}),
       },
       handlers,
+      realtime,
       metrics,
       tickMs: env.SCHEDULER_TICK_MS,
       concurrency: env.SCHEDULER_CONCURRENCY,

@@ -1,3 +1,4 @@
+import type { RealtimePublisher } from '@atrium/domain/realtime/port';
 import {
   type ClaimedRun,
   claimDueOccurrence,
@@ -39,6 +40,8 @@ export interface TickLoop {
 export interface TickLoopOptions {
   engine: SchedulerEngineDeps;
   handlers: ScheduleHandlerRegistry;
+  /** Handed to handlers (ScheduleHandlerContext.realtime). */
+  realtime: RealtimePublisher;
   metrics: SchedulerMetrics;
   tickMs: number;
   concurrency: number;
@@ -127,7 +130,13 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
     const done = (async () => {
       try {
         const outcome = await runClaimedOccurrence(
-          { db: engine.db, clock: engine.clock, logger: log, handlers: options.handlers },
+          {
+            db: engine.db,
+            clock: engine.clock,
+            logger: log,
+            handlers: options.handlers,
+            realtime: options.realtime,
+          },
           run,
           { signal: controller.signal },
         );

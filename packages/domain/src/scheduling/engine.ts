@@ -3,6 +3,7 @@ import { type Kysely, sql, type Transaction, type Updateable } from 'kysely';
 import { writeOutboxEvent } from '../events/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { LogSink } from '../platform/logger.ts';
+import type { RealtimePublisher } from '../realtime/port.ts';
 import { SCHEDULE_AGGREGATE, ScheduleQuarantined } from './events.ts';
 import type { ScheduleHandlerContext, ScheduleHandlerRegistry } from './handlers.ts';
 import { acquireLease, holdsLease, type Lease, releaseLease } from './lease.ts';
@@ -266,7 +267,13 @@ const MAX_ERROR_LENGTH = 2_000;
  * gets ABORT_SETTLE_MS to unwind; one that ignores its signal is left behind (and logged).
  */
 export async function runClaimedOccurrence(
-  deps: { db: Kysely<Database>; clock: Clock; logger: LogSink; handlers: ScheduleHandlerRegistry },
+  deps: {
+    db: Kysely<Database>;
+    clock: Clock;
+    logger: LogSink;
+    handlers: ScheduleHandlerRegistry;
+    realtime: RealtimePublisher;
+  },
   run: ClaimedRun,
   options: { signal?: AbortSignal } = {},
 ): Promise<RunOutcome> {
@@ -328,6 +335,7 @@ export async function runClaimedOccurrence(
     }),
     db: deps.db,
     clock: deps.clock,
+    realtime: deps.realtime,
   };
   type Settled = { kind: 'done'; value: unknown } | { kind: 'error'; error: unknown };
   const handler: Promise<Settled> = (async () => definition.run(context))().then(

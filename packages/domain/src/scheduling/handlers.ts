@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Clock } from '../platform/clock.ts';
 import type { LogSink } from '../platform/logger.ts';
+import type { RealtimePublisher } from '../realtime/port.ts';
 
 /**
  * Schedule handlers: domain functions registered by name. A schedule row names its handler; the
@@ -24,6 +25,8 @@ export interface ScheduleHandlerContext {
   logger: LogSink;
   db: Kysely<Database>;
   clock: Clock;
+  /** Live events to the API's subscribers (SPEC §2): the scheduler process's Redis or NOTIFY publisher. */
+  realtime: RealtimePublisher;
 }
 
 /** What a handler returns is stored as the run's `result` (keep it small: counts, ids, a summary). */

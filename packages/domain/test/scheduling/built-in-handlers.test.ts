@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/platform/clock.ts';
 import { silentLog } from '../../src/platform/logger.ts';
+import { createPostgresRealtimePublisher } from '../../src/realtime/publishers.ts';
 import {
   BUILT_IN_HANDLERS,
   builtInScheduleHandlers,
@@ -128,6 +129,7 @@ describe('built-in schedule handlers', () => {
       logger: { ...silentLog, error: (fields) => errors.push(fields) },
       db: t.db,
       clock: manualClock(NOW),
+      realtime: createPostgresRealtimePublisher(t.db),
     };
     const result = (await handler.run(context)) as Record<string, unknown>;
     expect(result).toMatchObject({

@@ -2,6 +2,7 @@ import { useTestDatabase } from '@atrium/testkit';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/platform/clock.ts';
 import { silentLog } from '../../src/platform/logger.ts';
+import { createPostgresRealtimePublisher } from '../../src/realtime/publishers.ts';
 import {
   type ClaimedRun,
   claimDueOccurrence,
@@ -362,7 +363,13 @@ describe('scheduler engine', () => {
       clock.advance(60_000);
       return claimRun(schedule.id);
     };
-    const deps = () => ({ db: t.db, clock, logger: silentLog, handlers });
+    const deps = () => ({
+      db: t.db,
+      clock,
+      logger: silentLog,
+      handlers,
+      realtime: createPostgresRealtimePublisher(t.db),
+    });
 
     it('succeeds with the result the handler returns', async () => {
       expect(await runClaimedOccurrence(deps(), await claimed('test.noop'))).toMatchObject({
