@@ -1,6 +1,7 @@
 /**
  * Idle RSS per process (SPEC §13: < 150 MB). Starts the API, worker and scheduler as real processes
- * against a fresh database, lets them settle, and reads each one's resident set from /proc.
+ * against a fresh database, lets them settle, and reads each one's resident set from /proc. Redis is
+ * configured only when REDIS_URL is set (else the processes use their in-process fallbacks).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -16,9 +17,10 @@ export async function run(): Promise<BenchResult> {
   const children: Array<{ name: string; child: ChildProcess; health: string }> = [];
   try {
     const [apiPort, workerPort, schedulerPort] = [await freePort(), await freePort(), await freePort()];
+    // Exactly the environment given here, no NODE_OPTIONS: each process runs as `pnpm start` runs it
+    // (`node src/main.ts`, no runtime flags).
     const env = {
       PATH: process.env.PATH,
-      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
       NODE_ENV: 'production',
       DATABASE_URL: database.url,
       LOG_LEVEL: 'warn',

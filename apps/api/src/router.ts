@@ -1,31 +1,27 @@
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import { auditRouter } from './routers/audit.ts';
-import { authRouter } from './routers/auth.ts';
-import { creatorsRouter } from './routers/creators.ts';
-import { devRouter } from './routers/dev.ts';
+import { type inferRouterInputs, type inferRouterOutputs, lazy } from '@trpc/server';
 import { eventsRouter } from './routers/events.ts';
-import { inboxRouter } from './routers/inbox.ts';
-import { notificationsRouter } from './routers/notifications.ts';
-import { opsRouter } from './routers/ops.ts';
-import { rolesRouter } from './routers/roles.ts';
-import { schedulerRouter } from './routers/scheduler.ts';
 import { systemRouter } from './routers/system.ts';
-import { usersRouter } from './routers/users.ts';
 import { router } from './trpc.ts';
 
+/**
+ * Feature routers load on their first call (tRPC's `lazy`): a replica that has not served a module yet
+ * does not hold its code, zod schemas and domain use cases in memory (SPEC §13 idle RSS). The first
+ * call into each pays the import once (a few ms); types are unaffected. `system` (health, adapters)
+ * and `events` (the SSE feed every client opens, whose hub starts with the process) stay eager.
+ */
 export const appRouter = router({
-  ops: opsRouter,
+  ops: lazy(() => import('./routers/ops.ts').then((m) => m.opsRouter)),
   system: systemRouter,
-  dev: devRouter,
-  audit: auditRouter,
-  auth: authRouter,
-  users: usersRouter,
-  roles: rolesRouter,
-  scheduler: schedulerRouter,
+  dev: lazy(() => import('./routers/dev.ts').then((m) => m.devRouter)),
+  audit: lazy(() => import('./routers/audit.ts').then((m) => m.auditRouter)),
+  auth: lazy(() => import('./routers/auth.ts').then((m) => m.authRouter)),
+  users: lazy(() => import('./routers/users.ts').then((m) => m.usersRouter)),
+  roles: lazy(() => import('./routers/roles.ts').then((m) => m.rolesRouter)),
+  scheduler: lazy(() => import('./routers/scheduler.ts').then((m) => m.schedulerRouter)),
   events: eventsRouter,
-  creators: creatorsRouter,
-  notifications: notificationsRouter,
-  inbox: inboxRouter,
+  creators: lazy(() => import('./routers/creators.ts').then((m) => m.creatorsRouter)),
+  notifications: lazy(() => import('./routers/notifications.ts').then((m) => m.notificationsRouter)),
+  inbox: lazy(() => import('./routers/inbox.ts').then((m) => m.inboxRouter)),
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,7 +5,6 @@ import type { IdentityDeps } from '@atrium/domain/identity/deps';
 import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
 import type { OpsQueuePort } from '@atrium/domain/ops/port';
 import { createRedisClient, type Redis } from '@atrium/domain/platform/redis';
-import { createBoss, createPgBossOpsQueues, ensureQueues } from '@atrium/jobs';
 import { createLogger, type HealthCheck, type Logger } from '@atrium/observability';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -13,6 +12,7 @@ import { createIdentityServices } from './auth/identity.ts';
 import type { Credentials } from './context.ts';
 import type { ApiEnv } from './env.ts';
 import { type ApiMetrics, createApiMetrics } from './metrics.ts';
+import { lazyOpsBoss } from './ops-boss.ts';
 import { createRealtimeServices, type RealtimeServices } from './realtime/index.ts';
 
 /** Long-lived dependencies of the API process, built once and shared by every request. */
@@ -36,8 +36,11 @@ export interface Services {
 }
 
 export interface OpsServices {
-  /** pg-boss, started without workers: the API reads queues and acts on jobs, it runs none. */
-  boss: PgBoss;
+  /**
+   * pg-boss, started without workers on the first call (ops-boss.ts): the API reads queues and acts on
+   * jobs, it runs none.
+   */
+  boss(): Promise<PgBoss>;
   queues: OpsQueuePort;
   catalogue: QueueCatalogue;
   /** Base URLs of the other processes' ops servers, probed by `ops.health`. */
@@ -76,17 +79,8 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
   const identity = createIdentityServices({ env, db: handle.db, redis, logger });
   await identity.start();
 
-  const boss = createBoss({
-    connectionString: env.DATABASE_URL,
-    poolSize: 2,
-    applicationName: 'atrium-api-boss',
-    supervise: false,
-    listen: false,
-    onError: (error) => logger.error({ err: error }, 'pg-boss error'),
-  });
-  await boss.start();
-  await ensureQueues(boss, queueCatalogue);
-  const opsQueues: OpsQueuePort = createPgBossOpsQueues<Database>({ boss });
+  // Started by the first Ops console request, not here (ops-boss.ts).
+  const opsBoss = lazyOpsBoss({ connectionString: env.DATABASE_URL, catalogue: queueCatalogue, logger });
 
   const metrics = createApiMetrics();
   const realtime = createRealtimeServices({ env, db: handle.db, redis, logger, registry: metrics.registry });
@@ -102,8 +96,8 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
     identity: identity.deps,
     healthChecks,
     ops: {
-      boss,
-      queues: opsQueues,
+      boss: opsBoss.boss,
+      queues: opsBoss.queues,
       catalogue: queueCatalogue,
       remotes: { worker: env.WORKER_OPS_URL, scheduler: env.SCHEDULER_OPS_URL },
     },
@@ -117,7 +111,7 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
     async close() {
       await realtime.stop();
       redis?.disconnect();
-      await boss.stop({ graceful: false, close: true });
+      await opsBoss.stop();
       await handle.destroy();
     },
   };

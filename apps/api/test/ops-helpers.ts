@@ -25,7 +25,7 @@ export async function startOpsServices(
 ): Promise<Services> {
   await createEffectsTable(t.db);
   const services = await createServices(testApiEnv(t.url));
-  await ensureQueues(services.ops.boss, catalogue);
+  await ensureQueues(await services.ops.boss(), catalogue);
   return { ...services, ops: { ...services.ops, catalogue, remotes } };
 }
 

@@ -32,7 +32,7 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
   const { screenshotOnFailure } = stack;
   let page: Page;
 
-  const boss = () => stack.api().services.ops.boss;
+  const boss = () => stack.api().services.ops.boss();
 
   /**
    * What a worker whose handler throws does to a job of the queue: take it, then fail it. With no
@@ -49,12 +49,15 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
       occurredAt: new Date().toISOString(),
       payload: { probeId },
     };
-    const id = await boss().send(QUEUE, envelope, { retryLimit: 0 });
+    const id = await (await boss()).send(QUEUE, envelope, { retryLimit: 0 });
     if (!id) throw new Error('pg-boss did not create the job');
-    const fetched = await boss().fetch(QUEUE, { batchSize: 10 });
+    const fetched = await (await boss()).fetch(QUEUE, { batchSize: 10 });
     const job = fetched.find((candidate) => candidate.id === id);
     if (!job) throw new Error(`pg-boss did not hand out job ${id}`);
-    await boss().fail(QUEUE, id, { name: 'Error', message: `probe ${probeId} refused by the handler` });
+    await (await boss()).fail(QUEUE, id, {
+      name: 'Error',
+      message: `probe ${probeId} refused by the handler`,
+    });
     return id;
   }
 
@@ -155,9 +158,9 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     expect(await countIn(DEAD_LETTERS, 'created')).toBe('0');
 
     // A worker takes the retried job and its handler succeeds this time; the open page follows live.
-    const [taken] = await boss().fetch(QUEUE, { batchSize: 10 });
+    const [taken] = await (await boss()).fetch(QUEUE, { batchSize: 10 });
     expect(taken?.id).toBe(jobId);
-    await boss().complete(QUEUE, jobId, { acknowledged: probeId });
+    await (await boss()).complete(QUEUE, jobId, { acknowledged: probeId });
     await expect.poll(() => countIn(QUEUE, 'completed'), { timeout: 15_000 }).toBe('1');
     expect(await countIn(QUEUE, 'retry')).toBe('0');
     expect(await countIn(QUEUE, 'failed')).toBe('0');

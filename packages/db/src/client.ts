@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { PreparingClient } from './prepared.ts';
 import type { Database } from './schema.ts';
 
 // Return int8/bigint columns (counts, sequences) as strings: exact, and never silently rounded.
@@ -24,6 +25,8 @@ export function createPool({
   applicationName = 'atrium',
 }: CreateDbOptions): pg.Pool {
   const pool = new pg.Pool({
+    // Runs the statements marked with preparedStatement() as named statements (prepared.ts).
+    Client: PreparingClient,
     connectionString,
     max: poolSize,
     application_name: applicationName,

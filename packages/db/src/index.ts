@@ -1,3 +1,4 @@
 export { type CreateDbOptions, createDb, createPool, type DbHandle } from './client.ts';
 export { migrateToLatest } from './migrate.ts';
+export { preparedStatement, preparedStatementName } from './prepared.ts';
 export * from './schema.ts';

@@ -1,3 +1,4 @@
+import { type Redis, redisClientClass } from '@atrium/domain/platform/redis';
 import type { RealtimeEvent } from '@atrium/domain/realtime/port';
 import {
   compareStreamIds,
@@ -8,7 +9,6 @@ import {
   realtimeRedisStreamKey,
 } from '@atrium/domain/realtime/wire';
 import type { Logger } from '@atrium/observability';
-import { Redis } from 'ioredis';
 import type { RealtimeFeed, RealtimeFeedHandlers, RealtimeReplay } from './feed.ts';
 
 /** Entries read per replay at most: the stream is trimmed to about REALTIME_BUFFER_DEFAULTS.size. */
@@ -119,7 +119,8 @@ export function createRedisRealtimeFeed(options: {
     kind: 'redis',
     async start(feedHandlers) {
       handlers = feedHandlers;
-      const client = new Redis(options.url, {
+      const RedisClient = redisClientClass();
+      const client = new RedisClient(options.url, {
         connectionName: options.connectionName ?? 'atrium-api-realtime',
         // Subscriptions wait for the connection instead of failing while Redis is away.
         enableOfflineQueue: true,

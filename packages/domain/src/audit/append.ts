@@ -1,5 +1,5 @@
-import type { Database } from '@atrium/db';
-import { sql, type Transaction } from 'kysely';
+import { type Database, preparedStatement } from '@atrium/db';
+import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { AppError } from '../errors.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
 import { AUDIT_NAME_PATTERN, type AuditAction, isAuditAction } from './actions.ts';
@@ -40,6 +40,37 @@ const MAX_RESOURCE_ID_LENGTH = 512;
 const INSERT_CHUNK = 5_000;
 
 /**
+ * appendAudit's one statement: locks the org's head, inserts the entry (PostgreSQL finishes its
+ * checksum from the head's: org and seq as it prints them, `$2` the middle computed in JS, the previous
+ * checksum) and moves the head. A named statement: each connection parses and plans it once.
+ * $1 org, $2 checksum middle, $3 at, $4 actor, $5 action, $6 resource type, $7 resource id,
+ * $8 payload (canonical JSON), $9 payload hash.
+ */
+const APPEND_STATEMENT = preparedStatement(
+  'audit_append',
+  `WITH head AS (
+    SELECT org_id, seq + 1 AS seq, checksum AS prev FROM audit_heads WHERE org_id = $1 FOR UPDATE
+  ), entry AS (
+    SELECT org_id, seq, prev,
+      encode(pg_catalog.sha256(convert_to(org_id::text || '|' || seq::text || '|' || $2::text || '|' || prev, 'UTF8')), 'hex') AS checksum
+    FROM head
+  ), inserted AS (
+    INSERT INTO audit_entries
+      (org_id, seq, at, actor_id, action, resource_type, resource_id, payload, payload_hash, prev_checksum, checksum)
+    SELECT org_id, seq, $3::timestamptz, $4::uuid, $5::text, $6::text, $7::text, $8::jsonb, $9::text, prev, checksum
+    FROM entry
+  )
+  UPDATE audit_heads SET seq = entry.seq, checksum = entry.checksum
+  FROM entry WHERE audit_heads.org_id = $1
+  RETURNING entry.seq, entry.checksum`,
+);
+
+interface AppendedRow {
+  seq: string;
+  checksum: string;
+}
+
+/**
  * Appends one entry to the org's audit chain, inside the caller's transaction, so the entry exists if
  * and only if the audited change commits.
  *
@@ -58,30 +89,23 @@ export async function appendAudit(
   const orgId = normaliseUuid(entry.orgId, 'org id');
   const prepared = prepare(orgId, entry);
   const at = (options.clock ?? systemClock).now();
-  const middle = checksumMiddle({ ...prepared, at: formatAuditTime(at) });
-  const statement = sql<{ seq: string; checksum: string }>`
-    WITH head AS (
-      SELECT seq + 1 AS seq, checksum AS prev FROM audit_heads WHERE org_id = ${orgId} FOR UPDATE
-    ), entry AS (
-      SELECT seq, prev,
-        encode(pg_catalog.sha256(convert_to(${orgId}::text || '|' || seq::text || '|' || ${middle}::text || '|' || prev, 'UTF8')), 'hex') AS checksum
-      FROM head
-    ), inserted AS (
-      INSERT INTO audit_entries
-        (org_id, seq, at, actor_id, action, resource_type, resource_id, payload, payload_hash, prev_checksum, checksum)
-      SELECT ${orgId}::uuid, seq, ${formatAuditTime(at)}::timestamptz, ${prepared.actorId}::uuid, ${prepared.action}::text,
-        ${prepared.resourceType}::text, ${prepared.resourceId}::text, ${prepared.payloadJson}::jsonb,
-        ${prepared.payloadHash}::text, prev, checksum
-      FROM entry
-    )
-    UPDATE audit_heads SET seq = entry.seq, checksum = entry.checksum
-    FROM entry WHERE audit_heads.org_id = ${orgId}
-    RETURNING entry.seq, entry.checksum`;
-  let written = (await statement.execute(trx)).rows[0];
+  const atText = formatAuditTime(at);
+  const statement = CompiledQuery.raw(APPEND_STATEMENT, [
+    orgId,
+    checksumMiddle({ ...prepared, at: atText }),
+    atText,
+    prepared.actorId,
+    prepared.action,
+    prepared.resourceType,
+    prepared.resourceId,
+    prepared.payloadJson,
+    prepared.payloadHash,
+  ]);
+  let written = (await trx.executeQuery<AppendedRow>(statement)).rows[0];
   if (!written) {
     // The org's first entry: create its head (a racing first append makes this a no-op) and retry.
     await createHead(trx, orgId);
-    written = (await statement.execute(trx)).rows[0];
+    written = (await trx.executeQuery<AppendedRow>(statement)).rows[0];
   }
   if (!written) throw new AppError('INTERNAL', 'audit head row vanished while being locked');
   return { orgId, seq: Number(written.seq), at, checksum: written.checksum };

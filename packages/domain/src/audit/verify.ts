@@ -62,17 +62,28 @@ export interface VerifyAuditOptions {
   batchSize?: number;
 }
 
-const DEFAULT_BATCH = 5_000;
+/**
+ * 1,000 rows a page measured fastest (vs 500…20,000): a page and the one streaming in behind it stay
+ * small enough to die young, and PostgreSQL still stays ahead of the hashing.
+ */
+const DEFAULT_BATCH = 1_000;
 
 interface StoredEntry {
   seq: string;
-  /** at in UTC with microseconds, `YYYY-MM-DDTHH:MI:SS.ffffff`. */
+  /**
+   * at as PostgreSQL prints a timestamptz under this transaction's TimeZone=UTC, DateStyle=ISO:
+   * `YYYY-MM-DD HH:MI:SS[.f…]+00`, trailing zeros of the fraction dropped, microseconds kept.
+   */
   at_text: string;
   actor_id: string | null;
   action: string;
   resource_type: string;
   resource_id: string | null;
-  payload: unknown;
+  /**
+   * The payload as jsonb's text (null for SQL NULL), parsed only when it is hashed: a parsed tree
+   * lives for one row instead of a whole page, which keeps it out of the old generation.
+   */
+  payload_text: string | null;
   payload_hash: string;
   prev_checksum: string;
   checksum: string;
@@ -106,6 +117,9 @@ async function verifyInSnapshot(
 ): Promise<AuditVerifyResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const anchors = new Map((options.anchors ?? []).map((a) => [a.seq, a.checksum]));
+  // `at::text` in a known form (see StoredEntry.at_text): less than half of to_char's cost to
+  // PostgreSQL, and exact. Local to this transaction.
+  await sql`SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO', true)`.execute(trx);
   const headRow = await trx
     .selectFrom('audit_heads')
     .select(['seq', 'checksum'])
@@ -153,7 +167,7 @@ async function verifyInSnapshot(
             ? `entry ${seq} lies beyond the chain head (${head.seq})`
             : 'entries exist but the chain head is missing',
         );
-      } else if (hashPayload(row.payload) !== row.payload_hash) {
+      } else if (hashPayload(row.payload_text) !== row.payload_hash) {
         failure = broken(seq, 'payload_mismatch', `entry ${seq}'s payload does not match its payload hash`);
       } else if (recomputeChecksum(orgId, seq, row) !== row.checksum) {
         failure = broken(seq, 'checksum_mismatch', `entry ${seq}'s fields do not match its checksum`);
@@ -200,12 +214,12 @@ function fetchPage(
     .select([
       'seq',
       // The text, not a Date: cheaper, and it keeps the microseconds a Date would silently drop.
-      sql<string>`to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`.as('at_text'),
+      sql<string>`at::text`.as('at_text'),
       'actor_id',
       'action',
       'resource_type',
       'resource_id',
-      'payload',
+      sql<string | null>`payload::text`.as('payload_text'),
       'payload_hash',
       'prev_checksum',
       'checksum',
@@ -217,12 +231,31 @@ function fetchPage(
     .execute();
 }
 
-function hashPayload(payload: unknown): string | null {
+function hashPayload(payloadText: string | null): string | null {
   try {
-    return sha256Hex(canonicalJson(payload));
+    return sha256Hex(canonicalJson(payloadText === null ? null : JSON.parse(payloadText)));
   } catch {
     return null;
   }
+}
+
+/**
+ * The chain's form of a stored time (`2026-11-22T09:00:00.120Z`) from PostgreSQL's
+ * (`2026-11-22 09:00:00.12+00`), or null when no append could have written it: a sub-millisecond
+ * part, or a year outside 0001..9999 (any other shape). Field for field, so distinct times never map
+ * to the same text.
+ */
+function chainTime(text: string): string | null {
+  const length = text.length;
+  // `YYYY-MM-DD HH:MI:SS` + optional `.f` to `.ffffff` + `+00`
+  if (length < 22 || length > 29 || text.charCodeAt(10) !== 32 || !text.endsWith('+00')) return null;
+  let fraction = '000';
+  if (length > 22) {
+    // Only milliseconds are written: `.f`, `.ff` or `.fff` (PostgreSQL drops trailing zeros).
+    if (length < 24 || length > 26 || text.charCodeAt(19) !== 46) return null;
+    fraction = text.slice(20, length - 3).padEnd(3, '0');
+  }
+  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction}Z`;
 }
 
 /**
@@ -231,12 +264,12 @@ function hashPayload(payload: unknown): string | null {
  * an edit, so such a row matches no checksum.
  */
 function recomputeChecksum(orgId: string, seq: number, row: StoredEntry): string | null {
-  const atText = row.at_text;
-  if (atText.length !== 26 || !atText.endsWith('000')) return null;
+  const at = chainTime(row.at_text);
+  if (at === null) return null;
   return computeChecksum({
     orgId,
     seq,
-    at: `${atText.slice(0, 23)}Z`,
+    at,
     actorId: row.actor_id,
     action: row.action,
     resourceType: row.resource_type,

@@ -1,4 +1,4 @@
-import { createTransport } from 'nodemailer';
+import type { createTransport } from 'nodemailer';
 import type { NodemailerError } from 'nodemailer/lib/errors';
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
 import type { LogSink } from './logger.ts';
@@ -45,28 +45,36 @@ export const DEFAULT_SMTP_TIMEOUTS: SmtpTimeouts = {
 
 const QUERY_OPTIONS = new Set(['requireTLS', 'ignoreTLS', 'rejectUnauthorized', 'name', 'maxConnections']);
 
-/** A pooled nodemailer transport behind the Mailer port. */
+/**
+ * A pooled nodemailer transport behind the Mailer port. The URL is checked here; nodemailer itself is
+ * loaded, and the pool made, on the first send or verify: a process that sends no mail never holds
+ * it (SPEC §13 idle RSS).
+ */
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   const timeouts = { ...DEFAULT_SMTP_TIMEOUTS, ...options.timeouts };
   const connection = smtpConnectionOptions(options.url);
-  const transport = createTransport({
-    ...connection,
-    pool: true,
-    maxConnections: connection.maxConnections ?? 3,
-    connectionTimeout: timeouts.connectionMs,
-    greetingTimeout: timeouts.greetingMs,
-    socketTimeout: timeouts.socketMs,
-    dnsTimeout: timeouts.connectionMs,
-    // Close idle pooled connections well before servers do (many drop them after 60 s or so).
-    idleTimeout: 30_000,
-    // A server that keeps dropping connections mid-delivery: give up after two more tries and let
-    // the dispatcher's own backoff take over.
-    maxRequeues: 2,
-    logger: false,
-    debug: false,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
+  let pool: Promise<ReturnType<typeof createTransport>> | undefined;
+  const transporter = () =>
+    (pool ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport({
+        ...connection,
+        pool: true,
+        maxConnections: connection.maxConnections ?? 3,
+        connectionTimeout: timeouts.connectionMs,
+        greetingTimeout: timeouts.greetingMs,
+        socketTimeout: timeouts.socketMs,
+        dnsTimeout: timeouts.connectionMs,
+        // Close idle pooled connections well before servers do (many drop them after 60 s or so).
+        idleTimeout: 30_000,
+        // A server that keeps dropping connections mid-delivery: give up after two more tries and let
+        // the dispatcher's own backoff take over.
+        maxRequeues: 2,
+        logger: false,
+        debug: false,
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      }),
+    ));
   const defaultFrom = options.from ?? DEFAULT_MAIL_FROM;
   const target = describeTarget(options.url);
   let closed = false;
@@ -92,6 +100,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
       if (closed) throw new MailDeliveryError('Mailer is closed', { permanent: false, kind: 'unreachable' });
       assertSendable(message);
       try {
+        const transport = await transporter();
         const info = await transport.sendMail({
           from: message.from ?? defaultFrom,
           to: message.to,
@@ -110,14 +119,14 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     },
     async verify() {
       try {
-        await transport.verify();
+        await (await transporter()).verify();
       } catch (error) {
         throw fail(error, 'verify');
       }
     },
     async close() {
       closed = true;
-      transport.close();
+      (await pool?.catch(() => null))?.close();
     },
   };
 }

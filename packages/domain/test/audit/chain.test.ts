@@ -40,6 +40,56 @@ describe('canonicalJson', () => {
     expect(canonicalJson(JSON.parse(once))).toBe(once);
   });
 
+  it('orders keys a plain object cannot hold in that order: array indices and __proto__', () => {
+    // Objects enumerate array-index keys first; canonical order is by UTF-16 code units regardless.
+    expect(canonicalJson({ b: 1, 10: 'ten', 9: 'nine' })).toBe('{"10":"ten","9":"nine","b":1}');
+    expect(canonicalJson(JSON.parse('{"z":1,"__proto__":{"y":2,"x":1},"a":[{"2":0,"1":0}]}'))).toBe(
+      '{"__proto__":{"x":1,"y":2},"a":[{"1":0,"2":0}],"z":1}',
+    );
+    const bare = Object.assign(Object.create(null), { b: 1, a: 2 });
+    expect(canonicalJson({ bare })).toBe('{"bare":{"a":2,"b":1}}');
+    // JSON.stringify's rules for boxed primitives, dates and other class instances still apply.
+    expect(canonicalJson({ s: new String('x'), m: new Map([[1, 2]]), d: [new Date(0)] })).toBe(
+      '{"d":["1970-01-01T00:00:00.000Z"],"m":{},"s":"x"}',
+    );
+  });
+
+  it('matches a plain recursive reference on varied JSON data (fast path and general path)', () => {
+    const reference = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      if (value !== null && typeof value === 'object') {
+        const keys = Object.keys(value).sort();
+        return `{${keys.map((k) => `${JSON.stringify(k)}:${reference((value as Record<string, unknown>)[k])}`).join(',')}}`;
+      }
+      return JSON.stringify(value);
+    };
+    let seed = 7;
+    const random = () => {
+      seed = (Math.imul(seed, 1_664_525) + 1_013_904_223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const keyPool = ['a', 'B', 'é', 'ab', 'a b', '10', '9', '-1', '', 'zz', '"q"', '\\', '😀', 'key\n'];
+    const leaf = () =>
+      [null, true, false, 0, -0, 1.5, -2e-7, 1e21, 2 ** 53, 'text', 'ünï"\\\n😀', ''][
+        Math.floor(random() * 12)
+      ];
+    const value = (depth: number): unknown => {
+      const pick = random();
+      if (depth > 3 || pick < 0.4) return leaf();
+      if (pick < 0.6) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      const object: Record<string, unknown> = {};
+      for (let i = Math.floor(random() * 5); i > 0; i--) {
+        object[keyPool[Math.floor(random() * keyPool.length)]!] = value(depth + 1);
+      }
+      return object;
+    };
+    for (let i = 0; i < 500; i++) {
+      const v = value(0);
+      expect(canonicalJson(v)).toBe(reference(JSON.parse(JSON.stringify(v))));
+      expect(canonicalJson(JSON.parse(canonicalJson(v)))).toBe(canonicalJson(v));
+    }
+  });
+
   it('refuses BigInt and cyclic values', () => {
     expect(() => canonicalJson({ n: 1n })).toThrow(TypeError);
     const cyclic: Record<string, unknown> = {};

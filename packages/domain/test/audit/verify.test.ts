@@ -8,7 +8,8 @@ import {
   payloadHash,
   verifyAuditChain,
 } from '../../src/audit/index.ts';
-import { ACTOR, outOfBand, seedChain } from './helpers.ts';
+import { manualClock } from '../../src/platform/clock.ts';
+import { ACTOR, createOrg, outOfBand, seedChain } from './helpers.ts';
 
 const LENGTH = 12;
 
@@ -137,6 +138,43 @@ describe('verifyAuditChain', () => {
       await expect(verifyAuditChain(t.db, orgId), name).resolves.toMatchObject({
         ok: false,
         firstBrokenSeq: 4,
+        reason: 'checksum_mismatch',
+      });
+    }
+  });
+
+  it('times whose milliseconds end in zeros verify (PostgreSQL prints them without the zeros)', async () => {
+    const orgId = await createOrg(t.db, 'verify-round-times');
+    const clock = manualClock(new Date('2026-11-22T09:00:00.000Z'));
+    for (const at of ['09:00:00.000', '09:00:00.100', '09:00:00.120', '09:00:00.123', '23:59:59.999']) {
+      clock.set(new Date(`2026-11-22T${at}Z`));
+      await t.db
+        .transaction()
+        .execute((trx) =>
+          appendAudit(
+            trx,
+            { orgId, actorId: ACTOR, action: 'user.created', resourceType: 'user' },
+            { clock },
+          ),
+        );
+    }
+    await expect(verifyAuditChain(t.db, orgId)).resolves.toMatchObject({ ok: true, entries: 5 });
+  });
+
+  it('a time no append writes (infinity, BC, beyond year 9999) → checksum_mismatch, not an error', async () => {
+    for (const [name, at] of [
+      ['infinity', 'infinity'],
+      ['bc', '0044-03-15 12:00:00+00 BC'],
+      ['far', '12026-11-22 09:00:00+00'],
+    ] as const) {
+      const orgId = await seedChain(t.db, `tamper-at-${name}`, LENGTH);
+      await outOfBand(
+        t.db,
+        sql`UPDATE audit_entries SET at = ${at}::timestamptz WHERE org_id = ${orgId} AND seq = 3`,
+      );
+      await expect(verifyAuditChain(t.db, orgId), name).resolves.toMatchObject({
+        ok: false,
+        firstBrokenSeq: 3,
         reason: 'checksum_mismatch',
       });
     }
