@@ -293,61 +293,40 @@ export async function approveApplication(
   rawInput: ApproveInput,
 ): Promise<CreatorApplicationView> {
   const input = validateInput(ZApproveInput, rawInput);
-  const now = (deps.clock ?? systemClock).now();
-  await deps.db.transaction().execute(async (trx) => {
-    const row = await lockApplication(trx, session.orgId, input.id);
-    assertPending(row);
-    assertNotOwn(row, session);
-    await scoped(trx, session.orgId)
-      .updateTable('creator_applications')
-      .set({
-        status: 'approved',
-        reviewed_by: session.userId,
-        reviewed_at: now,
-        review_notes: input.notes ? input.notes : null,
-        updated_at: now,
-      })
-      .where('id', '=', row.id)
-      .execute();
-    await writeOutboxEvent(trx, {
-      orgId: session.orgId,
-      type: CreatorApplicationApproved,
-      aggregateType: CREATOR_APPLICATION_AGGREGATE,
-      aggregateId: row.id,
-      payload: {
-        applicationId: row.id,
-        userId: row.user_id,
-        reviewerId: session.userId,
-        approvedAt: now.toISOString(),
-        roleName: CREATOR_ROLE,
-      },
-    });
-    await writeOutboxEvent(trx, {
-      orgId: session.orgId,
-      type: UserRolesChanged,
-      aggregateType: USER_AGGREGATE,
-      aggregateId: row.user_id,
-      payload: {
-        userId: row.user_id,
-        add: [CREATOR_ROLE],
-        cause: { type: 'creator_application', id: row.id },
-      },
-    });
-    // Last: the audit head's lock is held only for this statement and the commit.
-    await appendAudit(
-      trx,
-      {
+  return decideApplication(deps, session, input.id, {
+    status: 'approved',
+    columns: { review_notes: input.notes ? input.notes : null },
+    async announce(trx, row, now) {
+      await writeOutboxEvent(trx, {
         orgId: session.orgId,
-        actorId: session.userId,
-        action: 'creator.approved',
-        resourceType: 'creator_application',
-        resourceId: row.id,
-        payload: { applicantId: row.user_id, roleGranted: CREATOR_ROLE, notes: input.notes ?? null },
-      },
-      { clock: deps.clock ?? systemClock },
-    );
+        type: CreatorApplicationApproved,
+        aggregateType: CREATOR_APPLICATION_AGGREGATE,
+        aggregateId: row.id,
+        payload: {
+          applicationId: row.id,
+          userId: row.user_id,
+          reviewerId: session.userId,
+          approvedAt: now.toISOString(),
+          roleName: CREATOR_ROLE,
+        },
+      });
+      await writeOutboxEvent(trx, {
+        orgId: session.orgId,
+        type: UserRolesChanged,
+        aggregateType: USER_AGGREGATE,
+        aggregateId: row.user_id,
+        payload: {
+          userId: row.user_id,
+          add: [CREATOR_ROLE],
+          cause: { type: 'creator_application', id: row.id },
+        },
+      });
+    },
+    audit: (row) => ({
+      action: 'creator.approved',
+      payload: { applicantId: row.user_id, roleGranted: CREATOR_ROLE, notes: input.notes ?? null },
+    }),
   });
-  return getApplication(deps, session, { id: input.id });
 }
 
 /**
@@ -361,48 +340,78 @@ export async function rejectApplication(
   rawInput: RejectInput,
 ): Promise<CreatorApplicationView> {
   const input = validateInput(ZRejectInput, rawInput);
-  const now = (deps.clock ?? systemClock).now();
+  return decideApplication(deps, session, input.id, {
+    status: 'rejected',
+    columns: { rejection_reason: input.reason },
+    async announce(trx, row, now) {
+      await writeOutboxEvent(trx, {
+        orgId: session.orgId,
+        type: CreatorApplicationRejected,
+        aggregateType: CREATOR_APPLICATION_AGGREGATE,
+        aggregateId: row.id,
+        payload: {
+          applicationId: row.id,
+          userId: row.user_id,
+          reviewerId: session.userId,
+          rejectedAt: now.toISOString(),
+        },
+      });
+    },
+    audit: (row) => ({
+      action: 'creator.rejected',
+      payload: { applicantId: row.user_id, reason: input.reason },
+    }),
+  });
+}
+
+/**
+ * A reviewer's decision, in one transaction: lock the application (another org's → 404), require it
+ * pending (409) and not the reviewer's own (422), record status, reviewer and time, write the
+ * decision's outbox events, and append the audit entry last (the audit head's lock is then held only
+ * for that statement and the commit).
+ */
+async function decideApplication(
+  deps: CreatorDeps,
+  session: Session,
+  id: string,
+  decision: {
+    status: 'approved' | 'rejected';
+    columns: { review_notes?: string | null; rejection_reason?: string };
+    announce(trx: Transaction<Database>, row: CreatorApplication, now: Date): Promise<void>;
+    audit(row: CreatorApplication): { action: 'creator.approved' | 'creator.rejected'; payload: unknown };
+  },
+): Promise<CreatorApplicationView> {
+  const clock = deps.clock ?? systemClock;
+  const now = clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    const row = await lockApplication(trx, session.orgId, input.id);
+    const row = await lockApplication(trx, session.orgId, id);
     assertPending(row);
     assertNotOwn(row, session);
     await scoped(trx, session.orgId)
       .updateTable('creator_applications')
       .set({
-        status: 'rejected',
+        status: decision.status,
         reviewed_by: session.userId,
         reviewed_at: now,
-        rejection_reason: input.reason,
         updated_at: now,
+        ...decision.columns,
       })
       .where('id', '=', row.id)
       .execute();
-    await writeOutboxEvent(trx, {
-      orgId: session.orgId,
-      type: CreatorApplicationRejected,
-      aggregateType: CREATOR_APPLICATION_AGGREGATE,
-      aggregateId: row.id,
-      payload: {
-        applicationId: row.id,
-        userId: row.user_id,
-        reviewerId: session.userId,
-        rejectedAt: now.toISOString(),
-      },
-    });
+    await decision.announce(trx, row, now);
     await appendAudit(
       trx,
       {
         orgId: session.orgId,
         actorId: session.userId,
-        action: 'creator.rejected',
         resourceType: 'creator_application',
         resourceId: row.id,
-        payload: { applicantId: row.user_id, reason: input.reason },
+        ...decision.audit(row),
       },
-      { clock: deps.clock ?? systemClock },
+      { clock },
     );
   });
-  return getApplication(deps, session, { id: input.id });
+  return getApplication(deps, session, { id });
 }
 
 // ── Helpers ───────────────────────────────────────────────────────────────────────────────────────
