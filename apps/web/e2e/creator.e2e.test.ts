@@ -121,7 +121,8 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     await nav(page).getByRole('link', { name: 'Creator' }).click();
     await page.waitForURL('**/creator');
     const sections = page.getByRole('navigation', { name: 'Creator sections' });
-    expect(await sections.getByRole('link').allTextContents()).toEqual(['Application']);
+    // The Creator area is a lazily loaded chunk: wait for it to render before reading it.
+    await expect.poll(() => sections.getByRole('link').allTextContents(), UI).toEqual(['Application']);
 
     // The API checks every field; its messages show next to the inputs.
     await page.getByLabel('Experience', { exact: true }).fill('Short');

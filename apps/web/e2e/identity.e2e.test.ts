@@ -283,7 +283,7 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
     await page.getByLabel('Repeat the new password').fill('something else entirely 12');
     await page.getByRole('button', { name: 'Set new password' }).click();
-    expect(await page.getByText('The two passwords are not the same').count()).toBe(1);
+    await page.getByText('The two passwords are not the same').waitFor();
     await page.getByLabel('Repeat the new password').fill(newPassword);
     await page.getByRole('button', { name: 'Set new password' }).click();
     await page.waitForURL('**/sign-in?reset=1');
@@ -318,7 +318,7 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
     await dialog.getByRole('checkbox', { name: /content\.review/ }).check();
     await dialog.getByRole('button', { name: 'Create role' }).click();
     // The API's rule on names comes back next to the field.
-    expect(await dialog.getByText('lower-case letters').count()).toBeGreaterThan(0);
+    await dialog.getByText('lower-case letters').first().waitFor();
     await dialog.getByLabel('Name', { exact: true }).fill('reviewers');
     await dialog.getByRole('button', { name: 'Create role' }).click();
     const row = adminPage.locator('[data-testid="role-row"][data-role="reviewers"]');
