@@ -3,6 +3,7 @@ import { type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
 import { call, createTestOrg, createTestUser, login, startTestApi } from './auth-helpers.ts';
+import { type Subscription, settle, subscribeEvents } from './realtime-client.ts';
 
 interface InboxPage {
   items: Array<{ id: string; subject: string; body: string; readAt: string | null; deliveredAt: string }>;
@@ -35,7 +36,9 @@ describe('inbox procedures', () => {
     readerToken = (await login(api, reader)).accessToken;
     bystanderToken = (await login(api, bystander)).accessToken;
   });
+  const streams: Subscription[] = [];
   afterAll(async () => {
+    for (const stream of streams) stream.close();
     await worker?.stop();
     await api?.close();
   });
@@ -47,6 +50,16 @@ describe('inbox procedures', () => {
     });
     if (sent.status !== 200) throw new Error(`send failed: ${sent.status} ${sent.message}`);
     return sent.data.id;
+  }
+
+  /** A signed-in tab's live stream, registered with the API before this returns. */
+  async function liveStream(token: string): Promise<Subscription> {
+    const before = api.services.realtime.hub.subscriberCount();
+    const stream = subscribeEvents(api.url, () => token, { types: ['notification.read'] });
+    streams.push(stream);
+    await stream.started;
+    await waitFor(() => api.services.realtime.hub.subscriberCount() > before, { what: 'the stream' });
+    return stream;
   }
 
   const unread = async (token: string) =>
@@ -90,6 +103,29 @@ describe('inbox procedures', () => {
     const all = await call<{ updated: number }>(api, 'inbox.markAllRead', { token: readerToken });
     expect(all.data).toEqual({ updated: 2 });
     expect(await unread(readerToken)).toBe(0);
+  });
+
+  it("marking read reaches the reader's other tabs live (notification.read), once, and nobody else's", async () => {
+    const otherTab = await liveStream(readerToken);
+    const bystanderTab = await liveStream(bystanderToken);
+    const id = await notify('Read elsewhere');
+    await waitFor(async () => (await unread(readerToken)) === 1, { what: 'the delivery' });
+
+    await call(api, 'inbox.markRead', { token: readerToken, input: { id } });
+    const read = await otherTab.waitFor((event) => event.type === 'notification.read');
+    expect(read.payload).toEqual({ ids: [id] });
+    // Marking it again changes nothing and announces nothing.
+    await call(api, 'inbox.markRead', { token: readerToken, input: { id } });
+    await notify('Also read elsewhere');
+    await waitFor(async () => (await unread(readerToken)) === 1, { what: 'the second delivery' });
+    await call(api, 'inbox.markAllRead', { token: readerToken });
+    const all = await otherTab.waitFor((event) => event.type === 'notification.read' && event !== read);
+    expect(all.payload).toEqual({ all: true, updated: 1 });
+    // Nothing was left unread: no event.
+    await call(api, 'inbox.markAllRead', { token: readerToken });
+    await settle();
+    expect(otherTab.events.map((event) => event.payload)).toEqual([{ ids: [id] }, { all: true, updated: 1 }]);
+    expect(bystanderTab.events).toEqual([]);
   });
 
   it('is private: another user sees none of it and cannot mark it (404); email and pending ones stay out', async () => {

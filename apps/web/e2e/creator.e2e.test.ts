@@ -264,12 +264,20 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     await item.waitFor();
     expect(await textOf(item)).toContain('your application');
     expect(await item.getAttribute('data-read')).toBe('false');
+    // A second tab of the same browser (signed in by its refresh cookie) shows the same unread count.
+    const otherTab = await page.context().newPage();
+    await otherTab.goto('/status');
+    await waitLive(otherTab);
+    await expect.poll(() => badgeCount(otherTab), UI).toBe(1);
 
     await page.getByRole('button', { name: 'Mark all read' }).click();
     await page.getByTestId('result-notice').waitFor();
     expect(await textOf(page.getByTestId('result-notice'))).toContain('Marked 1 notification read');
     await expect.poll(() => item.getAttribute('data-read'), UI).toBe('true');
     await expect.poll(() => badgeCount(page), UI).toBe(0);
+    // The other tab hears `notification.read` and clears its badge without a reload.
+    await expect.poll(() => badgeCount(otherTab), UI).toBe(0);
+    await otherTab.close();
     expect(await isMarked(page)).toBe(true);
   });
 

@@ -9,6 +9,8 @@ import { ErrorMessage } from './error-message.tsx';
 
 /** The event the worker publishes when an in-app notification reaches the user's inbox (SPEC §6). */
 export const NOTIFICATION_NEW_EVENT = 'notification.new';
+/** The API publishes this to the reader when they mark notifications read, in any tab or device. */
+export const NOTIFICATION_READ_EVENT = 'notification.read';
 const RECENT_COUNT = 5;
 const TOAST_MS = 12_000;
 const MAX_TOASTS = 3;
@@ -43,7 +45,8 @@ function toastOf(event: RealtimeEvent): Toast {
 
 /**
  * The top bar's bell: the unread count from `inbox.unreadCount`, kept current live by
- * `notification.new` on `events.subscribe` (incremented at once, then refetched), a panel with the
+ * `notification.new` on `events.subscribe` (incremented at once, then refetched) and by
+ * `notification.read` (read elsewhere: refetched), a panel with the
  * latest notifications, and a short-lived notice for each new one. Signed out, it renders nothing.
  */
 export function NotificationBell() {
@@ -69,7 +72,7 @@ function Bell() {
       void queryClient.invalidateQueries({ queryKey: api.inbox.pathKey() });
       const toast = toastOf(event);
       setToasts((current) => [...current.filter((item) => item.id !== toast.id), toast].slice(-MAX_TOASTS));
-    } else if (event.type === RESYNC_EVENT) {
+    } else if (event.type === NOTIFICATION_READ_EVENT || event.type === RESYNC_EVENT) {
       void queryClient.invalidateQueries({ queryKey: api.inbox.pathKey() });
     }
   });

@@ -2,7 +2,10 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Session } from '../access/session.ts';
 import { NotFoundError } from '../errors.ts';
+import { type LogSink, silentLog } from '../platform/logger.ts';
 import { validateInput } from '../platform/validate-input.ts';
+import type { RealtimePublisher } from '../realtime/port.ts';
+import { publishQuietly } from '../realtime/publishers.ts';
 import { scoped } from '../tenancy/scoped.ts';
 import { type NotificationsDeps, notificationContent } from './admin.ts';
 import { notificationKeyring } from './crypto.ts';
@@ -13,6 +16,32 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
  * their own sensitive notifications in full — redaction protects them from admins, not from themselves.
  * Another user's notification is simply not found (404).
  */
+
+/**
+ * Published to the reader alone after `inbox.markRead` / `markAllRead` commit, so their other tabs and
+ * devices update the unread badge and the inbox without polling. Payload: `{ ids: string[] }` for one,
+ * `{ all: true, updated }` for all. A hint like every realtime event: the inbox is the truth.
+ */
+export const NOTIFICATION_READ_EVENT = 'notification.read';
+
+/** The inbox's writes also tell the reader's other sessions, when the process can publish. */
+export interface InboxDeps extends NotificationsDeps {
+  realtime?: RealtimePublisher | null;
+  log?: LogSink;
+}
+
+function announceRead(deps: InboxDeps, session: Session, payload: Record<string, unknown>) {
+  return publishQuietly(
+    deps.realtime,
+    {
+      orgId: session.orgId,
+      type: NOTIFICATION_READ_EVENT,
+      payload,
+      audience: { userIds: [session.userId] },
+    },
+    deps.log ?? silentLog,
+  );
+}
 
 export interface InboxItemDto {
   id: string;
@@ -79,9 +108,12 @@ export async function listInbox(
 
 export const ZInboxMarkReadInput = z.object({ id: z.uuid() });
 
-/** `inbox.markRead`: idempotent; keeps the first read time. */
+/**
+ * `inbox.markRead`: idempotent; keeps the first read time. Announces `notification.read` only when
+ * this call is the one that read it.
+ */
 export async function markInboxRead(
-  deps: NotificationsDeps,
+  deps: InboxDeps,
   session: Session,
   rawInput: z.input<typeof ZInboxMarkReadInput>,
 ): Promise<{ id: string; readAt: Date }> {
@@ -93,17 +125,16 @@ export async function markInboxRead(
     .where('recipient_user_id', '=', session.userId)
     .where('channel', '=', 'in_app')
     .where('status', '=', 'sent')
-    .returning(['id', 'read_at'])
+    // now() is this statement's transaction time: equal only when this update set read_at.
+    .returning(['id', 'read_at', sql<boolean>`read_at = now()`.as('newly_read')])
     .executeTakeFirst();
   if (!row?.read_at) throw new NotFoundError('Notification');
+  if (row.newly_read) await announceRead(deps, session, { ids: [row.id] });
   return { id: row.id, readAt: row.read_at };
 }
 
 /** `inbox.markAllRead`: every unread delivered notification of the caller; returns how many. */
-export async function markAllInboxRead(
-  deps: NotificationsDeps,
-  session: Session,
-): Promise<{ updated: number }> {
+export async function markAllInboxRead(deps: InboxDeps, session: Session): Promise<{ updated: number }> {
   const result = await scoped(deps.db, session.orgId)
     .updateTable('notifications')
     .set({ read_at: sql`now()` })
@@ -112,7 +143,9 @@ export async function markAllInboxRead(
     .where('status', '=', 'sent')
     .where('read_at', 'is', null)
     .executeTakeFirst();
-  return { updated: Number(result.numUpdatedRows) };
+  const updated = Number(result.numUpdatedRows);
+  if (updated > 0) await announceRead(deps, session, { all: true, updated });
+  return { updated };
 }
 
 /** `inbox.unreadCount`. */

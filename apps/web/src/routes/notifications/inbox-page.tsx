@@ -10,8 +10,8 @@ const PAGE_SIZE = 20;
 
 /**
  * Notifications: the caller's inbox (`inbox.list`), newest first, all or unread only; mark one or
- * all read. New notifications arrive live — the bell in the top bar refetches the inbox on
- * `notification.new`, which refreshes this list too.
+ * all read. The list stays live — the bell in the top bar refetches the inbox on `notification.new`
+ * and on `notification.read` (read in another tab or device), which refreshes this list too.
  */
 export function InboxPage() {
   const queryClient = useQueryClient();
