@@ -7,7 +7,7 @@ interface NotificationBody {
   id: string;
   status: string;
   channel: string;
-  to: { userId: string | null; email: string | null };
+  to: { userId: string | null; email: string | null; name: string | null };
   subject: string | null;
   body: string | null;
   redacted: boolean;
@@ -29,7 +29,7 @@ describe('notifications procedures', () => {
     orgId = (await createTestOrg(t.db, { name: 'Notify HTTP' })).id;
     const otherOrg = (await createTestOrg(t.db, { name: 'Other HTTP' })).id;
     const admin = await createTestUser(t.db, { orgId, roles: ['admin'] });
-    const viewer = await createTestUser(t.db, { orgId, roles: ['viewer'] });
+    const viewer = await createTestUser(t.db, { orgId, roles: ['viewer'], name: 'Rosa Reader' });
     const otherAdmin = await createTestUser(t.db, { orgId: otherOrg, roles: ['admin'] });
     memberId = viewer.id;
     adminToken = (await login(api, admin)).accessToken;
@@ -126,6 +126,21 @@ describe('notifications procedures', () => {
       input: { channel: 'in_app', to: { userId: memberId }, subject: 'Ours', body: 'Only ours' },
     });
     expect(sent.status).toBe(200);
+    // Admins see whom it is for by name, in the list and in the detail.
+    const ours = await call<{ items: NotificationBody[] }>(api, 'notifications.list', {
+      token: adminToken,
+      input: { userId: memberId },
+    });
+    expect(ours.data.items.map((n) => n.to)).toContainEqual({
+      userId: memberId,
+      email: null,
+      name: 'Rosa Reader',
+    });
+    const detail = await call<NotificationBody>(api, 'notifications.get', {
+      token: adminToken,
+      input: { id: sent.data.id },
+    });
+    expect(detail.data.to).toMatchObject({ userId: memberId, name: 'Rosa Reader' });
     for (const path of ['notifications.get', 'notifications.cancel']) {
       const response = await call(api, path, { token: otherAdminToken, input: { id: sent.data.id } });
       expect(response.status).toBe(404);

@@ -35,7 +35,8 @@ type NotificationRow = Selectable<Database['notifications']>;
 export interface NotificationDto {
   id: string;
   channel: NotificationChannel;
-  to: { userId: string | null; email: string | null };
+  /** `name`: the member's current display name, when the notification is for a member of the org. */
+  to: { userId: string | null; email: string | null; name: string | null };
   templateKey: string | null;
   locale: string;
   status: NotificationStatus;
@@ -96,11 +97,36 @@ export function notificationRecipientEmail(
   return row.recipient_email_enc ? open(keyring, row.recipient_email_enc, recipientContext(row.id)) : null;
 }
 
-function toDto(row: NotificationRow, keyring: NotificationKeyring): NotificationDto {
+/** A notification row with its recipient's display name (`withRecipientName`). */
+type NamedNotificationRow = NotificationRow & { recipient_name: string | null };
+
+/**
+ * Selects every notification column plus the recipient member's name, so lists name people rather
+ * than ids. A scalar subquery (not a join) keeps the notification columns unambiguous.
+ */
+function notificationsWithRecipientName(db: Kysely<Database>, orgId: string) {
+  return scoped(db, orgId)
+    .selectFrom('notifications')
+    .selectAll('notifications')
+    .select((eb) =>
+      eb
+        .selectFrom('users')
+        .select('users.name')
+        .whereRef('users.id', '=', 'notifications.recipient_user_id')
+        .whereRef('users.org_id', '=', 'notifications.org_id')
+        .as('recipient_name'),
+    );
+}
+
+function toDto(row: NamedNotificationRow, keyring: NotificationKeyring): NotificationDto {
   return {
     id: row.id,
     channel: row.channel,
-    to: { userId: row.recipient_user_id, email: notificationRecipientEmail(row, keyring) },
+    to: {
+      userId: row.recipient_user_id,
+      email: notificationRecipientEmail(row, keyring),
+      name: row.recipient_name,
+    },
     templateKey: row.template_key,
     locale: row.locale,
     status: row.status,
@@ -168,10 +194,8 @@ async function loadDetail(
   id: string,
   keyring: NotificationKeyring,
 ): Promise<NotificationDetailDto> {
-  const row = await scoped(db, orgId)
-    .selectFrom('notifications')
-    .selectAll()
-    .where('id', '=', id)
+  const row = await notificationsWithRecipientName(db, orgId)
+    .where('notifications.id', '=', id)
     .executeTakeFirst();
   if (!row) throw new NotFoundError('Notification');
   const attempts = await scoped(db, orgId)
@@ -275,10 +299,8 @@ export async function listNotifications(
 ): Promise<{ items: NotificationDto[]; nextCursor: string | null }> {
   const input = validateInput(ZListNotificationsInput, rawInput);
   const keyring = deps.keyring ?? notificationKeyring();
-  let query = scoped(deps.db, session.orgId)
-    .selectFrom('notifications')
-    .selectAll()
-    .select(sql<string>`created_at::text`.as('created_at_text'))
+  let query = notificationsWithRecipientName(deps.db, session.orgId)
+    .select(sql<string>`notifications.created_at::text`.as('created_at_text'))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(input.limit + 1);

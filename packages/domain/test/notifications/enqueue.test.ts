@@ -128,7 +128,7 @@ describe('enqueueNotification and the notifications admin use cases', () => {
       }),
     );
     const detail = await getNotification({ db: t.db }, session, { id });
-    expect(detail.to).toEqual({ userId: user.id, email: user.email });
+    expect(detail.to).toEqual({ userId: user.id, email: user.email, name: 'Lin Reader' });
     expect(detail.subject).toBe('Content Creator Application Approved');
     expect(detail.body).toContain('Hello Lin Reader,');
     expect(detail.body).toContain(

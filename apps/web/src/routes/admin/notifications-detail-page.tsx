@@ -1,7 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useSession } from '../../auth/use-session.ts';
 import { ConfirmButton, ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
@@ -64,16 +63,7 @@ function NotificationDetailView({
   notification: NotificationDetail;
   onCancelled: (updated: NotificationDetail) => void;
 }) {
-  const session = useSession();
-  const canSeeUsers = session.can('users.manage');
-  const userId = notification.to.userId;
-  const member = useQuery({
-    ...api.users.get.queryOptions({ id: userId ?? '' }),
-    enabled: canSeeUsers && userId !== null,
-    retry: false,
-  });
-  const recipient =
-    member.data && userId ? `${member.data.name} (${member.data.email})` : recipientText(notification.to);
+  const recipient = recipientText(notification.to);
 
   return (
     <div className="stack">

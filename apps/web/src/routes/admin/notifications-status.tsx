@@ -58,9 +58,12 @@ export function NotificationStatusPill({ status }: { status: NotificationStatus 
   );
 }
 
-/** Who a notification is for, as far as the row says: an address, or a member's id. */
+/** Who a notification is for: the member's name and the address, as far as the API knows them. */
 export function recipientText(to: NotificationSummary['to']): string {
+  if (to.name && to.email) return `${to.name} (${to.email})`;
+  if (to.name) return to.name;
   if (to.email) return to.email;
+  // A member who is no longer in the organisation: only the id is left.
   if (to.userId) return `member ${to.userId.slice(0, 8)}…`;
   return 'unknown';
 }
