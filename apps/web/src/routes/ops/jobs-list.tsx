@@ -1,13 +1,12 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { CursorPager, useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { api } from '../../lib/trpc.ts';
 import { StatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { shortId } from './format.ts';
-import { type JobState, jobPath, live, type OpsJobSummary, PAGE_SIZE } from './ops-queries.ts';
+import { type JobState, jobPath, type OpsJobSummary } from './ops-queries.ts';
+import { PagedTable, useLivePagedQuery } from './paged-list.tsx';
 
 export interface JobsListProps {
   queue: string;
@@ -22,98 +21,89 @@ export interface JobsListProps {
 
 /** One page of a queue's jobs (newest first), polled, with Previous/Next. */
 export function JobsList({ queue, state, search, order = 'newest', rowAction, emptyText }: JobsListProps) {
-  const pager = useCursorPages(`${queue}|${state ?? ''}|${search ?? ''}|${order}`);
-  const jobs = useQuery({
-    ...api.ops.jobs.queryOptions({
+  const jobs = useLivePagedQuery(`${queue}|${state ?? ''}|${search ?? ''}|${order}`, (page) =>
+    api.ops.jobs.queryOptions({
       queue,
-      limit: PAGE_SIZE,
       order,
+      ...page,
       ...(state ? { state } : {}),
       ...(search ? { search } : {}),
-      ...(pager.cursor ? { cursor: pager.cursor } : {}),
     }),
-    ...live,
-    placeholderData: keepPreviousData,
-  });
+  );
+  const { query } = jobs;
 
-  if (jobs.isError)
+  // Shown inside another page's panel: a failure replaces the list rather than standing above it.
+  if (query.isError)
     return (
-      <ErrorMessage error={jobs.error} title="Could not load the jobs" onRetry={() => void jobs.refetch()} />
+      <ErrorMessage
+        error={query.error}
+        title="Could not load the jobs"
+        onRetry={() => void query.refetch()}
+      />
     );
-  if (!jobs.data) return <p className="muted">Loading jobs…</p>;
-  const items = jobs.data.items;
+  if (!query.data) return <p className="muted">Loading jobs…</p>;
 
   return (
-    <div className="ops-jobs" data-testid="jobs-list" aria-busy={jobs.isFetching}>
-      {items.length === 0 ? (
-        <p className="ops-empty" data-testid="jobs-empty">
-          {emptyText ??
-            (search
-              ? `No job in ${queue}${state ? ` in state ${state}` : ''} matches “${search}”.`
-              : `No jobs in ${queue}${state ? ` in state ${state}` : ''}.`)}
-        </p>
-      ) : (
-        <div className="table-scroll">
-          <table className="table" data-testid="jobs-table">
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">State</th>
-                <th scope="col">Payload</th>
-                <th scope="col" className="table__numeric">
-                  Retries
-                </th>
-                <th scope="col">Created</th>
-                <th scope="col">Finished</th>
-                <th scope="col">Last error</th>
-                {rowAction && <th scope="col">Action</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((job) => (
-                <tr key={job.id} data-testid={`job-${job.id}`} data-state={job.state}>
-                  <th scope="row">
-                    <Link to={jobPath(job.queue, job.id)} title={job.id} aria-label={`Job ${job.id}`}>
-                      <code>{shortId(job.id)}</code>
-                    </Link>
-                  </th>
-                  <td>
-                    <StatePill state={job.state} />
-                  </td>
-                  <td className="table__detail ops-preview">
-                    {job.eventType && <span className="tag">{job.eventType}</span>}{' '}
-                    {job.orgId && <span className="muted">org {shortId(job.orgId)} · </span>}
-                    <code className="muted ops-preview__data">{job.dataPreview}</code>
-                  </td>
-                  <td className="table__numeric">
-                    {job.retryCount} / {job.retryLimit}
-                  </td>
-                  <td>
-                    <Timestamp short value={job.createdOn} />
-                  </td>
-                  <td>
-                    <Timestamp short value={job.completedOn} />
-                  </td>
-                  <td className="table__detail">
-                    {job.error ? (
-                      <span className="ops-error-text">{job.error}</span>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                  {rowAction && <td>{rowAction(job)}</td>}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <CursorPager
-        hideSinglePage
-        pages={pager}
-        nextCursor={jobs.data.nextCursor}
-        label="jobs"
-        busy={jobs.isFetching}
+    <div className="ops-jobs" data-testid="jobs-list" aria-busy={query.isFetching}>
+      <PagedTable
+        list={jobs}
+        tableTestId="jobs-table"
+        head={
+          <>
+            <th scope="col">Job</th>
+            <th scope="col">State</th>
+            <th scope="col">Payload</th>
+            <th scope="col" className="table__numeric">
+              Retries
+            </th>
+            <th scope="col">Created</th>
+            <th scope="col">Finished</th>
+            <th scope="col">Last error</th>
+            {rowAction && <th scope="col">Action</th>}
+          </>
+        }
+        row={(job) => (
+          <tr key={job.id} data-testid={`job-${job.id}`} data-state={job.state}>
+            <th scope="row">
+              <Link to={jobPath(job.queue, job.id)} title={job.id} aria-label={`Job ${job.id}`}>
+                <code>{shortId(job.id)}</code>
+              </Link>
+            </th>
+            <td>
+              <StatePill state={job.state} />
+            </td>
+            <td className="table__detail ops-preview">
+              {job.eventType && <span className="tag">{job.eventType}</span>}{' '}
+              {job.orgId && <span className="muted">org {shortId(job.orgId)} · </span>}
+              <code className="muted ops-preview__data">{job.dataPreview}</code>
+            </td>
+            <td className="table__numeric">
+              {job.retryCount} / {job.retryLimit}
+            </td>
+            <td>
+              <Timestamp short value={job.createdOn} />
+            </td>
+            <td>
+              <Timestamp short value={job.completedOn} />
+            </td>
+            <td className="table__detail">
+              {job.error ? (
+                <span className="ops-error-text">{job.error}</span>
+              ) : (
+                <span className="muted">—</span>
+              )}
+            </td>
+            {rowAction && <td>{rowAction(job)}</td>}
+          </tr>
+        )}
+        empty={
+          emptyText ??
+          (search
+            ? `No job in ${queue}${state ? ` in state ${state}` : ''} matches “${search}”.`
+            : `No jobs in ${queue}${state ? ` in state ${state}` : ''}.`)
+        }
+        emptyTestId="jobs-empty"
+        pagerLabel="jobs"
       />
     </div>
   );

@@ -1,15 +1,13 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { ConfirmButton } from '../../components/confirm-dialog.tsx';
-import { CursorPager, useCursorPages } from '../../components/cursor-pager.tsx';
-import { ErrorMessage } from '../../components/error-message.tsx';
 import { formatDuration } from '../../lib/time-format.ts';
 import { api } from '../../lib/trpc.ts';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { JsonBlock } from './components/json-block.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { formatCount, shortId } from './format.ts';
-import { live, PAGE_SIZE, useOpsAccess, useRefreshOps } from './ops-queries.ts';
+import { useOpsAccess, useRefreshOps } from './ops-queries.ts';
+import { OpsListSection, useLivePagedQuery } from './paged-list.tsx';
 
 const replay = api.ops.outboxReplay.mutationOptions().mutationFn;
 
@@ -22,17 +20,8 @@ export function OutboxPage() {
   const { canManage } = useOpsAccess();
   const [params, setParams] = useSearchParams();
   const status: OutboxStatus = params.get('status') === 'failed' ? 'failed' : 'pending';
-  const pager = useCursorPages(status);
-  const outbox = useQuery({
-    ...api.ops.outbox.queryOptions({
-      status,
-      limit: PAGE_SIZE,
-      ...(pager.cursor ? { cursor: pager.cursor } : {}),
-    }),
-    ...live,
-    placeholderData: keepPreviousData,
-  });
-  const data = outbox.data;
+  const outbox = useLivePagedQuery(status, (page) => api.ops.outbox.queryOptions({ status, ...page }));
+  const data = outbox.query.data;
 
   return (
     <div className="ops-section">
@@ -89,108 +78,84 @@ export function OutboxPage() {
           </button>
         ))}
       </nav>
-      {outbox.isError && (
-        <ErrorMessage
-          error={outbox.error}
-          title="Could not load the outbox"
-          onRetry={() => void outbox.refetch()}
-        />
-      )}
-      {outbox.isPending && <p className="muted">Loading…</p>}
-      {data && (
-        <section className="panel ops-panel-table" aria-label="Outbox events">
-          {data.items.length === 0 ? (
-            <p className="ops-empty" data-testid="outbox-empty">
-              {status === 'failed' ? 'No event has a failed fan-out.' : 'Every event is published: no lag.'}
-            </p>
-          ) : (
-            <div className="table-scroll">
-              <table className="table" data-testid="outbox-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Seq</th>
-                    <th scope="col">Event</th>
-                    <th scope="col">Aggregate</th>
-                    <th scope="col">Written</th>
-                    <th scope="col" className="table__numeric">
-                      Age
-                    </th>
-                    <th scope="col" className="table__numeric">
-                      Attempts
-                    </th>
-                    <th scope="col">Last error</th>
-                    {canManage && <th scope="col">Action</th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((event) => (
-                    <tr key={event.id} data-testid={`outbox-${event.id}`}>
-                      <th scope="row">{event.seq}</th>
-                      <td className="table__detail">
-                        <span className="tag">{event.type}</span>{' '}
-                        <code title={event.id}>{shortId(event.id)}</code>
-                        {event.orgId && <span className="muted"> · org {shortId(event.orgId)}</span>}
-                        <details className="ops-details">
-                          <summary>Payload</summary>
-                          <JsonBlock value={event.payload} />
-                        </details>
-                      </td>
-                      <td>
-                        {event.aggregateType} <code>{event.aggregateId}</code>
-                      </td>
-                      <td>
-                        <Timestamp short value={event.createdAt} />
-                      </td>
-                      <td className="table__numeric">{formatDuration(event.ageSeconds)}</td>
-                      <td className="table__numeric">{event.attempts}</td>
-                      <td className="table__detail">
-                        {event.lastError ? (
-                          <span className="ops-error-text">{event.lastError}</span>
-                        ) : (
-                          <span className="muted">—</span>
-                        )}
-                      </td>
-                      {canManage && (
-                        <td>
-                          <ConfirmButton
-                            label="Replay"
-                            ariaLabel={`Replay event ${event.id}`}
-                            title={`Replay ${event.type}?`}
-                            confirmLabel="Replay event"
-                            quiet
-                            run={() => replay({ id: event.id })}
-                            onSuccess={(result) => {
-                              feedback.show(
-                                result.mode === 'retry'
-                                  ? `Event ${shortId(result.id)}: failure record cleared; the relay publishes it now.`
-                                  : `Event ${shortId(result.id)} marked unpublished; the relay delivers it again.`,
-                              );
-                              void refresh();
-                            }}
-                          >
-                            <p>
-                              Clears the event's attempts and last error and wakes the relays, which fan it
-                              out at once. Consumers that already handled it do nothing (their inbox records
-                              it).
-                            </p>
-                          </ConfirmButton>
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-          <CursorPager
-            hideSinglePage
-            pages={pager}
-            nextCursor={data.nextCursor}
-            label="events"
-            busy={outbox.isFetching}
-          />
-        </section>
-      )}
+      <OpsListSection
+        list={outbox}
+        errorTitle="Could not load the outbox"
+        label="Outbox events"
+        tableTestId="outbox-table"
+        head={
+          <>
+            <th scope="col">Seq</th>
+            <th scope="col">Event</th>
+            <th scope="col">Aggregate</th>
+            <th scope="col">Written</th>
+            <th scope="col" className="table__numeric">
+              Age
+            </th>
+            <th scope="col" className="table__numeric">
+              Attempts
+            </th>
+            <th scope="col">Last error</th>
+            {canManage && <th scope="col">Action</th>}
+          </>
+        }
+        row={(event) => (
+          <tr key={event.id} data-testid={`outbox-${event.id}`}>
+            <th scope="row">{event.seq}</th>
+            <td className="table__detail">
+              <span className="tag">{event.type}</span> <code title={event.id}>{shortId(event.id)}</code>
+              {event.orgId && <span className="muted"> · org {shortId(event.orgId)}</span>}
+              <details className="ops-details">
+                <summary>Payload</summary>
+                <JsonBlock value={event.payload} />
+              </details>
+            </td>
+            <td>
+              {event.aggregateType} <code>{event.aggregateId}</code>
+            </td>
+            <td>
+              <Timestamp short value={event.createdAt} />
+            </td>
+            <td className="table__numeric">{formatDuration(event.ageSeconds)}</td>
+            <td className="table__numeric">{event.attempts}</td>
+            <td className="table__detail">
+              {event.lastError ? (
+                <span className="ops-error-text">{event.lastError}</span>
+              ) : (
+                <span className="muted">—</span>
+              )}
+            </td>
+            {canManage && (
+              <td>
+                <ConfirmButton
+                  label="Replay"
+                  ariaLabel={`Replay event ${event.id}`}
+                  title={`Replay ${event.type}?`}
+                  confirmLabel="Replay event"
+                  quiet
+                  run={() => replay({ id: event.id })}
+                  onSuccess={(result) => {
+                    feedback.show(
+                      result.mode === 'retry'
+                        ? `Event ${shortId(result.id)}: failure record cleared; the relay publishes it now.`
+                        : `Event ${shortId(result.id)} marked unpublished; the relay delivers it again.`,
+                    );
+                    void refresh();
+                  }}
+                >
+                  <p>
+                    Clears the event's attempts and last error and wakes the relays, which fan it out at once.
+                    Consumers that already handled it do nothing (their inbox records it).
+                  </p>
+                </ConfirmButton>
+              </td>
+            )}
+          </tr>
+        )}
+        empty={status === 'failed' ? 'No event has a failed fan-out.' : 'Every event is published: no lag.'}
+        emptyTestId="outbox-empty"
+        pagerLabel="events"
+      />
     </div>
   );
 }

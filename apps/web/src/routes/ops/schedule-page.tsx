@@ -1,8 +1,7 @@
-import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ConfirmButton } from '../../components/confirm-dialog.tsx';
-import { CursorPager, useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Fact } from '../../components/fact.tsx';
 import { api } from '../../lib/trpc.ts';
@@ -11,7 +10,8 @@ import { JsonBlock } from './components/json-block.tsx';
 import { StatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { formatMilliseconds } from './format.ts';
-import { live, PAGE_SIZE, refreshScheduler, type Schedule } from './ops-queries.ts';
+import { live, refreshScheduler, type Schedule } from './ops-queries.ts';
+import { LoadStates, PagedTable, useLivePagedQuery } from './paged-list.tsx';
 import {
   describeTiming,
   MISFIRE_LABEL,
@@ -220,18 +220,9 @@ function isRunStatus(value: string): value is RunStatus {
 
 function RunsPanel({ scheduleId }: { scheduleId: string }) {
   const [status, setStatus] = useState<RunStatus | undefined>(undefined);
-  const pager = useCursorPages(status ?? '');
-  const runs = useQuery({
-    ...api.scheduler.runs.queryOptions({
-      scheduleId,
-      limit: PAGE_SIZE,
-      ...(status ? { status } : {}),
-      ...(pager.cursor ? { cursor: pager.cursor } : {}),
-    }),
-    ...live,
-    placeholderData: keepPreviousData,
-  });
-  const data = runs.data;
+  const runs = useLivePagedQuery(status ?? '', (page) =>
+    api.scheduler.runs.queryOptions({ scheduleId, ...page, ...(status ? { status } : {}) }),
+  );
   return (
     <section className="panel" aria-labelledby="schedule-runs-title">
       <header className="ops-section__header">
@@ -251,87 +242,66 @@ function RunsPanel({ scheduleId }: { scheduleId: string }) {
           </select>
         </label>
       </header>
-      {runs.isError && (
-        <ErrorMessage
-          error={runs.error}
-          title="Could not load the runs"
-          onRetry={() => void runs.refetch()}
-        />
-      )}
-      {runs.isPending && <p className="muted">Loading…</p>}
-      {data &&
-        (data.items.length === 0 ? (
-          <p className="ops-empty">{status ? `No ${status.replace('_', ' ')} runs.` : 'No runs yet.'}</p>
-        ) : (
-          <div className="table-scroll">
-            <table className="table" data-testid="runs-table">
-              <thead>
-                <tr>
-                  <th scope="col">Slot</th>
-                  <th scope="col" className="table__numeric">
-                    Attempt
-                  </th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Started</th>
-                  <th scope="col" className="table__numeric">
-                    Duration
-                  </th>
-                  <th scope="col">Node</th>
-                  <th scope="col">Error or result</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((run) => (
-                  <tr key={run.id} data-testid={`run-${run.id}`} data-status={run.status}>
-                    <th scope="row">
-                      <Timestamp short value={run.scheduledFor} />
-                    </th>
-                    <td className="table__numeric">{run.attempt}</td>
-                    <td>{run.trigger.replace('_', ' ')}</td>
-                    <td>
-                      <StatePill state={run.status} />
-                    </td>
-                    <td>
-                      <Timestamp short value={run.startedAt} />
-                    </td>
-                    <td className="table__numeric">
-                      {run.durationMs === null ? (
-                        <span className="muted">—</span>
-                      ) : (
-                        formatMilliseconds(run.durationMs)
-                      )}
-                    </td>
-                    <td>
-                      <code className="muted">{run.nodeId}</code>
-                    </td>
-                    <td className="table__detail">
-                      {run.error && <span className="ops-error-text">{run.error}</span>}
-                      {run.result !== null && run.result !== undefined && (
-                        <details className="ops-details">
-                          <summary>Result</summary>
-                          <JsonBlock value={run.result} />
-                        </details>
-                      )}
-                      {!run.error && (run.result === null || run.result === undefined) && (
-                        <span className="muted">—</span>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
-      {data && (
-        <CursorPager
-          hideSinglePage
-          pages={pager}
-          nextCursor={data.nextCursor}
-          label="runs"
-          busy={runs.isFetching}
-        />
-      )}
+      <LoadStates query={runs.query} errorTitle="Could not load the runs" />
+      <PagedTable
+        list={runs}
+        tableTestId="runs-table"
+        head={
+          <>
+            <th scope="col">Slot</th>
+            <th scope="col" className="table__numeric">
+              Attempt
+            </th>
+            <th scope="col">Trigger</th>
+            <th scope="col">Status</th>
+            <th scope="col">Started</th>
+            <th scope="col" className="table__numeric">
+              Duration
+            </th>
+            <th scope="col">Node</th>
+            <th scope="col">Error or result</th>
+          </>
+        }
+        row={(run) => (
+          <tr key={run.id} data-testid={`run-${run.id}`} data-status={run.status}>
+            <th scope="row">
+              <Timestamp short value={run.scheduledFor} />
+            </th>
+            <td className="table__numeric">{run.attempt}</td>
+            <td>{run.trigger.replace('_', ' ')}</td>
+            <td>
+              <StatePill state={run.status} />
+            </td>
+            <td>
+              <Timestamp short value={run.startedAt} />
+            </td>
+            <td className="table__numeric">
+              {run.durationMs === null ? (
+                <span className="muted">—</span>
+              ) : (
+                formatMilliseconds(run.durationMs)
+              )}
+            </td>
+            <td>
+              <code className="muted">{run.nodeId}</code>
+            </td>
+            <td className="table__detail">
+              {run.error && <span className="ops-error-text">{run.error}</span>}
+              {run.result !== null && run.result !== undefined && (
+                <details className="ops-details">
+                  <summary>Result</summary>
+                  <JsonBlock value={run.result} />
+                </details>
+              )}
+              {!run.error && (run.result === null || run.result === undefined) && (
+                <span className="muted">—</span>
+              )}
+            </td>
+          </tr>
+        )}
+        empty={status ? `No ${status.replace('_', ' ')} runs.` : 'No runs yet.'}
+        pagerLabel="runs"
+      />
     </section>
   );
 }

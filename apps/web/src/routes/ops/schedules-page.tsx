@@ -1,12 +1,11 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
-import { CursorPager, useCursorPages } from '../../components/cursor-pager.tsx';
-import { ErrorMessage } from '../../components/error-message.tsx';
 import { api } from '../../lib/trpc.ts';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { StatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
-import { live, PAGE_SIZE, type Schedule } from './ops-queries.ts';
+import { live, type Schedule } from './ops-queries.ts';
+import { OpsListSection, useLivePagedQuery } from './paged-list.tsx';
 import { describeTiming, SCHEDULE_STATUSES, type ScheduleStatus, schedulePath } from './schedule-format.ts';
 
 function isScheduleStatus(value: string | null): value is ScheduleStatus {
@@ -19,17 +18,9 @@ export function SchedulesPage() {
   const [params, setParams] = useSearchParams();
   const statusParam = params.get('status');
   const status = isScheduleStatus(statusParam) ? statusParam : undefined;
-  const pager = useCursorPages(status ?? '');
-  const schedules = useQuery({
-    ...api.scheduler.list.queryOptions({
-      limit: PAGE_SIZE,
-      ...(status ? { status } : {}),
-      ...(pager.cursor ? { cursor: pager.cursor } : {}),
-    }),
-    ...live,
-    placeholderData: keepPreviousData,
-  });
-  const data = schedules.data;
+  const schedules = useLivePagedQuery(status ?? '', (page) =>
+    api.scheduler.list.queryOptions({ ...page, ...(status ? { status } : {}) }),
+  );
 
   return (
     <div className="ops-section">
@@ -63,81 +54,54 @@ export function SchedulesPage() {
           </button>
         ))}
       </nav>
-      {schedules.isError && (
-        <ErrorMessage
-          error={schedules.error}
-          title="Could not load the schedules"
-          onRetry={() => void schedules.refetch()}
-        />
-      )}
-      {schedules.isPending && <p className="muted">Loading…</p>}
-      {data && (
-        <section className="panel ops-panel-table" aria-label="Schedules">
-          {data.items.length === 0 ? (
-            <p className="ops-empty">{status ? `No ${status} schedules.` : 'No schedules yet.'}</p>
-          ) : (
-            <div className="table-scroll">
-              <table className="table" data-testid="schedules-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Schedule</th>
-                    <th scope="col">When</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Next run</th>
-                    <th scope="col">Last run</th>
-                    <th scope="col">Last result</th>
-                    <th scope="col" className="table__numeric">
-                      Failures in a row
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((schedule) => (
-                    <tr
-                      key={schedule.id}
-                      data-testid={`schedule-${schedule.name}`}
-                      data-status={schedule.status}
-                    >
-                      <th scope="row">
-                        <Link to={schedulePath(schedule.id)}>{schedule.name}</Link>
-                        <span className="ops-queue-meta">
-                          <code className="muted">{schedule.handler}</code>
-                          {schedule.builtin && <span className="tag">built-in</span>}
-                        </span>
-                      </th>
-                      <td>{describeTiming(schedule)}</td>
-                      <td>
-                        <StatePill state={schedule.status} />
-                      </td>
-                      <td>
-                        <NextRun schedule={schedule} short />
-                      </td>
-                      <td>
-                        <Timestamp short value={schedule.lastRunAt} relative empty="never" />
-                      </td>
-                      <td>
-                        <LastResult scheduleId={schedule.id} />
-                      </td>
-                      <td
-                        className={`table__numeric${schedule.consecutiveFailures > 0 ? ' ops-count--alert' : ''}`}
-                      >
-                        {schedule.consecutiveFailures} / {schedule.maxConsecutiveFailures}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-          <CursorPager
-            hideSinglePage
-            pages={pager}
-            nextCursor={data.nextCursor}
-            label="schedules"
-            busy={schedules.isFetching}
-          />
-        </section>
-      )}
+      <OpsListSection
+        list={schedules}
+        errorTitle="Could not load the schedules"
+        label="Schedules"
+        tableTestId="schedules-table"
+        head={
+          <>
+            <th scope="col">Schedule</th>
+            <th scope="col">When</th>
+            <th scope="col">Status</th>
+            <th scope="col">Next run</th>
+            <th scope="col">Last run</th>
+            <th scope="col">Last result</th>
+            <th scope="col" className="table__numeric">
+              Failures in a row
+            </th>
+          </>
+        }
+        row={(schedule) => (
+          <tr key={schedule.id} data-testid={`schedule-${schedule.name}`} data-status={schedule.status}>
+            <th scope="row">
+              <Link to={schedulePath(schedule.id)}>{schedule.name}</Link>
+              <span className="ops-queue-meta">
+                <code className="muted">{schedule.handler}</code>
+                {schedule.builtin && <span className="tag">built-in</span>}
+              </span>
+            </th>
+            <td>{describeTiming(schedule)}</td>
+            <td>
+              <StatePill state={schedule.status} />
+            </td>
+            <td>
+              <NextRun schedule={schedule} short />
+            </td>
+            <td>
+              <Timestamp short value={schedule.lastRunAt} relative empty="never" />
+            </td>
+            <td>
+              <LastResult scheduleId={schedule.id} />
+            </td>
+            <td className={`table__numeric${schedule.consecutiveFailures > 0 ? ' ops-count--alert' : ''}`}>
+              {schedule.consecutiveFailures} / {schedule.maxConsecutiveFailures}
+            </td>
+          </tr>
+        )}
+        empty={status ? `No ${status} schedules.` : 'No schedules yet.'}
+        pagerLabel="schedules"
+      />
     </div>
   );
 }
