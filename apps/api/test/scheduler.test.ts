@@ -288,5 +288,15 @@ describe('scheduler router', () => {
     const rest = await caller.runs({ scheduleId: schedule.id, limit: 2, cursor: page.nextCursor! });
     expect(rest.items.map((run) => run.attempt)).toEqual([1]);
     expect(rest.nextCursor).toBeNull();
+
+    // The list carries each schedule's latest run (before its first: null).
+    expect(schedule.lastRun).toBeNull();
+    const listed = (await caller.list({ limit: 2 })).items.find((item) => item.id === schedule.id);
+    expect(listed?.lastRun).toEqual({
+      status: 'succeeded',
+      error: null,
+      startedAt: at,
+      finishedAt: new Date(at.getTime() + 250),
+    });
   });
 });

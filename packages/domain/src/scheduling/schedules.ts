@@ -225,6 +225,19 @@ export interface ScheduleRunDto {
   result: unknown;
 }
 
+/** The outcome of a schedule's latest run, as the schedules list shows it. */
+export interface ScheduleLastRunDto {
+  status: ScheduleRun['status'];
+  error: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** A row of `scheduler.list`: the schedule and its latest run (null before the first). */
+export interface ScheduleListItemDto extends ScheduleDto {
+  lastRun: ScheduleLastRunDto | null;
+}
+
 export function toScheduleDto(row: Schedule): ScheduleDto {
   return {
     id: row.id,
@@ -280,18 +293,50 @@ export function toScheduleRunDto(row: ScheduleRun): ScheduleRunDto {
 export async function listSchedules(
   db: Kysely<Database>,
   input: ListSchedulesInput = {},
-): Promise<{ items: ScheduleDto[]; nextCursor: string | null }> {
+): Promise<{ items: ScheduleListItemDto[]; nextCursor: string | null }> {
   const filters = parseOrThrow(ZListSchedulesInput, input, 'Invalid schedule filters');
-  let query = db.selectFrom('schedules').selectAll();
-  if (filters.status) query = query.where('status', '=', filters.status);
-  if (filters.cursor) query = query.where('name', '>', filters.cursor);
+  // The latest run of each listed schedule in the same statement: one index probe per row
+  // (schedule_runs_schedule_idx), rather than a runs request per row from every open console.
+  let query = db
+    .selectFrom('schedules')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('schedule_runs')
+          .select([
+            'schedule_runs.status as last_status',
+            'schedule_runs.error as last_error',
+            'schedule_runs.started_at as last_started_at',
+            'schedule_runs.finished_at as last_finished_at',
+          ])
+          .whereRef('schedule_runs.schedule_id', '=', 'schedules.id')
+          .orderBy('schedule_runs.id', 'desc')
+          .limit(1)
+          .as('last_run'),
+      (join) => join.onTrue(),
+    )
+    .selectAll('schedules')
+    .select(['last_status', 'last_error', 'last_started_at', 'last_finished_at']);
+  if (filters.status) query = query.where('schedules.status', '=', filters.status);
+  if (filters.cursor) query = query.where('schedules.name', '>', filters.cursor);
   const rows = await query
-    .orderBy('name')
+    .orderBy('schedules.name')
     .limit(filters.limit + 1)
     .execute();
   const page = rows.slice(0, filters.limit);
   return {
-    items: page.map(toScheduleDto),
+    items: page.map((row) => ({
+      ...toScheduleDto(row),
+      lastRun:
+        row.last_status && row.last_started_at
+          ? {
+              status: row.last_status,
+              error: row.last_error,
+              startedAt: row.last_started_at,
+              finishedAt: row.last_finished_at,
+            }
+          : null,
+    })),
     nextCursor: rows.length > filters.limit ? (page.at(-1)?.name ?? null) : null,
   };
 }

@@ -17,6 +17,8 @@ export type OpsJobSummary = RouterOutputs['ops']['jobs']['items'][number];
 export type OpsJobDetail = RouterOutputs['ops']['job'];
 export type JobState = OpsJobSummary['state'];
 export type Schedule = RouterOutputs['scheduler']['get'];
+/** A row of the schedules list: the schedule and its latest run. */
+export type ScheduleListItem = RouterOutputs['scheduler']['list']['items'][number];
 export type ScheduleRun = RouterOutputs['scheduler']['runs']['items'][number];
 
 export const JOB_STATES: readonly JobState[] = [

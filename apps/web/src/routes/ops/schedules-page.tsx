@@ -1,10 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../../lib/trpc.ts';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { StatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
-import { live, type Schedule } from './ops-queries.ts';
+import type { Schedule, ScheduleListItem } from './ops-queries.ts';
 import { OpsListSection, useLivePagedQuery } from './paged-list.tsx';
 import { describeTiming, SCHEDULE_STATUSES, type ScheduleStatus, schedulePath } from './schedule-format.ts';
 
@@ -92,7 +91,7 @@ export function SchedulesPage() {
               <Timestamp short value={schedule.lastRunAt} relative empty="never" />
             </td>
             <td>
-              <LastResult scheduleId={schedule.id} />
+              <LastResult run={schedule.lastRun} />
             </td>
             <td className={`table__numeric${schedule.consecutiveFailures > 0 ? ' ops-count--alert' : ''}`}>
               {schedule.consecutiveFailures} / {schedule.maxConsecutiveFailures}
@@ -122,23 +121,13 @@ export function NextRun({ schedule, short = false }: { schedule: Schedule; short
   return <Timestamp value={schedule.nextRunAt} relative short={short} empty="none" />;
 }
 
-/** The newest run's status (its own query, so the list stays one cheap read). */
-function LastResult({ scheduleId }: { scheduleId: string }) {
-  const runs = useQuery({ ...api.scheduler.runs.queryOptions({ scheduleId, limit: 1 }), ...live });
-  if (runs.isError) {
-    return (
-      <span className="ops-error-inline" role="alert">
-        {runs.error.message}
-      </span>
-    );
-  }
-  const last = runs.data?.items[0];
-  if (!runs.data) return <span className="muted">…</span>;
-  if (!last) return <span className="muted">no runs yet</span>;
+/** The latest run's outcome, with its error in full on hover. */
+function LastResult({ run }: { run: ScheduleListItem['lastRun'] }) {
+  if (!run) return <span className="muted">no runs yet</span>;
   return (
-    <span title={last.error ?? undefined}>
-      <StatePill state={last.status} />
-      {last.error && <span className="ops-error-text ops-truncate"> {last.error}</span>}
+    <span title={run.error ?? undefined}>
+      <StatePill state={run.status} />
+      {run.error && <span className="ops-error-text ops-truncate"> {run.error}</span>}
     </span>
   );
 }
