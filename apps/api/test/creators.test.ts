@@ -20,6 +20,7 @@ interface ApplicationView {
   socialLinks: Array<{ platform: string; url: string }>;
   reviewedAt: string | null;
   reviewedBy?: string | null;
+  reviewerName?: string | null;
   reviewNotes?: string | null;
   rejectionReason: string | null;
   applicant?: { id: string; name: string; email: string };
@@ -120,6 +121,7 @@ describe('creators.* procedures', () => {
     const { token } = await viewer();
     for (const [path, type, input] of [
       ['creators.listPending', 'query', undefined],
+      ['creators.listDecided', 'query', undefined],
       ['creators.get', 'query', { id: crypto.randomUUID() }],
       ['creators.approve', 'mutation', { id: crypto.randomUUID() }],
       ['creators.reject', 'mutation', { id: crypto.randomUUID(), reason: 'No.' }],
@@ -339,5 +341,62 @@ describe('creators.* procedures', () => {
       input: { cursor: 'nope' },
     });
     expect(badCursor.status).toBe(400);
+  });
+
+  it('listDecided: the review history, latest decision first, by outcome, only this org’s', async () => {
+    const org = (await createTestOrg(t.db)).id;
+    const reviewer = await createTestUser(t.db, { orgId: org, roles: ['editor'], name: 'Rita Reviewer' });
+    const token = (await login(api, reviewer)).accessToken;
+    const decide = (path: string, input: Record<string, unknown>) =>
+      call(api, path, { token, type: 'mutation', input });
+    // Decided one after another: approved, rejected, withdrawn, approved; one left pending.
+    const first = await viewer(org);
+    const approvedFirst = (await submit(first.token)).data.id;
+    await decide('creators.approve', { id: approvedFirst, notes: 'Strong portfolio' });
+    const rejected = (await submit((await viewer(org)).token)).data.id;
+    await decide('creators.reject', { id: rejected, reason: 'Not this season.' });
+    const quitter = await viewer(org);
+    const withdrawn = (await submit(quitter.token)).data.id;
+    await call(api, 'creators.withdraw', {
+      token: quitter.token,
+      type: 'mutation',
+      input: { id: withdrawn },
+    });
+    const approvedLast = (await submit((await viewer(org)).token)).data.id;
+    await decide('creators.approve', { id: approvedLast });
+    await submit((await viewer(org)).token);
+    // Another org's decision stays out.
+    const foreign = (await submit((await viewer()).token)).data.id;
+    await call(api, 'creators.approve', { token: editorToken, type: 'mutation', input: { id: foreign } });
+
+    type Page = { items: ApplicationView[]; nextCursor: string | null };
+    const list = (input: Record<string, unknown>) =>
+      call<Page>(api, 'creators.listDecided', { token, type: 'query', input });
+    const firstPage = await list({ limit: 3 });
+    expect(firstPage.status).toBe(200);
+    expect(firstPage.data.items.map((item) => [item.id, item.status])).toEqual([
+      [approvedLast, 'approved'],
+      [withdrawn, 'withdrawn'],
+      [rejected, 'rejected'],
+    ]);
+    const rest = await list({ limit: 3, cursor: firstPage.data.nextCursor });
+    expect(rest.data.items.map((item) => item.id)).toEqual([approvedFirst]);
+    expect(rest.data.nextCursor).toBeNull();
+    expect(rest.data.items[0]).toMatchObject({
+      reviewedBy: reviewer.id,
+      reviewerName: 'Rita Reviewer',
+      reviewNotes: 'Strong portfolio',
+    });
+
+    const approved = await list({ status: 'approved' });
+    expect(approved.data.items.map((item) => item.id)).toEqual([approvedLast, approvedFirst]);
+    expect((await list({ status: 'rejected' })).data.items[0]).toMatchObject({
+      id: rejected,
+      rejectionReason: 'Not this season.',
+      reviewerName: 'Rita Reviewer',
+    });
+    const pendingIsNoOutcome = await list({ status: 'pending' });
+    expect(pendingIsNoOutcome.status).toBe(400);
+    expect(pendingIsNoOutcome.code).toBe('VALIDATION_ERROR');
   });
 });

@@ -249,6 +249,21 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
         PIPELINE,
       )
       .toContain('Content Creator Application Approved');
+
+    // The decision stays on record in the review history, with who made it.
+    await editor
+      .getByRole('navigation', { name: 'Review sections' })
+      .getByRole('link', { name: 'Decided' })
+      .click();
+    await editor.waitForURL('**/review/decided');
+    const decided = editor.locator(`[data-testid="decided-application"][data-email="${VIEWER.email}"]`);
+    await decided.waitFor();
+    expect(await decided.getByTestId('application-status').getAttribute('data-status')).toBe('approved');
+    expect(await textOf(decided)).toContain(EDITOR.name);
+    await screenshot(editor, 'review-decided');
+    await editor.getByLabel('Outcome', { exact: true }).selectOption('rejected');
+    await editor.getByTestId('decided-empty').waitFor();
+    expect(await textOf(editor.getByTestId('decided-empty'))).toContain('No application was rejected yet.');
     await editor.close();
   });
 

@@ -3,12 +3,14 @@ import {
   approveApplication,
   getApplication,
   getMyApplication,
+  listDecidedApplications,
   listPendingApplications,
   rejectApplication,
   withdrawApplication,
   ZApplicationIdInput,
   ZApplyInput,
   ZApproveInput,
+  ZListDecidedInput,
   ZListPendingInput,
   ZRejectInput,
 } from '@atrium/domain/creators/applications';
@@ -33,6 +35,10 @@ export const creatorsRouter = router({
   listPending: review
     .input(ZListPendingInput.optional())
     .query(({ ctx, input }) => listPendingApplications({ db: ctx.services.db }, ctx.session, input ?? {})),
+  // Beyond SPEC §3: the review history, so reviewers can look back at what was decided (docs/creators.md).
+  listDecided: review
+    .input(ZListDecidedInput.optional())
+    .query(({ ctx, input }) => listDecidedApplications({ db: ctx.services.db }, ctx.session, input ?? {})),
   get: review
     .input(ZApplicationIdInput)
     .query(({ ctx, input }) => getApplication({ db: ctx.services.db }, ctx.session, input)),

@@ -70,6 +70,12 @@ export const ZListPendingInput = z.object({
 });
 export type ListPendingInput = z.input<typeof ZListPendingInput>;
 
+/** The outcomes an application can end with (everything but `pending`). */
+export const DECIDED_STATUSES = ['approved', 'rejected', 'withdrawn'] as const;
+
+export const ZListDecidedInput = ZListPendingInput.extend({ status: z.enum(DECIDED_STATUSES).optional() });
+export type ListDecidedInput = z.input<typeof ZListDecidedInput>;
+
 // ── Views ─────────────────────────────────────────────────────────────────────────────────────────
 
 /** An application as its applicant sees it: no reviewer identity, no internal review notes. */
@@ -91,6 +97,8 @@ export interface MyCreatorApplication {
 export interface CreatorApplicationView extends MyCreatorApplication {
   applicant: { id: string; name: string; email: string };
   reviewedBy: string | null;
+  /** The reviewer's current name, when they are a member of the org. */
+  reviewerName: string | null;
   reviewNotes: string | null;
 }
 
@@ -110,13 +118,18 @@ function mine(row: CreatorApplication): MyCreatorApplication {
   };
 }
 
-type ReviewRow = CreatorApplication & { applicant_name: string; applicant_email: string };
+type ReviewRow = CreatorApplication & {
+  applicant_name: string;
+  applicant_email: string;
+  reviewer_name: string | null;
+};
 
 function forReviewer(row: ReviewRow): CreatorApplicationView {
   return {
     ...mine(row),
     applicant: { id: row.user_id, name: row.applicant_name, email: row.applicant_email },
     reviewedBy: row.reviewed_by,
+    reviewerName: row.reviewer_name,
     reviewNotes: row.review_notes,
   };
 }
@@ -129,9 +142,21 @@ function reviewQuery(db: Kysely<Database>, orgId: string) {
         .onRef('users.id', '=', 'creator_applications.user_id')
         .onRef('users.org_id', '=', 'creator_applications.org_id'),
     )
+    .leftJoin('users as reviewers', (join) =>
+      join
+        .onRef('reviewers.id', '=', 'creator_applications.reviewed_by')
+        .onRef('reviewers.org_id', '=', 'creator_applications.org_id'),
+    )
     .selectAll('creator_applications')
-    .select(['users.name as applicant_name', 'users.email as applicant_email']);
+    .select([
+      'users.name as applicant_name',
+      'users.email as applicant_email',
+      'reviewers.name as reviewer_name',
+    ]);
 }
+
+/** When an application stopped being pending: reviewed (approved, rejected) or withdrawn. */
+const decidedAt = sql<Date>`coalesce(creator_applications.reviewed_at, creator_applications.withdrawn_at, creator_applications.submitted_at)`;
 
 // ── Applicant ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -264,6 +289,38 @@ export async function listPendingApplications(
     items: page.map(forReviewer),
     nextCursor:
       rows.length > limit && last ? encodeCursor({ at: last.submitted_at_text, id: last.id }) : null,
+  };
+}
+
+/**
+ * `creators.listDecided {status?, cursor, limit}`: the review history — approved, rejected and
+ * withdrawn applications, latest decision first, keyset on (decision time, id). With `status`, one
+ * outcome only.
+ */
+export async function listDecidedApplications(
+  deps: CreatorDeps,
+  session: Session,
+  rawInput: ListDecidedInput = {},
+): Promise<{ items: CreatorApplicationView[]; nextCursor: string | null }> {
+  const { cursor, limit, status } = validateInput(ZListDecidedInput, rawInput);
+  let query = reviewQuery(deps.db, session.orgId)
+    .select(sql<string>`${decidedAt}::text`.as('decided_at_text'))
+    .where('creator_applications.status', 'in', status ? [status] : DECIDED_STATUSES)
+    .orderBy(decidedAt, 'desc')
+    .orderBy('creator_applications.id', 'desc')
+    .limit(limit + 1);
+  if (cursor) {
+    const after = decodeCursor(cursor);
+    query = query.where(
+      sql<boolean>`(${decidedAt}, creator_applications.id) < (${after.at}::timestamptz, ${after.id}::uuid)`,
+    );
+  }
+  const rows = await query.execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(forReviewer),
+    nextCursor: rows.length > limit && last ? encodeCursor({ at: last.decided_at_text, id: last.id }) : null,
   };
 }
 

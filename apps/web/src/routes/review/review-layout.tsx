@@ -11,7 +11,12 @@ export function ReviewLayout() {
       title="Review"
       lead={`Decide on what members submit to ${session.org?.name ?? 'your organisation'}.`}
       sections={
-        session.can('creators.review') ? [{ to: '/review/applications', label: 'Creator applications' }] : []
+        session.can('creators.review')
+          ? [
+              { to: '/review/applications', label: 'Creator applications' },
+              { to: '/review/decided', label: 'Decided' },
+            ]
+          : []
       }
     />
   );
@@ -26,7 +31,10 @@ export function ReviewIndexPage() {
           <h2>
             <Link to="/review/applications">Creator applications</Link>
           </h2>
-          <p className="muted">Members who asked to become creators, oldest first: approve or reject them.</p>
+          <p className="muted">
+            Members who asked to become creators, oldest first: approve or reject them. The{' '}
+            <Link to="/review/decided">decided ones</Link> stay on record.
+          </p>
         </div>
       )}
       {session.can('content.review') && (
