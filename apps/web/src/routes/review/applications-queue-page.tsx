@@ -1,10 +1,10 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link } from 'react-router';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
-import { DataTable, ListPanel } from '../../components/list-panel.tsx';
+import { ListPanel } from '../../components/list-panel.tsx';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api } from '../../lib/trpc.ts';
 import { APPLICATION_DECIDED_EVENT } from '../creator/application-page.tsx';
+import { ApplicationRow, ApplicationsTable } from './application-table.tsx';
 
 const PAGE_SIZE = 20;
 /** The worker's live hint to reviewers when someone applies. */
@@ -48,30 +48,17 @@ export function ApplicationsQueuePage() {
         pager={{ label: 'applications', pages }}
       >
         {(data) => (
-          <DataTable
+          <ApplicationsTable
             label="Pending creator applications"
-            head={
-              <>
-                <th scope="col">Applicant</th>
-                <th scope="col">Submitted</th>
-                <th scope="col">Motivation</th>
-                <th scope="col">Portfolio</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </>
-            }
+            columns={['Submitted', 'Motivation', 'Portfolio']}
           >
             {data.items.map((application) => (
-              <tr
+              <ApplicationRow
                 key={application.id}
-                data-testid="pending-application"
-                data-email={application.applicant.email}
+                application={application}
+                testId="pending-application"
+                verb="Review"
               >
-                <th scope="row">
-                  {application.applicant.name}
-                  <span className="table__sub">{application.applicant.email}</span>
-                </th>
                 <td className="table__nowrap">{application.submittedAt.toLocaleString()}</td>
                 <td>
                   <span className="truncate-2">{application.motivation}</span>
@@ -85,18 +72,9 @@ export function ApplicationsQueuePage() {
                     <span className="muted">—</span>
                   )}
                 </td>
-                <td>
-                  <Link
-                    className="button button--quiet"
-                    to={`/review/applications/${application.id}`}
-                    aria-label={`Review the application of ${application.applicant.name}`}
-                  >
-                    Review
-                  </Link>
-                </td>
-              </tr>
+              </ApplicationRow>
             ))}
-          </DataTable>
+          </ApplicationsTable>
         )}
       </ListPanel>
     </section>

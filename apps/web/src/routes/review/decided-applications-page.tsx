@@ -1,12 +1,13 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { SelectField } from '../../components/form-field.tsx';
-import { DataTable, ListPanel } from '../../components/list-panel.tsx';
+import { ListPanel } from '../../components/list-panel.tsx';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api } from '../../lib/trpc.ts';
 import { APPLICATION_DECIDED_EVENT } from '../creator/application-page.tsx';
 import { ApplicationStatusPill } from '../creator/application-status.tsx';
+import { ApplicationRow, ApplicationsTable } from './application-table.tsx';
 
 const PAGE_SIZE = 20;
 const OUTCOMES = ['approved', 'rejected', 'withdrawn'] as const;
@@ -74,31 +75,17 @@ export function DecidedApplicationsPage() {
         pager={{ label: 'decided applications', pages }}
       >
         {(data) => (
-          <DataTable
+          <ApplicationsTable
             label="Decided creator applications"
-            head={
-              <>
-                <th scope="col">Applicant</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Decided</th>
-                <th scope="col">By</th>
-                <th scope="col">Reason or notes</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </>
-            }
+            columns={['Outcome', 'Decided', 'By', 'Reason or notes']}
           >
             {data.items.map((application) => (
-              <tr
+              <ApplicationRow
                 key={application.id}
-                data-testid="decided-application"
-                data-email={application.applicant.email}
+                application={application}
+                testId="decided-application"
+                verb="Open"
               >
-                <th scope="row">
-                  {application.applicant.name}
-                  <span className="table__sub">{application.applicant.email}</span>
-                </th>
                 <td>
                   <ApplicationStatusPill status={application.status} />
                 </td>
@@ -117,18 +104,9 @@ export function DecidedApplicationsPage() {
                     )}
                   </span>
                 </td>
-                <td>
-                  <Link
-                    className="button button--quiet"
-                    to={`/review/applications/${application.id}`}
-                    aria-label={`Open the application of ${application.applicant.name}`}
-                  >
-                    Open
-                  </Link>
-                </td>
-              </tr>
+              </ApplicationRow>
             ))}
-          </DataTable>
+          </ApplicationsTable>
         )}
       </ListPanel>
     </section>
