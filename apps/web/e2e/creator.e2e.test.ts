@@ -261,6 +261,11 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     expect(await decided.getByTestId('application-status').getAttribute('data-status')).toBe('approved');
     expect(await textOf(decided)).toContain(EDITOR.name);
     await screenshot(editor, 'review-decided');
+    // Opened from the history, the application leads back to it.
+    await decided.getByRole('link', { name: `Open the application of ${VIEWER.name}` }).click();
+    await editor.waitForURL('**/review/applications/*');
+    await editor.getByRole('link', { name: '← Back to the decided applications' }).click();
+    await editor.waitForURL('**/review/decided');
     await editor.getByLabel('Outcome', { exact: true }).selectOption('rejected');
     await editor.getByTestId('decided-empty').waitFor();
     expect(await textOf(editor.getByTestId('decided-empty'))).toContain('No application was rejected yet.');

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useLocation, useParams } from 'react-router';
 import { Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Fact } from '../../components/fact.tsx';
@@ -10,6 +10,7 @@ import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { APPLICATION_DECIDED_EVENT } from '../creator/application-page.tsx';
 import { ApplicationAnswers, ApplicationStatusPill } from '../creator/application-status.tsx';
+import { returnToOf } from './application-table.tsx';
 
 type ReviewedApplication = RouterOutputs['creators']['get'];
 type Decision = 'approve' | 'reject';
@@ -21,6 +22,7 @@ type Decision = 'approve' | 'reject';
  */
 export function ApplicationReviewPage() {
   const { id = '' } = useParams();
+  const back = returnToOf(useLocation().state);
   const queryClient = useQueryClient();
   const [deciding, setDeciding] = useState<Decision | null>(null);
   const [result, setResult] = useState<ReactNode>(null);
@@ -62,7 +64,7 @@ export function ApplicationReviewPage() {
   return (
     <section aria-labelledby="application-title">
       <p>
-        <Link to="/review/applications">← Back to the pending applications</Link>
+        <Link to={back.path}>← Back to {back.label}</Link>
       </p>
       {result && <ResultNotice message={result} onDismiss={() => setResult(null)} />}
       {application.isError ? (

@@ -4,7 +4,7 @@ import { ListPanel } from '../../components/list-panel.tsx';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api } from '../../lib/trpc.ts';
 import { APPLICATION_DECIDED_EVENT } from '../creator/application-page.tsx';
-import { ApplicationRow, ApplicationsTable } from './application-table.tsx';
+import { ApplicationRow, ApplicationsTable, PENDING_QUEUE } from './application-table.tsx';
 
 const PAGE_SIZE = 20;
 /** The worker's live hint to reviewers when someone applies. */
@@ -58,6 +58,7 @@ export function ApplicationsQueuePage() {
                 application={application}
                 testId="pending-application"
                 verb="Review"
+                from={PENDING_QUEUE}
               >
                 <td className="table__nowrap">{application.submittedAt.toLocaleString()}</td>
                 <td>

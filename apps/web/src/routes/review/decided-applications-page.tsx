@@ -7,7 +7,7 @@ import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api } from '../../lib/trpc.ts';
 import { APPLICATION_DECIDED_EVENT } from '../creator/application-page.tsx';
 import { ApplicationStatusPill } from '../creator/application-status.tsx';
-import { ApplicationRow, ApplicationsTable } from './application-table.tsx';
+import { ApplicationRow, ApplicationsTable, DECIDED_HISTORY } from './application-table.tsx';
 
 const PAGE_SIZE = 20;
 const OUTCOMES = ['approved', 'rejected', 'withdrawn'] as const;
@@ -85,6 +85,7 @@ export function DecidedApplicationsPage() {
                 application={application}
                 testId="decided-application"
                 verb="Open"
+                from={DECIDED_HISTORY}
               >
                 <td>
                   <ApplicationStatusPill status={application.status} />
