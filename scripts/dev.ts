@@ -104,6 +104,8 @@ async function main(): Promise<void> {
   const env = {
     ...process.env,
     NODE_ENV: 'development',
+    // The web dev server proxies /trpc from loopback and says who the client was.
+    TRUST_PROXY: process.env.TRUST_PROXY ?? 'loopback',
     DATABASE_URL: databaseUrl,
     DATABASE_SOURCE: databaseSource,
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),

@@ -17,5 +17,6 @@ export default defineConfig({
   plugins: [react()],
   server: { host, port, strictPort: true, proxy },
   preview: { host, port, strictPort: true, proxy },
-  build: { outDir: 'dist', sourcemap: true },
+  // Maps are written for error tooling but not referenced by the bundles, and the API never serves them.
+  build: { outDir: 'dist', sourcemap: 'hidden' },
 });

@@ -6,7 +6,11 @@ import { z } from 'zod';
  * functions receive the parsed config, so tests can build one without touching the environment.
  */
 const ZApiEnv = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /**
+   * Production unless told otherwise: an unset NODE_ENV must never switch on development conveniences
+   * (public keys, the dev mailbox, open metrics). `pnpm dev` and the test kit ask for theirs.
+   */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   DATABASE_URL: z.url(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Where DATABASE_URL came from; `pnpm dev` sets `embedded` when it started the database itself. */
@@ -21,6 +25,45 @@ const ZApiEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve the built web app (apps/web/dist) from the API, for `pnpm start`. */
   WEB_DIST_DIR: z.string().optional(),
+  /**
+   * Which peers may set X-Forwarded-For (Express "trust proxy" values, comma-separated: `loopback`,
+   * `uniquelocal`, addresses or CIDRs). Unset: none — the socket address is the client's, so nobody
+   * can pick their own IP to dodge per-address limits.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .max(1000)
+    .optional()
+    .transform((value) =>
+      value
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter(Boolean)
+        : [],
+    ),
+  /**
+   * Bearer token for `/metrics` and the detailed `/health/ready` (check errors and latencies). In
+   * production, without it `/metrics` answers 404 and readiness says only up or down per check.
+   */
+  METRICS_TOKEN: z.string().min(24, { message: 'must be at least 24 characters' }).optional(),
+
+  // ── Transport limits (SPEC §10, docs/security.md) ──
+  /** Largest JSON body of a request; procedures listed in transport.ts as bulk declare their own cap. */
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  /** Most calls one tRPC batch may carry. */
+  TRPC_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(10),
+  /** Concurrent event streams one user may hold open on one API replica. */
+  REALTIME_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Expensive procedures (audit verification, …) one caller may run at once on one replica. */
+  HEAVY_CALLS_PER_CALLER: z.coerce.number().int().min(1).max(100).default(2),
+
   /** Ops console health (SPEC §8): base URLs of the worker's and the scheduler's ops servers. */
   WORKER_OPS_URL: z.url().optional(),
   SCHEDULER_OPS_URL: z.url().optional(),

@@ -41,13 +41,32 @@ const FROM_TRPC: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorCode>> = {
   SERVICE_UNAVAILABLE: 'UNAVAILABLE',
 };
 
+/**
+ * Transport refusals tRPC raises before any procedure runs keep their own HTTP status (413 for a body
+ * over the cap, 415, 405) while carrying the taxonomy's code.
+ */
+const TRANSPORT_STATUS: Partial<Record<TRPC_ERROR_CODE_KEY, number>> = {
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  METHOD_NOT_SUPPORTED: 405,
+};
+
 const INTERNAL_MESSAGE = 'Something went wrong on our side. The error has been logged';
 
 /** Turns anything a procedure threw into a TRPCError whose cause is an AppError. */
 export function toTRPCError(error: unknown): TRPCError {
   const appError = toAppError(error);
-  return new TRPCError({ code: ERROR_WIRE[appError.code].trpc, message: appError.message, cause: appError });
+  // A transport refusal raised while tRPC read the input keeps its code, hence its HTTP status.
+  const code =
+    error instanceof TRPCError && TRANSPORT_STATUS[error.code] ? error.code : ERROR_WIRE[appError.code].trpc;
+  return new TRPCError({ code, message: appError.message, cause: appError });
 }
+
+const TRANSPORT_MESSAGES: Partial<Record<TRPC_ERROR_CODE_KEY, string>> = {
+  PAYLOAD_TOO_LARGE: 'The request is larger than this endpoint accepts',
+  UNSUPPORTED_MEDIA_TYPE: 'Requests must be sent as application/json',
+  METHOD_NOT_SUPPORTED: 'This procedure does not accept that HTTP method',
+};
 
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -56,7 +75,7 @@ export function toAppError(error: unknown): AppError {
     if (error.cause instanceof AppError) return error.cause;
     if (error.cause instanceof ZodError) return validationErrorFromZod(error.cause);
     const code = FROM_TRPC[error.code];
-    if (code) return new AppError(code, error.message);
+    if (code) return new AppError(code, TRANSPORT_MESSAGES[error.code] ?? error.message);
     return new AppError('INTERNAL', INTERNAL_MESSAGE, { cause: error.cause ?? error });
   }
   return new AppError('INTERNAL', INTERNAL_MESSAGE, { cause: error });
@@ -86,8 +105,13 @@ export interface ErrorData {
   details?: Record<string, unknown>;
 }
 
-export function errorData(appError: AppError, requestId: string | undefined): ErrorData {
-  const data: ErrorData = { code: appError.code, httpStatus: ERROR_WIRE[appError.code].status, requestId };
+export function errorData(appError: AppError, requestId: string | undefined, raised?: unknown): ErrorData {
+  const transportStatus = raised instanceof TRPCError ? TRANSPORT_STATUS[raised.code] : undefined;
+  const data: ErrorData = {
+    code: appError.code,
+    httpStatus: transportStatus ?? ERROR_WIRE[appError.code].status,
+    requestId,
+  };
   const details = appError.details;
   if (details) {
     const { fieldErrors, retryAfterSeconds, ...rest } = details;

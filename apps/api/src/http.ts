@@ -1,13 +1,28 @@
 import { resolve } from 'node:path';
 import { AppError } from '@atrium/domain/errors';
-import { runHealthChecks } from '@atrium/observability';
+import { type HealthReport, runHealthChecks } from '@atrium/observability';
 import type { AnyRouter } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, {
+  type Express,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { createContextFromRequest } from './context.ts';
 import { ERROR_WIRE } from './errors.ts';
 import { type AppRouter, appRouter } from './router.ts';
 import type { Services } from './services.ts';
+import {
+  bodyLimitFor,
+  hasOpsAccess,
+  limitEventStreams,
+  rejectOversizeBodies,
+  requireJsonPosts,
+  securityHeaders,
+  WEB_APP_CSP,
+} from './transport.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -15,7 +30,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 export function createApp(services: Services, trpcRouter: AnyRouter = appRouter): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For only from the proxies named in TRUST_PROXY (none by default).
+  app.set('trust proxy', services.env.TRUST_PROXY.length > 0 ? services.env.TRUST_PROXY : false);
+  app.use(securityHeaders(services.env));
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.headers['x-request-id'];
@@ -48,52 +65,118 @@ export function createApp(services: Services, trpcRouter: AnyRouter = appRouter)
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
   });
-  app.get('/health/ready', async (_req, res) => {
+  app.get('/health/ready', async (req, res) => {
     const report = await runHealthChecks(services.healthChecks);
-    res.status(report.status === 'ok' ? 200 : 503).json(report);
+    res
+      .status(report.status === 'ok' ? 200 : 503)
+      .json(hasOpsAccess(req, services.env) ? report : withoutDetail(report));
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    // Without access the endpoint does not exist: its series name every procedure and queue.
+    if (!hasOpsAccess(req, services.env)) {
+      res.status(404).json({ error: 'not found' });
+      return;
+    }
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
 
+  const bodyLimit = (req: Request) => bodyLimitFor(req.path, services.env.MAX_BODY_BYTES);
+  app.use('/trpc', requireJsonPosts, rejectOversizeBodies(bodyLimit));
   app.use(
     '/trpc',
-    createExpressMiddleware({
-      router: trpcRouter as AppRouter,
-      createContext: ({ req, res, info }) => createContextFromRequest(services, req, res, info),
-      onError({ error, path, ctx }) {
-        const cause = error.cause instanceof AppError ? error.cause : null;
-        if (cause?.code === 'INTERNAL' || (!cause && error.code === 'INTERNAL_SERVER_ERROR')) {
-          (ctx?.logger ?? services.logger).error(
-            { err: cause?.cause ?? cause ?? error, path },
-            'procedure failed',
-          );
-        }
-      },
-      responseMeta({ errors }) {
-        for (const error of errors) {
-          const cause = error.cause;
-          if (cause instanceof AppError && cause.code === 'RATE_LIMITED') {
-            const seconds = Number(cause.details?.retryAfterSeconds ?? 1);
-            return {
-              status: ERROR_WIRE.RATE_LIMITED.status,
-              headers: new Headers({ 'retry-after': String(Math.max(1, Math.ceil(seconds))) }),
-            };
-          }
-        }
-        return {};
-      },
+    limitEventStreams({
+      slots: services.eventStreams,
+      max: services.env.REALTIME_MAX_STREAMS_PER_USER,
+      userOf: (token) =>
+        services.identity.accessTokens.verify(token).then(
+          (claims) => claims.userId,
+          () => null,
+        ),
     }),
   );
+  const trpcHandlers = new Map<number, RequestHandler>();
+  const trpcHandlerFor = (maxBodySize: number): RequestHandler => {
+    let handler = trpcHandlers.get(maxBodySize);
+    if (!handler) {
+      handler = trpcMiddleware(services, trpcRouter, maxBodySize);
+      trpcHandlers.set(maxBodySize, handler);
+    }
+    return handler;
+  };
+  app.use('/trpc', (req, res, next) => trpcHandlerFor(bodyLimit(req))(req, res, next));
 
   if (services.env.WEB_DIST_DIR) serveWebApp(app, services.env.WEB_DIST_DIR);
+
+  // Express's own 404 page would replace the security headers set above.
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
 
   return app;
 }
 
-/** Production: the built single-page app from the API's own origin (cookies stay SameSite=Strict). */
+/**
+ * The tRPC endpoint with its transport limits: at most TRPC_MAX_BATCH calls per batch (a batch's
+ * calls run concurrently, so an unbounded one lets one request occupy the process) and a body cap.
+ */
+function trpcMiddleware(services: Services, trpcRouter: AnyRouter, maxBodySize: number): RequestHandler {
+  return createExpressMiddleware({
+    router: trpcRouter as AppRouter,
+    maxBatchSize: services.env.TRPC_MAX_BATCH,
+    maxBodySize,
+    createContext: ({ req, res, info }) => createContextFromRequest(services, req, res, info),
+    onError({ error, path, ctx }) {
+      const cause = error.cause instanceof AppError ? error.cause : null;
+      if (cause?.code === 'INTERNAL' || (!cause && error.code === 'INTERNAL_SERVER_ERROR')) {
+        (ctx?.logger ?? services.logger).error(
+          { err: cause?.cause ?? cause ?? error, path },
+          'procedure failed',
+        );
+      }
+    },
+    responseMeta({ errors }) {
+      for (const error of errors) {
+        const cause = error.cause;
+        if (cause instanceof AppError && cause.code === 'RATE_LIMITED') {
+          const seconds = Number(cause.details?.retryAfterSeconds ?? 1);
+          return {
+            status: ERROR_WIRE.RATE_LIMITED.status,
+            headers: new Headers({ 'retry-after': String(Math.max(1, Math.ceil(seconds))) }),
+          };
+        }
+      }
+      return {};
+    },
+  });
+}
+
+/** Readiness for anyone: up or down per check, without error text or timings. */
+function withoutDetail(report: HealthReport): {
+  status: HealthReport['status'];
+  checks: Record<string, { status: string }>;
+} {
+  return {
+    status: report.status,
+    checks: Object.fromEntries(
+      Object.entries(report.checks).map(([name, check]) => [name, { status: check.status }]),
+    ),
+  };
+}
+
+/**
+ * Production: the built single-page app from the API's own origin (cookies stay SameSite=Strict),
+ * under its Content-Security-Policy. Source maps are never served: they would publish the source.
+ */
 function serveWebApp(app: Express, distDir: string): void {
   const root = resolve(distDir);
+  app.use((req, res, next) => {
+    if (req.path.endsWith('.map')) {
+      res.status(404).json({ error: 'not found' });
+      return;
+    }
+    res.setHeader('content-security-policy', WEB_APP_CSP);
+    next();
+  });
   app.use(express.static(root, { index: false, maxAge: '1h', immutable: false }));
   app.get(/^\/(?!trpc|health|metrics).*/, (_req, res) => {
     res.setHeader('cache-control', 'no-cache');

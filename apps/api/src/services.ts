@@ -14,6 +14,7 @@ import type { ApiEnv } from './env.ts';
 import { type ApiMetrics, createApiMetrics } from './metrics.ts';
 import { lazyOpsBoss } from './ops-boss.ts';
 import { createRealtimeServices, type RealtimeServices } from './realtime/index.ts';
+import { type ConcurrencySlots, createConcurrencySlots } from './transport.ts';
 
 /** Long-lived dependencies of the API process, built once and shared by every request. */
 export interface Services {
@@ -32,6 +33,10 @@ export interface Services {
   adapters: AdapterInfo;
   /** Realtime (SPEC §2, docs/realtime.md): the SSE fan-out hub and a publisher. */
   realtime: RealtimeServices;
+  /** Open event streams per user on this replica (at most REALTIME_MAX_STREAMS_PER_USER). */
+  eventStreams: ConcurrencySlots;
+  /** Expensive procedures running per caller and per org on this replica (trpc.ts `heavy`). */
+  heavyCalls: ConcurrencySlots;
   close(): Promise<void>;
 }
 
@@ -108,6 +113,8 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
       search: { kind: env.MEILI_URL ? 'meilisearch' : 'postgres' },
     },
     realtime,
+    eventStreams: createConcurrencySlots(),
+    heavyCalls: createConcurrencySlots(),
     async close() {
       await realtime.stop();
       redis?.disconnect();

@@ -1,6 +1,6 @@
 import type { Permission } from '@atrium/domain/access/permissions';
 import { assertNoPendingPasswordChange, type Session } from '@atrium/domain/access/session';
-import { ForbiddenError, UnauthenticatedError } from '@atrium/domain/errors';
+import { ForbiddenError, RateLimitedError, UnauthenticatedError } from '@atrium/domain/errors';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import type { Context } from './context.ts';
@@ -24,7 +24,7 @@ const t = initTRPC.context<Context>().create({
     return {
       message: publicMessage(appError),
       code: shape.code,
-      data: { ...errorData(appError, ctx?.requestId), path: shape.data.path },
+      data: { ...errorData(appError, ctx?.requestId, error), path: shape.data.path },
     };
   },
 });
@@ -45,6 +45,39 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
 });
 
 export const publicProcedure = t.procedure.use(observed);
+
+/**
+ * For expensive procedures (whole-chain verification, searches over payloads, long histories): at
+ * most HEAVY_CALLS_PER_CALLER of them run at once per caller (user, else client address) on a
+ * replica, and at most twice that per organisation, so one tenant cannot occupy the pool and the
+ * event loop that every other tenant shares. Beyond → 429 with a short Retry-After.
+ */
+export const heavy = t.middleware(async ({ ctx, next }) => {
+  const { heavyCalls: slots, env } = ctx.services;
+  const perCaller = env.HEAVY_CALLS_PER_CALLER;
+  const claims: Array<[string, number]> = ctx.session
+    ? [
+        [`user:${ctx.session.userId}`, perCaller],
+        [`org:${ctx.session.orgId}`, perCaller * 2],
+      ]
+    : [[`ip:${ctx.ip ?? 'unknown'}`, perCaller]];
+  const held: string[] = [];
+  for (const [key, limit] of claims) {
+    if (!slots.tryAcquire(key, limit)) {
+      for (const taken of held) slots.release(taken);
+      throw new RateLimitedError(
+        1,
+        'This takes a while and enough of these are already running for you; try again in a moment',
+      );
+    }
+    held.push(key);
+  }
+  try {
+    return await next();
+  } finally {
+    for (const key of held) slots.release(key);
+  }
+});
 
 /**
  * Resolves the caller; the identity module supplies `services.authenticate`. Admits a caller whose

@@ -42,10 +42,13 @@ describe('health, metrics and system.info', () => {
     expect(body.result?.data.json).toMatchObject({
       name: 'atrium',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
-      adapters: {
-        database: { kind: 'postgres', source: 'DATABASE_URL' },
-        redis: { kind: redisAvailable() ? 'redis' : 'in-process' },
-        search: { kind: 'postgres' },
+      details: {
+        environment: 'test',
+        adapters: {
+          database: { kind: 'postgres', source: 'DATABASE_URL' },
+          redis: { kind: redisAvailable() ? 'redis' : 'in-process' },
+          search: { kind: 'postgres' },
+        },
       },
     });
   });

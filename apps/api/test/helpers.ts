@@ -10,6 +10,8 @@ export function testApiEnv(databaseUrl: string, overrides: Record<string, string
     LOG_LEVEL: 'silent',
     API_PORT: '0',
     DATABASE_POOL_SIZE: '4',
+    // Tests speak for many clients from one socket by setting X-Forwarded-For.
+    TRUST_PROXY: 'loopback',
     ...overrides,
   });
 }

@@ -42,8 +42,12 @@ describe.each([
   afterAll(() => api.close());
 
   it.skipIf(withRedis && !redisAvailable())('runs against the intended adapter', async () => {
-    const info = await call<{ adapters: { redis: { kind: string } } }>(api, 'system.info', { type: 'query' });
-    expect(info.data.adapters.redis.kind).toBe(withRedis && redisAvailable() ? 'redis' : 'in-process');
+    const info = await call<{ details: { adapters: { redis: { kind: string } } } }>(api, 'system.info', {
+      type: 'query',
+    });
+    expect(info.data.details.adapters.redis.kind).toBe(
+      withRedis && redisAvailable() ? 'redis' : 'in-process',
+    );
   });
 
   it.each(['viewer', 'creator', 'editor', 'manager', 'publisher'])(

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** The scheduler's configuration, validated once at start; nothing else reads process.env. */
 const ZSchedulerEnv = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   DATABASE_URL: z.url(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   REDIS_URL: z.url().optional(),

@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 const ZWorkerEnv = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
     DATABASE_URL: z.url(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
     REDIS_URL: z.url().optional(),

@@ -1,5 +1,5 @@
 import { listAudit, verifyAuditChain, ZListAuditInput } from '@atrium/domain/audit/index';
-import { permissionProcedure, router } from '../trpc.ts';
+import { heavy, permissionProcedure, router } from '../trpc.ts';
 
 /**
  * The audit log of the caller's org (SPEC §7). Both procedures need `audit.read` and only ever see
@@ -16,7 +16,7 @@ export const auditRouter = router({
    * Recomputes the org's chain and names the first broken seq, if any. A mutation, not a query: it
    * reads the whole chain, so clients run it when asked to rather than on every refetch.
    */
-  verify: permissionProcedure('audit.read').mutation(({ ctx }) =>
-    verifyAuditChain(ctx.services.db, ctx.session.orgId),
-  ),
+  verify: permissionProcedure('audit.read')
+    .use(heavy)
+    .mutation(({ ctx }) => verifyAuditChain(ctx.services.db, ctx.session.orgId)),
 });

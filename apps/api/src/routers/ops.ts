@@ -24,7 +24,7 @@ import {
 import { runHealthChecks } from '@atrium/observability';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
-import { permissionProcedure, router } from '../trpc.ts';
+import { heavy, operatorProcedure, permissionProcedure, router } from '../trpc.ts';
 
 /**
  * The Ops console (SPEC §8, docs/ops.md). Platform operators see and act on everything; an org admin
@@ -64,6 +64,7 @@ export const opsRouter = router({
     ),
 
   jobs: read
+    .use(heavy)
     .input(
       z.object({
         queue: ZQueueName,
@@ -171,6 +172,7 @@ export const opsRouter = router({
   kpis: read.query(({ ctx }) => getOpsKpis(opsDeps(ctx.services), { scope: opsScope(ctx.session) })),
 
   queueHistory: read
+    .use(heavy)
     .input(
       z.object({
         queue: ZQueueName,
@@ -183,8 +185,11 @@ export const opsRouter = router({
       queueHistory(opsDeps(ctx.services), { scope: opsScope(ctx.session), ...input }),
     ),
 
-  /** Readiness of the API, the worker and the scheduler (from their ops servers). */
-  health: read.query(({ ctx }) =>
+  /**
+   * Readiness of the API, the worker and the scheduler (from their ops servers), with each check's
+   * error text: infrastructure detail, for platform operators only.
+   */
+  health: operatorProcedure.query(({ ctx }) =>
     platformHealth({
       local: () => runHealthChecks(ctx.services.healthChecks),
       remotes: ctx.services.ops.remotes,

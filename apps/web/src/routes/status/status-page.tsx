@@ -181,9 +181,13 @@ function ServicePanel({ query }: { query: UseQueryResult<SystemInfo> }) {
           <Fact label="Version" testId="status-version">
             {info.version}
           </Fact>
-          <Fact label="Environment">{info.environment}</Fact>
-          <Fact label="Node.js">{info.node}</Fact>
-          <Fact label="Uptime">{formatDuration(info.uptimeSeconds)}</Fact>
+          {info.details && (
+            <>
+              <Fact label="Environment">{info.details.environment}</Fact>
+              <Fact label="Node.js">{info.details.node}</Fact>
+              <Fact label="Uptime">{formatDuration(info.details.uptimeSeconds)}</Fact>
+            </>
+          )}
         </dl>
       )}
     </section>
@@ -199,7 +203,7 @@ function Fact({ label, testId, children }: { label: string; testId?: string; chi
   );
 }
 
-function describeAdapters(adapters: SystemInfo['adapters']) {
+function describeAdapters(adapters: NonNullable<SystemInfo['details']>['adapters']) {
   return [
     {
       id: 'database',
@@ -238,9 +242,10 @@ function AdaptersPanel({ query }: { query: UseQueryResult<SystemInfo> }) {
       <h2 id="adapters-title">Active adapters</h2>
       {query.isPending && !query.isError && <p className="muted">Loading…</p>}
       {query.isError && !info && <p className="muted">Unknown while the API is unreachable.</p>}
-      {info && (
+      {info && !info.details && <p className="muted">Shown to platform operators.</p>}
+      {info?.details && (
         <dl className="facts">
-          {describeAdapters(info.adapters).map((adapter) => (
+          {describeAdapters(info.details.adapters).map((adapter) => (
             <div
               key={adapter.id}
               className="facts__row"
