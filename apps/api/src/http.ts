@@ -11,7 +11,7 @@ import express, {
   type Response,
 } from 'express';
 import { createContextFromRequest } from './context.ts';
-import { ERROR_WIRE } from './errors.ts';
+import { ERROR_WIRE, isPostgresDataException } from './errors.ts';
 import { type AppRouter, appRouter } from './router.ts';
 import type { Services } from './services.ts';
 import {
@@ -127,6 +127,12 @@ function trpcMiddleware(services: Services, trpcRouter: AnyRouter, maxBodySize: 
     createContext: ({ req, res, info }) => createContextFromRequest(services, req, res, info),
     onError({ error, path, ctx }) {
       const cause = error.cause instanceof AppError ? error.cause : null;
+      if (cause?.cause && isPostgresDataException(cause.cause)) {
+        (ctx?.logger ?? services.logger).warn(
+          { err: cause.cause, path },
+          'input reached the database unchecked; tighten the input schema',
+        );
+      }
       if (cause?.code === 'INTERNAL' || (!cause && error.code === 'INTERNAL_SERVER_ERROR')) {
         (ctx?.logger ?? services.logger).error(
           { err: cause?.cause ?? cause ?? error, path },

@@ -1,6 +1,12 @@
 import type { Permission } from '@atrium/domain/access/permissions';
 import { assertNoPendingPasswordChange, type Session } from '@atrium/domain/access/session';
-import { ForbiddenError, RateLimitedError, UnauthenticatedError } from '@atrium/domain/errors';
+import {
+  ForbiddenError,
+  RateLimitedError,
+  UnauthenticatedError,
+  ValidationError,
+} from '@atrium/domain/errors';
+import { findUnstorableText } from '@atrium/domain/platform/input-blocks';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import type { Context } from './context.ts';
@@ -44,7 +50,22 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
   throw toTRPCError(result.error);
 });
 
-export const publicProcedure = t.procedure.use(observed);
+/**
+ * No text PostgreSQL stores may hold U+0000 or a lone surrogate, and no procedure has a use for
+ * either: refused here, for every procedure present and future, before any input schema or use case
+ * sees it (SPEC §10).
+ */
+const refuseUnstorableText = t.middleware(async ({ getRawInput, next }) => {
+  const field = findUnstorableText(await getRawInput());
+  if (field !== null) {
+    throw new ValidationError('Text may not contain NUL (\\0) characters or broken Unicode', {
+      [field]: ['Remove the NUL (\\0) character or broken Unicode from this text'],
+    });
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(observed).use(refuseUnstorableText);
 
 /**
  * For expensive procedures (whole-chain verification, searches over payloads, long histories): at

@@ -21,6 +21,7 @@ import {
   resumeQueue,
   retryJob,
 } from '@atrium/domain/ops/index';
+import { ZCursorField, ZDate } from '@atrium/domain/platform/input-blocks';
 import { runHealthChecks } from '@atrium/observability';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
@@ -51,7 +52,7 @@ const manage = permissionProcedure('ops.manage');
 
 const ZQueueName = z.string().min(1).max(200);
 const ZJobRef = z.object({ queue: ZQueueName, id: z.uuid() });
-const ZCursor = z.string().min(1).max(500).nullish();
+const ZCursor = ZCursorField.nullish();
 
 export const opsRouter = router({
   queues: read
@@ -176,8 +177,8 @@ export const opsRouter = router({
     .input(
       z.object({
         queue: ZQueueName,
-        from: z.coerce.date().optional(),
-        to: z.coerce.date().optional(),
+        from: ZDate.optional(),
+        to: ZDate.optional(),
         points: z.number().int().min(1).max(1_000).optional(),
       }),
     )

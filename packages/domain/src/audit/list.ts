@@ -2,6 +2,7 @@ import type { Database } from '@atrium/db';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
+import { ZDate, ZSeqText } from '../platform/input-blocks.ts';
 import { AUDIT_NAME_PATTERN } from './actions.ts';
 
 /**
@@ -13,12 +14,9 @@ export const ZListAuditInput = z.object({
   actorId: z.guid().optional(),
   resourceType: z.string().max(100).regex(AUDIT_NAME_PATTERN, 'Not a resource type').optional(),
   resourceId: z.string().min(1).max(512).optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
-  cursor: z
-    .string()
-    .regex(/^[1-9][0-9]{0,15}$/, 'Invalid cursor')
-    .optional(),
+  from: ZDate.optional(),
+  to: ZDate.optional(),
+  cursor: ZSeqText.optional(),
   limit: z.number().int().min(1).max(100).default(50),
 });
 export type ListAuditInput = z.input<typeof ZListAuditInput>;

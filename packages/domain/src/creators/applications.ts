@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, UnprocessableError, ValidationError } fro
 import { writeOutboxEvent } from '../events/outbox.ts';
 import { roleNamesByUser } from '../identity/users.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
+import { decodeTimeIdCursor, encodeTimeIdCursor, ZCursorField } from '../platform/input-blocks.ts';
 import { isUniqueViolation } from '../platform/postgres-errors.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
@@ -65,7 +66,7 @@ export const ZRejectInput = z.object({ id: z.uuid(), reason: ZText(3, 2_000) });
 export type RejectInput = z.input<typeof ZRejectInput>;
 
 export const ZListPendingInput = z.object({
-  cursor: z.string().max(200).optional(),
+  cursor: ZCursorField.optional(),
   limit: z.number().int().min(1).max(100).default(25),
 });
 export type ListPendingInput = z.input<typeof ZListPendingInput>;
@@ -277,7 +278,7 @@ export async function listPendingApplications(
     .orderBy('creator_applications.id', 'asc')
     .limit(limit + 1);
   if (cursor) {
-    const after = decodeCursor(cursor);
+    const after = decodeTimeIdCursor(cursor);
     query = query.where(
       sql<boolean>`(creator_applications.submitted_at, creator_applications.id) > (${after.at}::timestamptz, ${after.id}::uuid)`,
     );
@@ -287,8 +288,7 @@ export async function listPendingApplications(
   const last = page.at(-1);
   return {
     items: page.map(forReviewer),
-    nextCursor:
-      rows.length > limit && last ? encodeCursor({ at: last.submitted_at_text, id: last.id }) : null,
+    nextCursor: rows.length > limit && last ? encodeTimeIdCursor(last.submitted_at_text, last.id) : null,
   };
 }
 
@@ -310,7 +310,7 @@ export async function listDecidedApplications(
     .orderBy('creator_applications.id', 'desc')
     .limit(limit + 1);
   if (cursor) {
-    const after = decodeCursor(cursor);
+    const after = decodeTimeIdCursor(cursor);
     query = query.where(
       sql<boolean>`(${decidedAt}, creator_applications.id) < (${after.at}::timestamptz, ${after.id}::uuid)`,
     );
@@ -320,7 +320,7 @@ export async function listDecidedApplications(
   const last = page.at(-1);
   return {
     items: page.map(forReviewer),
-    nextCursor: rows.length > limit && last ? encodeCursor({ at: last.decided_at_text, id: last.id }) : null,
+    nextCursor: rows.length > limit && last ? encodeTimeIdCursor(last.decided_at_text, last.id) : null,
   };
 }
 
@@ -496,18 +496,4 @@ function assertPending(row: CreatorApplication): void {
 
 function assertNotOwn(row: CreatorApplication, session: Session): void {
   if (row.user_id === session.userId) throw new UnprocessableError('You cannot review your own application');
-}
-
-function encodeCursor(cursor: { at: string; id: string }): string {
-  return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
-}
-
-function decodeCursor(raw: string): { at: string; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && z.uuid().safeParse(id).success) return { at, id };
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('Invalid cursor', { cursor: ['Invalid cursor'] });
 }

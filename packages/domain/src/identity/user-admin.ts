@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { writeOutboxEvent } from '../events/outbox.ts';
+import { decodeTimeIdCursor, encodeTimeIdCursor, ZCursorField } from '../platform/input-blocks.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../platform/postgres-errors.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
@@ -35,7 +36,7 @@ export const ZListUsersInput = z.object({
   q: z.string().trim().max(200).optional(),
   role: ZRoleName.optional(),
   status: z.enum(['active', 'disabled']).optional(),
-  cursor: z.string().max(200).optional(),
+  cursor: ZCursorField.optional(),
   limit: z.number().int().min(1).max(100).default(25),
 });
 export type ListUsersInput = z.input<typeof ZListUsersInput>;
@@ -217,27 +218,6 @@ export async function createUser(
   }
 }
 
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
-}
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string' && z.uuid().safeParse(id).success) {
-      return { createdAt, id };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('Invalid cursor', { cursor: ['Invalid cursor'] });
-}
-
 function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
@@ -280,9 +260,9 @@ export async function listUsers(
     );
   }
   if (cursor) {
-    const after = decodeCursor(cursor);
+    const after = decodeTimeIdCursor(cursor);
     query = query.where(
-      sql<boolean>`(users.created_at, users.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
+      sql<boolean>`(users.created_at, users.id) < (${after.at}::timestamptz, ${after.id}::uuid)`,
     );
   }
   const rows = await query.execute();
@@ -295,8 +275,7 @@ export async function listUsers(
   const last = page.at(-1);
   return {
     items: page.map((row) => toSummary(row, roles.get(row.id) ?? [])),
-    nextCursor:
-      rows.length > limit && last ? encodeCursor({ createdAt: last.created_at_text, id: last.id }) : null,
+    nextCursor: rows.length > limit && last ? encodeTimeIdCursor(last.created_at_text, last.id) : null,
   };
 }
 

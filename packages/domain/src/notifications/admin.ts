@@ -5,10 +5,10 @@ import type { Session } from '../access/session.ts';
 import { appendAudit } from '../audit/index.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Clock } from '../platform/clock.ts';
+import { decodeTimeIdCursor, encodeTimeIdCursor, ZCursorField, ZDate } from '../platform/input-blocks.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
 import { type NotificationKeyring, notificationKeyring, open, recipientHashCandidates } from './crypto.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
 import {
   contentContext,
   enqueueNotification,
@@ -158,7 +158,7 @@ export const ZSendNotificationInput = z
     body: z.string().trim().min(1).max(MAX_BODY_LENGTH).optional(),
     variables: ZNotificationVariables.default({}),
     locale: ZLocale.optional(),
-    scheduleAt: z.coerce.date().optional(),
+    scheduleAt: ZDate.optional(),
     sensitive: z.boolean().optional(),
   })
   .superRefine((input, ctx) => {
@@ -286,7 +286,7 @@ export const ZListNotificationsInput = z.object({
   /** Notifications for this user (in-app, or email sent to the user). */
   userId: z.uuid().optional(),
   templateKey: ZTemplateKey.optional(),
-  cursor: z.string().max(300).optional(),
+  cursor: ZCursorField.optional(),
   limit: z.number().int().min(1).max(100).default(25),
 });
 export type ListNotificationsInput = z.input<typeof ZListNotificationsInput>;
@@ -312,7 +312,7 @@ export async function listNotifications(
     query = query.where('recipient_email_hash', 'in', recipientHashCandidates(keyring, input.recipient));
   }
   if (input.cursor) {
-    const after = decodeCursor(input.cursor);
+    const after = decodeTimeIdCursor(input.cursor);
     query = query.where(sql<boolean>`(created_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)`);
   }
   const rows = await query.execute();
@@ -320,7 +320,7 @@ export async function listNotifications(
   const last = page.at(-1);
   return {
     items: page.map((row) => toDto(row, keyring)),
-    nextCursor: rows.length > input.limit && last ? encodeCursor(last.created_at_text, last.id) : null,
+    nextCursor: rows.length > input.limit && last ? encodeTimeIdCursor(last.created_at_text, last.id) : null,
   };
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AppError, NotFoundError, ValidationError } from '../errors.ts';
 import { writeOutboxEvent } from '../events/outbox.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
+import { ZDate } from '../platform/input-blocks.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
 import { type NotificationKeyring, notificationKeyring, recipientHash, seal } from './crypto.ts';
@@ -83,7 +84,7 @@ const ZCommon = z.object({
   channel: ZChannel,
   to: ZRecipient,
   variables: ZNotificationVariables.default({}),
-  scheduleAt: z.coerce.date().optional(),
+  scheduleAt: ZDate.optional(),
   sensitive: z.boolean().optional(),
 });
 

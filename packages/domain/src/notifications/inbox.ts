@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Session } from '../access/session.ts';
 import { NotFoundError } from '../errors.ts';
+import { decodeTimeIdCursor, encodeTimeIdCursor, ZCursorField } from '../platform/input-blocks.ts';
 import { type LogSink, silentLog } from '../platform/logger.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import type { RealtimePublisher } from '../realtime/port.ts';
@@ -9,7 +10,6 @@ import { publishQuietly } from '../realtime/publishers.ts';
 import { scoped } from '../tenancy/scoped.ts';
 import { type NotificationsDeps, notificationContent } from './admin.ts';
 import { notificationKeyring } from './crypto.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
 
 /**
  * The in-app inbox (SPEC §6): the caller's own delivered in-app notifications. The recipient reads
@@ -55,7 +55,7 @@ export interface InboxItemDto {
 
 export const ZInboxListInput = z.object({
   unreadOnly: z.boolean().default(false),
-  cursor: z.string().max(300).optional(),
+  cursor: ZCursorField.optional(),
   limit: z.number().int().min(1).max(100).default(25),
 });
 export type InboxListInput = z.input<typeof ZInboxListInput>;
@@ -84,7 +84,7 @@ export async function listInbox(
     .limit(input.limit + 1);
   if (input.unreadOnly) query = query.where('read_at', 'is', null);
   if (input.cursor) {
-    const after = decodeCursor(input.cursor);
+    const after = decodeTimeIdCursor(input.cursor);
     query = query.where(sql<boolean>`(sent_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)`);
   }
   const rows = await query.execute();
@@ -102,7 +102,7 @@ export async function listInbox(
         readAt: row.read_at,
       };
     }),
-    nextCursor: rows.length > input.limit && last ? encodeCursor(last.sent_at_text, last.id) : null,
+    nextCursor: rows.length > input.limit && last ? encodeTimeIdCursor(last.sent_at_text, last.id) : null,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Database } from '@atrium/db';
 import type { Transaction } from 'kysely';
 import { NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
+import { decodeTimeIdCursor, encodeTimeIdCursor } from '../platform/input-blocks.ts';
 import { findDeadLetterQueue, findOpsQueue } from './catalogue-view.ts';
 import type { JobCursor, JobSearch, JobState, StoredJob } from './port.ts';
 import { assertInScope, auditOps, type OpsActor, type OpsDeps, type OpsScope, scopeOrgId } from './scope.ts';
@@ -363,26 +364,12 @@ export function parseJobSearch(raw: string): JobSearch {
 }
 
 export function encodeJobCursor(cursor: JobCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdOn, cursor.id])).toString('base64url');
+  return encodeTimeIdCursor(cursor.createdOn, cursor.id);
 }
 
 export function decodeJobCursor(raw: string): JobCursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      !Number.isNaN(Date.parse(value[0])) &&
-      typeof value[1] === 'string' &&
-      UUID.test(value[1])
-    ) {
-      return { createdOn: value[0], id: value[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('Invalid cursor', { cursor: ['is not valid'] });
+  const { at, id } = decodeTimeIdCursor(raw);
+  return { createdOn: at, id };
 }
 
 function toSummary(job: StoredJob): OpsJobSummary {

@@ -2,6 +2,7 @@ import type { Database } from '@atrium/db';
 import { type Kysely, sql } from 'kysely';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { OUTBOX_CHANNEL } from '../events/outbox.ts';
+import { ZSeqText } from '../platform/input-blocks.ts';
 import { assertInScope, auditOps, type OpsActor, type OpsScope, scopeOrgId } from './scope.ts';
 
 /**
@@ -153,6 +154,8 @@ export async function replayOutboxEvent(
 }
 
 function parseSeqCursor(cursor: string): string {
-  if (!/^\d{1,19}$/.test(cursor)) throw new ValidationError('Invalid cursor', { cursor: ['is not valid'] });
+  if (!ZSeqText.safeParse(cursor).success) {
+    throw new ValidationError('Invalid cursor', { cursor: ['This page link is no longer valid'] });
+  }
   return cursor;
 }

@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import type { Clock } from '../platform/clock.ts';
+import { ZDate, ZSeqText } from '../platform/input-blocks.ts';
 import { isUniqueViolation } from '../platform/postgres-errors.ts';
 import { lockSchedule } from './engine.ts';
 import { SCHEDULE_HANDLER_NAME, type ScheduleHandlerRegistry } from './handlers.ts';
@@ -58,7 +59,7 @@ const settingsShape = {
     .min(1)
     .max(366 * 86_400)
     .nullish(),
-  runAt: z.coerce.date().nullish(),
+  runAt: ZDate.nullish(),
   timezone: z.string().trim().max(100).default('UTC'),
   payload: ZPayload.default({}),
   maxAttempts: z.number().int().min(1).max(100).default(3),
@@ -143,7 +144,7 @@ export const ZUpdateScheduleInput = z.object({
     .min(1)
     .max(366 * 86_400)
     .nullish(),
-  runAt: z.coerce.date().nullish(),
+  runAt: ZDate.nullish(),
   timezone: z.string().trim().max(100).optional(),
   payload: ZPayload.optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
@@ -169,10 +170,7 @@ export const ZListScheduleRunsInput = z.object({
   scheduleId: z.guid(),
   status: z.enum(['running', 'succeeded', 'failed', 'timed_out', 'skipped']).optional(),
   /** Opaque: the last run id of the previous page. */
-  cursor: z
-    .string()
-    .regex(/^[1-9][0-9]{0,18}$/, 'Invalid cursor')
-    .optional(),
+  cursor: ZSeqText.optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });
 export type ListScheduleRunsInput = z.input<typeof ZListScheduleRunsInput>;
