@@ -1,7 +1,7 @@
 import type { Session } from '@atrium/domain/access/session';
 import type { Logger } from '@atrium/observability';
 import type { Request, Response } from 'express';
-import { readRefreshCookie } from './auth/cookies.ts';
+import { readDeviceCookie, readRefreshCookie } from './auth/cookies.ts';
 import type { Services } from './services.ts';
 
 /** The credentials a request carried; the identity module turns them into a Session. */
@@ -9,6 +9,8 @@ export interface Credentials {
   bearerToken: string | null;
   /** The refresh token from the `atrium_rt` cookie (web clients), for auth.refresh / auth.logout. */
   refreshToken?: string | null;
+  /** The `atrium_device` cookie (signed device tokens; sign-in limits count failures by device). */
+  deviceCookie?: string | null;
 }
 
 /**
@@ -89,7 +91,7 @@ export function createContextFromRequest(
       requestId,
       ip: req.ip ?? null,
       userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
-      credentials: { bearerToken, refreshToken: readRefreshCookie(req) },
+      credentials: { bearerToken, refreshToken: readRefreshCookie(req), deviceCookie: readDeviceCookie(req) },
       logger: res.locals.logger as Logger,
     }),
     req,

@@ -82,12 +82,15 @@ const ZApiEnv = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('true')
     .transform((value) => value === 'true' || value === '1'),
-  /** Sign-in rate limits: attempts per window per client IP and per account; lockout after consecutive failures. */
-  AUTH_LOGIN_IP_LIMIT: z.coerce.number().int().min(1).default(5),
-  AUTH_LOGIN_ACCOUNT_LIMIT: z.coerce.number().int().min(1).default(5),
-  AUTH_LOGIN_WINDOW_SECONDS: z.coerce.number().min(1).default(60),
-  AUTH_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).default(10),
-  AUTH_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(900),
+  /**
+   * Sign-in limits (SPEC §1, docs/identity.md): failed sign-ins per account and device (or in the
+   * account's untrusted bucket for browsers without its device cookie) per window, and per source
+   * address per hour. Successes never count.
+   */
+  AUTH_SIGNIN_DEVICE_FAILURES: z.coerce.number().int().min(1).default(10),
+  AUTH_SIGNIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  AUTH_SIGNIN_IP_FAILURES: z.coerce.number().int().min(1).default(100),
+  AUTH_SIGNIN_IP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   /** Sign-ups per client IP per hour. */
   AUTH_REGISTER_IP_LIMIT: z.coerce.number().int().min(1).default(20),
   /** How long a user's cached authorisation may live in Redis (every change refreshes it anyway). */

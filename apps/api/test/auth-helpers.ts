@@ -43,6 +43,8 @@ export interface CallResult<T = unknown> {
   message: string | undefined;
   /** The `atrium_rt` Set-Cookie header, when the response set or cleared it. */
   refreshCookie: string | null;
+  /** The value of the `atrium_device` cookie the response set, if it set one. */
+  deviceCookie: string | null;
 }
 
 /** Calls a procedure over HTTP as a client would: bearer token, refresh cookie and client IP optional. */
@@ -54,12 +56,18 @@ export async function call<T = unknown>(
     input?: unknown;
     token?: string;
     cookie?: string | null;
+    /** The `atrium_device` cookie to present (sign-in limits). */
+    device?: string | null;
     ip?: string;
   } = {},
 ): Promise<CallResult<T>> {
   const headers: Record<string, string> = { 'x-forwarded-for': options.ip ?? freshIp() };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.cookie) headers.cookie = `atrium_rt=${options.cookie}`;
+  const cookies = [
+    options.cookie ? `atrium_rt=${options.cookie}` : null,
+    options.device ? `atrium_device=${options.device}` : null,
+  ].filter(Boolean);
+  if (cookies.length > 0) headers.cookie = cookies.join('; ');
   const {
     status,
     headers: responseHeaders,
@@ -70,6 +78,10 @@ export async function call<T = unknown>(
     headers,
   });
   const setCookie = responseHeaders.getSetCookie().find((c) => c.startsWith('atrium_rt=')) ?? null;
+  const deviceSetCookie = responseHeaders.getSetCookie().find((c) => c.startsWith('atrium_device='));
+  const deviceCookie = deviceSetCookie
+    ? decodeURIComponent(/^atrium_device=([^;]*)/.exec(deviceSetCookie)?.[1] ?? '')
+    : null;
   return {
     status,
     headers: responseHeaders,
@@ -78,6 +90,7 @@ export async function call<T = unknown>(
     code: body.error?.json.data.code,
     message: body.error?.json.message,
     refreshCookie: setCookie,
+    deviceCookie,
   };
 }
 

@@ -24,7 +24,6 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     name: 'creator',
     mail: true,
     worker: true,
-    apiEnv: { AUTH_LOGIN_IP_LIMIT: '30' },
   });
   const { open, screenshotOnFailure } = stack;
   let viewerPage: Page;

@@ -46,7 +46,7 @@ export interface E2eStackOptions {
   mail?: boolean;
   /** Starts a worker (relay, consumers, notifications) on the same database and Redis prefix. */
   worker?: boolean;
-  /** Adds or overrides API variables, e.g. `AUTH_LOGIN_IP_LIMIT`. */
+  /** Adds or overrides API variables, e.g. `MAIL_CATCHER_URL`. */
   apiEnv?: Record<string, string | undefined>;
 }
 

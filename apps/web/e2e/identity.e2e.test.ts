@@ -26,7 +26,6 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
     name: 'identity',
     mail: true,
     worker: true,
-    apiEnv: { AUTH_LOGIN_IP_LIMIT: '30' },
   });
   const { open, screenshotOnFailure } = stack;
   let adminPage: Page;

@@ -64,8 +64,6 @@ export interface UsersTable {
   last_login_at: NullableTimestamp;
   platform_role: 'operator' | null;
   permission_version: ColumnType<number, number | undefined, number>;
-  failed_login_count: ColumnType<number, number | undefined, number>;
-  locked_until: NullableTimestamp;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -9,6 +9,7 @@ import {
   type IdentityConfig,
   type IdentityDeps,
 } from '@atrium/domain/identity/deps';
+import { createDeviceCookies } from '@atrium/domain/identity/device-cookies';
 import { systemClock } from '@atrium/domain/platform/clock';
 import { dummyPasswordHash } from '@atrium/domain/platform/passwords';
 import {
@@ -33,13 +34,16 @@ export interface IdentityServices {
 }
 
 export function identityConfigFromEnv(env: ApiEnv): IdentityConfig {
-  const window = env.AUTH_LOGIN_WINDOW_SECONDS;
   return {
     ...DEFAULT_IDENTITY_CONFIG,
-    loginPerIp: { limit: env.AUTH_LOGIN_IP_LIMIT, windowSeconds: window },
-    loginPerAccount: { limit: env.AUTH_LOGIN_ACCOUNT_LIMIT, windowSeconds: window },
-    lockoutThreshold: env.AUTH_LOCKOUT_THRESHOLD,
-    lockoutSeconds: env.AUTH_LOCKOUT_SECONDS,
+    signInFailuresPerDevice: {
+      limit: env.AUTH_SIGNIN_DEVICE_FAILURES,
+      windowSeconds: env.AUTH_SIGNIN_FAILURE_WINDOW_SECONDS,
+    },
+    signInFailuresPerIp: {
+      limit: env.AUTH_SIGNIN_IP_FAILURES,
+      windowSeconds: env.AUTH_SIGNIN_IP_WINDOW_SECONDS,
+    },
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60,
     registerPerIp: { limit: env.AUTH_REGISTER_IP_LIMIT, windowSeconds: 60 * 60 },
   };
@@ -80,6 +84,7 @@ export function createIdentityServices(input: {
     rateLimiter,
     authzCache,
     accessTokens: createAccessTokens({ secret, ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS }),
+    deviceCookies: createDeviceCookies({ secret, clock: systemClock }),
     config: identityConfigFromEnv(env),
     log,
   };

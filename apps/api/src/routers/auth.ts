@@ -16,7 +16,7 @@ import {
   ZVerifyEmailInput,
 } from '@atrium/domain/identity/verification';
 import { z } from 'zod';
-import { clearRefreshCookie } from '../auth/cookies.ts';
+import { clearRefreshCookie, setDeviceCookie } from '../auth/cookies.ts';
 import { originOf, respondWithSession, ZRefreshTokenDelivery } from '../auth/session-response.ts';
 import { publicProcedure, router, sessionProcedure } from '../trpc.ts';
 
@@ -39,7 +39,12 @@ export const authRouter = router({
   login: publicProcedure
     .input(ZLoginInput.extend({ refreshTokenIn: ZRefreshTokenDelivery }))
     .mutation(async ({ ctx, input }) => {
-      const session = await loginUser(ctx.services.identity, { ...input, origin: originOf(ctx) });
+      const { deviceCookie, ...session } = await loginUser(ctx.services.identity, {
+        ...input,
+        origin: originOf(ctx),
+        deviceCookie: ctx.credentials.deviceCookie ?? null,
+      });
+      setDeviceCookie(ctx.res, { value: deviceCookie, secure: ctx.services.env.COOKIE_SECURE });
       return respondWithSession(ctx, session, input.refreshTokenIn);
     }),
 

@@ -5,17 +5,17 @@ import type { AuthorizationCache } from '../access/authorization-cache.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { LogSink } from '../platform/logger.ts';
 import type { RateLimiter, RateLimitRule } from '../platform/rate-limiter.ts';
+import type { DeviceCookies } from './device-cookies.ts';
 
 /** The tunables of sign-in and account recovery; the API builds them from its env (AUTH_*). */
 export interface IdentityConfig {
-  /** Sign-in attempts per client IP (SPEC: 5 per minute). */
-  loginPerIp: RateLimitRule;
-  /** Sign-in attempts per account, keyed by the submitted email whether or not it exists. */
-  loginPerAccount: RateLimitRule;
-  /** Consecutive failed sign-ins that lock an account… */
-  lockoutThreshold: number;
-  /** …for this long. */
-  lockoutSeconds: number;
+  /**
+   * Failed sign-ins per (account, known device), or in the account's untrusted bucket for browsers
+   * without its device cookie (SPEC §1: 10 in 15 minutes). Successes never count.
+   */
+  signInFailuresPerDevice: RateLimitRule;
+  /** Failed sign-ins per source address across all accounts (SPEC §1: 100 an hour). */
+  signInFailuresPerIp: RateLimitRule;
   refreshTokenTtlSeconds: number;
   /** Verification-code resends per address: one per minute and five per hour. */
   resendPerMinute: RateLimitRule;
@@ -30,10 +30,8 @@ export interface IdentityConfig {
 }
 
 export const DEFAULT_IDENTITY_CONFIG: IdentityConfig = {
-  loginPerIp: { limit: 5, windowSeconds: 60 },
-  loginPerAccount: { limit: 5, windowSeconds: 60 },
-  lockoutThreshold: 10,
-  lockoutSeconds: 15 * 60,
+  signInFailuresPerDevice: { limit: 10, windowSeconds: 15 * 60 },
+  signInFailuresPerIp: { limit: 100, windowSeconds: 60 * 60 },
   refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
   resendPerMinute: { limit: 1, windowSeconds: 60 },
   resendPerHour: { limit: 5, windowSeconds: 60 * 60 },
@@ -50,6 +48,8 @@ export interface IdentityDeps {
   rateLimiter: RateLimiter;
   authzCache: AuthorizationCache;
   accessTokens: AccessTokens;
+  /** Signs and checks the device cookies that sign-in limits count failures by. */
+  deviceCookies: DeviceCookies;
   config: IdentityConfig;
   log: LogSink;
 }

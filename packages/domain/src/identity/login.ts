@@ -3,6 +3,7 @@ import { refreshAuthorizationCache } from '../access/authorization.ts';
 import { appendAudit } from '../audit/index.ts';
 import { ForbiddenError, RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../platform/passwords.ts';
+import { sha256Hex } from '../platform/tokens.ts';
 import type { IdentityDeps, RequestOrigin } from './deps.ts';
 import { MAX_PASSWORD_LENGTH } from './password-policy.ts';
 import { type IssuedSession, issueSession } from './sessions.ts';
@@ -15,64 +16,91 @@ export const ZLoginInput = z.object({
 export type LoginInput = z.infer<typeof ZLoginInput>;
 
 export const INVALID_CREDENTIALS = 'Invalid credentials';
-const LOCKED_MESSAGE = 'Too many failed sign-in attempts. Try again later';
 
 type LoginOutcome =
   | { kind: 'ok'; session: IssuedSession; rehash: boolean }
   | { kind: 'invalid' }
-  | { kind: 'locked'; retryAfterSeconds: number }
   | { kind: 'unverified' }
   | { kind: 'disabled' };
 
+/** Where a sign-in attempt's failures are counted (docs/identity.md, "Sign-in limits"). */
+export function signInFailureKeys(input: { email: string; ip: string | null; deviceId: string | null }) {
+  const account = sha256Hex(input.email).slice(0, 32);
+  return {
+    ip: `signin-failures:ip:${input.ip ?? 'unknown'}`,
+    account: input.deviceId
+      ? `signin-failures:device:${account}:${input.deviceId}`
+      : `signin-failures:untrusted:${account}`,
+  };
+}
+
 /**
- * `auth.login` (SPEC §1). The order of checks is the security design:
+ * `auth.login` (SPEC §1). Brute-force limits count **failures only** — a success never counts — with
+ * OWASP's device cookies:
  *
- * 1. Rate limits, per client IP and per submitted email (existing or not), 5 per minute each; every
- *    attempt counts → 429 RATE_LIMITED with Retry-After.
- * 2. A locked account (10 consecutive failures → 15 minutes) answers 429 with the lock's remaining
- *    time and is not even checked. Unknown emails get the same treatment through a failure counter
- *    in the rate limiter, so a lock does not reveal that an account exists.
- * 3. Unknown email, an account without a password yet, and a wrong password all answer 401
+ * 1. Failures are counted per (account, device) when the browser shows a valid device cookie for the
+ *    account, else in the account's "untrusted" bucket; 10 in 15 minutes close that bucket only
+ *    (429 + Retry-After). A guesser elsewhere fills the untrusted bucket; the real user on a device
+ *    they signed in from before keeps their own. Per source address, 100 failures an hour across all
+ *    accounts close that address. Every attempt reserves a hit in both buckets before the password is
+ *    checked (so parallel guesses cannot all slip under a limit) and gives it back unless it was a
+ *    wrong guess — a whole office behind one address signs in freely.
+ * 2. Unknown email, an account without a password yet, and a wrong password all answer 401
  *    `Invalid credentials` after one argon2 verification (against a dummy hash when there is no real
- *    one) — same answer, same time.
- * 4. Only with the right password: disabled → 403 FORBIDDEN, unverified email → 403
- *    EMAIL_NOT_VERIFIED. Failures of a known account are audited under its org; unknown emails are
- *    only logged (there is no org to audit them in).
- * 5. Success resets the failure counter, stamps last_login_at, starts a session family and returns
- *    the access token and the refresh token (the API puts the latter in the cookie).
+ *    one) — same answer, same time, same counting.
+ * 3. Only with the right password: disabled → 403 FORBIDDEN, unverified email → 403
+ *    EMAIL_NOT_VERIFIED (neither counts as a failure). Failures of a known account are audited under
+ *    its org; unknown emails are only logged (there is no org to audit them in).
+ * 4. Success stamps last_login_at, starts a session family, and returns the access and refresh tokens
+ *    with the browser's renewed device cookie (the API sets both cookies).
  */
 export async function loginUser(
   deps: IdentityDeps,
-  input: LoginInput & { origin: RequestOrigin },
-): Promise<IssuedSession> {
+  input: LoginInput & { origin: RequestOrigin; deviceCookie?: string | null },
+): Promise<IssuedSession & { deviceCookie: string }> {
   const { config, rateLimiter } = deps;
   const email = normaliseEmail(input.email);
-  const ipKey = `login:ip:${input.origin.ip ?? 'unknown'}`;
+  const deviceId = deps.deviceCookies.deviceFor(input.deviceCookie ?? null, email);
+  const keys = signInFailureKeys({ email, ip: input.origin.ip, deviceId });
   const [perIp, perAccount] = await Promise.all([
-    rateLimiter.consume(ipKey, config.loginPerIp),
-    rateLimiter.consume(`login:account:${email}`, config.loginPerAccount),
+    rateLimiter.consume(keys.ip, config.signInFailuresPerIp),
+    rateLimiter.consume(keys.account, config.signInFailuresPerDevice),
   ]);
+  const giveBack = () => Promise.all([rateLimiter.refund(keys.ip), rateLimiter.refund(keys.account)]);
   if (!perIp.allowed || !perAccount.allowed) {
+    // A refused attempt is not a guess: it leaves the counts where they were.
+    await giveBack();
     throw new RateLimitedError(
       Math.max(
         perIp.allowed ? 0 : perIp.retryAfterSeconds,
         perAccount.allowed ? 0 : perAccount.retryAfterSeconds,
       ),
-      'Too many sign-in attempts. Try again later',
+      perAccount.allowed
+        ? 'Too many failed sign-ins from your network. Try again later'
+        : 'Too many failed sign-ins for this account. Try again later, or reset your password',
     );
   }
 
-  const outcome = await attemptLogin(deps, email, input);
+  let outcome: LoginOutcome | undefined;
+  try {
+    outcome = await attemptLogin(deps, email, input, {
+      failures: perAccount.count,
+      trustedDevice: deviceId !== null,
+    });
+  } finally {
+    if (outcome?.kind !== 'invalid') await giveBack();
+  }
   switch (outcome.kind) {
     case 'ok':
       if (outcome.rehash) await upgradeHash(deps, outcome.session.user.id, input.password);
       // Warm the cache for the requests this session is about to make.
       await refreshAuthorizationCache(deps, outcome.session.user.id);
-      return outcome.session;
+      return {
+        ...outcome.session,
+        deviceCookie: deps.deviceCookies.remember(input.deviceCookie ?? null, email),
+      };
     case 'invalid':
       throw new UnauthenticatedError(INVALID_CREDENTIALS);
-    case 'locked':
-      throw new RateLimitedError(outcome.retryAfterSeconds, LOCKED_MESSAGE);
     case 'unverified':
       throw new ForbiddenError('Verify your email address before signing in', 'EMAIL_NOT_VERIFIED');
     case 'disabled':
@@ -84,28 +112,15 @@ async function attemptLogin(
   deps: IdentityDeps,
   email: string,
   input: LoginInput & { origin: RequestOrigin },
+  counted: { failures: number; trustedDevice: boolean },
 ): Promise<LoginOutcome> {
-  const { config } = deps;
   const now = deps.clock.now();
   const user = await findUserByEmail(deps.db, email);
 
   if (!user) {
-    // The lockout an existing account would have, counted in the limiter (no row to count in).
-    const ghost = await deps.rateLimiter.consume(`login:unknown-failures:${email}`, {
-      limit: config.lockoutThreshold,
-      windowSeconds: config.lockoutSeconds,
-    });
-    if (!ghost.allowed) return { kind: 'locked', retryAfterSeconds: ghost.retryAfterSeconds };
     await verifyAgainstDummy(input.password);
     deps.log.info({ ip: input.origin.ip }, 'sign-in failed: unknown email');
     return { kind: 'invalid' };
-  }
-
-  if (user.locked_until && user.locked_until.getTime() > now.getTime()) {
-    return {
-      kind: 'locked',
-      retryAfterSeconds: Math.ceil((user.locked_until.getTime() - now.getTime()) / 1000),
-    };
   }
 
   const passwordOk = user.password_hash
@@ -114,25 +129,6 @@ async function attemptLogin(
 
   return deps.db.transaction().execute(async (trx): Promise<LoginOutcome> => {
     if (!passwordOk) {
-      // Counted atomically in the row, so parallel guesses cannot slip past the threshold.
-      const counted = await trx
-        .updateTable('users')
-        .set((eb) => ({ failed_login_count: eb('failed_login_count', '+', 1) }))
-        .where('id', '=', user.id)
-        .returning(['failed_login_count'])
-        .executeTakeFirstOrThrow();
-      const locks = counted.failed_login_count >= config.lockoutThreshold;
-      if (locks) {
-        // The counter starts again, so the next lock needs another full run of failures.
-        await trx
-          .updateTable('users')
-          .set({
-            locked_until: new Date(now.getTime() + config.lockoutSeconds * 1000),
-            failed_login_count: 0,
-          })
-          .where('id', '=', user.id)
-          .execute();
-      }
       await appendAudit(trx, {
         orgId: user.org_id,
         actorId: null,
@@ -142,8 +138,8 @@ async function attemptLogin(
         payload: {
           reason: user.password_hash ? 'wrong_password' : 'no_password',
           ip: input.origin.ip,
-          consecutiveFailures: counted.failed_login_count,
-          locked: locks,
+          device: counted.trustedDevice ? 'known' : 'unknown',
+          failuresInWindow: counted.failures,
         },
       });
       return { kind: 'invalid' };
@@ -164,11 +160,7 @@ async function attemptLogin(
       return user.status !== 'active' ? { kind: 'disabled' } : { kind: 'unverified' };
     }
 
-    await trx
-      .updateTable('users')
-      .set({ failed_login_count: 0, locked_until: null, last_login_at: now })
-      .where('id', '=', user.id)
-      .execute();
+    await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
     const session = await issueSession(deps, trx, { userId: user.id, origin: input.origin, now });
     await appendAudit(trx, {
       orgId: user.org_id,

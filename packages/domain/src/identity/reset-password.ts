@@ -9,6 +9,7 @@ import { hashPassword } from '../platform/passwords.ts';
 import { digestsEqual, randomToken, sha256Hex } from '../platform/tokens.ts';
 import type { IdentityDeps, RequestOrigin } from './deps.ts';
 import { PasswordChanged, PasswordResetRequested, USER_AGGREGATE } from './events.ts';
+import { signInFailureKeys } from './login.ts';
 import { assertStrongPassword, MAX_PASSWORD_LENGTH } from './password-policy.ts';
 import { revokeAllRefreshTokens } from './sessions.ts';
 import { findUserByEmail, normaliseEmail, setPassword } from './users.ts';
@@ -108,7 +109,7 @@ type ResetOutcome = { kind: 'done' } | { kind: 'invalid' };
  * verified. Does not sign in: the user signs in with the new password.
  */
 export async function resetPassword(
-  deps: Pick<IdentityDeps, 'db' | 'clock' | 'authzCache'>,
+  deps: Pick<IdentityDeps, 'db' | 'clock' | 'authzCache' | 'rateLimiter'>,
   input: ResetPasswordInput & { origin: RequestOrigin },
 ): Promise<{ reset: true }> {
   const digest = sha256Hex(input.token);
@@ -163,6 +164,9 @@ export async function resetPassword(
     return { kind: 'done' };
   });
   if (outcome.kind === 'invalid') throw new ValidationError(INVALID_RESET, { token: [INVALID_RESET] });
+  // The mailbox owner proved themselves: strangers' guesses no longer stand between them and a new device.
+  const email = normaliseEmail(candidate.email);
+  await deps.rateLimiter.reset(signInFailureKeys({ email, ip: null, deviceId: null }).account);
   await refreshAuthorizationCache(deps, candidate.user_id);
   return { reset: true };
 }

@@ -359,7 +359,7 @@ export async function enableUser(
     if (user.status === 'active') return;
     await scoped(trx, actor.orgId)
       .updateTable('users')
-      .set({ status: 'active', failed_login_count: 0, locked_until: null, updated_at: deps.clock.now() })
+      .set({ status: 'active', updated_at: deps.clock.now() })
       .where('id', '=', user.id)
       .execute();
     await appendAudit(trx, {

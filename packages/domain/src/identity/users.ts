@@ -114,7 +114,7 @@ export async function replaceUserRoles(
   }
 }
 
-/** Stores a new password hash; clears must_change_password and any sign-in lockout. */
+/** Stores a new password hash and clears must_change_password. */
 export async function setPassword(
   trx: Transaction<Database>,
   input: { userId: string; passwordHash: string; now: Date },
@@ -124,8 +124,6 @@ export async function setPassword(
     .set({
       password_hash: input.passwordHash,
       must_change_password: false,
-      failed_login_count: 0,
-      locked_until: null,
       updated_at: input.now,
     })
     .where('id', '=', input.userId)

@@ -6,7 +6,9 @@ import { silentLog } from './logger.ts';
 
 /**
  * The rate-limiter port: a fixed-window counter per key. Every `consume` counts — allowed or not — so
- * a client that keeps hammering a closed window keeps it closed until the window ends.
+ * a client that keeps hammering a closed window keeps it closed until the window ends. `refund` takes
+ * one hit back: a caller that reserves a hit before doing the work (so concurrent attempts cannot all
+ * slip under the limit) returns it when the attempt turns out not to count — a successful sign-in.
  *
  * Adapters: Redis (shared by every API replica; an atomic INCR + PEXPIRE script) and in-process (a
  * Map, for when REDIS_URL is unset). `createFailoverRateLimiter` puts the in-process one behind Redis
@@ -33,6 +35,8 @@ export interface RateLimiter {
   readonly kind: 'redis' | 'in-process' | 'failover';
   /** Counts one hit against `key` under `rule` and says whether it is within the limit. */
   consume(key: string, rule: RateLimitRule): Promise<RateLimitDecision>;
+  /** Takes back one hit of `key`'s current window (never below zero; nothing when the window ended). */
+  refund(key: string): Promise<void>;
   /** Forgets `key` (e.g. a counter that success should clear). */
   reset(key: string): Promise<void>;
 }
@@ -82,6 +86,10 @@ export function createInProcessRateLimiter(options: { clock?: Clock; maxKeys?: n
       window.count += 1;
       return decide(window.count, window.endsAt - now, rule);
     },
+    async refund(key) {
+      const window = windows.get(key);
+      if (window && window.count > 0) window.count -= 1;
+    },
     async reset(key) {
       windows.delete(key);
     },
@@ -101,6 +109,13 @@ end
 return {count, ttl}
 `;
 
+// Only a live window is decremented: a refund must not create a key without an expiry.
+const REFUND_SCRIPT = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then redis.call('DECR', KEYS[1]) end
+return 0
+`;
+
 /** Redis adapter: one counter per key under `${prefix}rl:`, shared by every replica. */
 export function createRedisRateLimiter(redis: Redis, options: { prefix: string }): RateLimiter {
   const keyOf = (key: string) => `${options.prefix}rl:${key}`;
@@ -113,6 +128,9 @@ export function createRedisRateLimiter(redis: Redis, options: { prefix: string }
         number,
       ];
       return decide(Number(count), Number(ttl), rule);
+    },
+    async refund(key) {
+      await redis.eval(REFUND_SCRIPT, 1, keyOf(key));
     },
     async reset(key) {
       await redis.del(keyOf(key));
@@ -152,6 +170,7 @@ export function createFailoverRateLimiter(
   return {
     kind: 'failover',
     consume: (key, rule) => run((limiter) => limiter.consume(key, rule)),
+    refund: (key) => run((limiter) => limiter.refund(key)),
     reset: (key) => run((limiter) => limiter.reset(key)),
   };
 }

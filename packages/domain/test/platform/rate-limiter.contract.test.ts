@@ -71,6 +71,24 @@ function rateLimiterContract(name: string, make: () => RateLimiter) {
       );
     });
 
+    it('takes a hit back on refund, within the window, never below zero and never past it', async () => {
+      const limiter = make();
+      const key = freshKey('refund');
+      const rule = { limit: 2, windowSeconds: 0.4 };
+      await limiter.consume(key, rule);
+      await limiter.consume(key, rule);
+      await limiter.refund(key);
+      expect(await limiter.consume(key, rule)).toMatchObject({ allowed: true, count: 2 });
+      expect((await limiter.consume(key, rule)).allowed).toBe(false);
+      const untouched = freshKey('refund-none');
+      await limiter.refund(untouched);
+      expect(await limiter.consume(untouched, rule)).toMatchObject({ allowed: true, count: 1 });
+      await sleep(450);
+      // The window ended: a late refund creates nothing, and the next window starts from one.
+      await limiter.refund(key);
+      expect(await limiter.consume(key, rule)).toMatchObject({ allowed: true, count: 1 });
+    });
+
     it('forgets a key on reset', async () => {
       const limiter = make();
       const key = freshKey('reset');
