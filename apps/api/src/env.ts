@@ -91,6 +91,8 @@ const ZApiEnv = z.object({
   AUTH_SIGNIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   AUTH_SIGNIN_IP_FAILURES: z.coerce.number().int().min(1).default(100),
   AUTH_SIGNIN_IP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** The web app's origin, for links in the emails the API queues itself (invitations). */
+  WEB_BASE_URL: z.url().default('http://127.0.0.1:5173'),
   /** Sign-ups per client IP per hour. */
   AUTH_REGISTER_IP_LIMIT: z.coerce.number().int().min(1).default(20),
   /** How long a user's cached authorisation may live in Redis (every change refreshes it anyway). */
@@ -112,6 +114,11 @@ const ZApiEnv = z.object({
   NOTIFICATIONS_ENCRYPTION_KEY: ZNotificationKeyText.optional(),
   /** Comma-separated earlier keys, still used to read rows sealed under them (rotation). */
   NOTIFICATIONS_ENCRYPTION_PREVIOUS_KEYS: ZNotificationPreviousKeys,
+  /**
+   * Emails people may cause per org per hour (notifications.send, invitations), unless a platform
+   * operator set the org's own quota. Past it → 429.
+   */
+  NOTIFICATIONS_EMAIL_QUOTA_PER_HOUR: z.coerce.number().int().min(0).max(100_000).default(200),
 });
 
 export type ApiEnv = z.infer<typeof ZApiEnv>;

@@ -22,6 +22,7 @@ export const appRouter = router({
   creators: lazy(() => import('./routers/creators.ts').then((m) => m.creatorsRouter)),
   notifications: lazy(() => import('./routers/notifications.ts').then((m) => m.notificationsRouter)),
   inbox: lazy(() => import('./routers/inbox.ts').then((m) => m.inboxRouter)),
+  orgs: lazy(() => import('./routers/orgs.ts').then((m) => m.orgsRouter)),
 });
 
 export type AppRouter = typeof appRouter;

@@ -23,6 +23,7 @@ describe('notifications procedures', () => {
   let otherAdminToken: string;
   let orgId: string;
   let memberId: string;
+  let memberEmail: string;
 
   beforeAll(async () => {
     api = await startTestApi(t.url);
@@ -32,6 +33,7 @@ describe('notifications procedures', () => {
     const viewer = await createTestUser(t.db, { orgId, roles: ['viewer'], name: 'Rosa Reader' });
     const otherAdmin = await createTestUser(t.db, { orgId: otherOrg, roles: ['admin'] });
     memberId = viewer.id;
+    memberEmail = viewer.email;
     adminToken = (await login(api, admin)).accessToken;
     viewerToken = (await login(api, viewer)).accessToken;
     otherAdminToken = (await login(api, otherAdmin)).accessToken;
@@ -59,7 +61,7 @@ describe('notifications procedures', () => {
       token: adminToken,
       input: {
         channel: 'email',
-        to: { email: 'reader@example.test' },
+        to: { email: memberEmail.toUpperCase() },
         templateKey: 'incident-opened',
         variables: { title: 'Sensors <down>', severity: 'high', url: 'https://atrium.example/i/1' },
         scheduleAt: new Date(Date.now() + 3_600_000).toISOString(),
@@ -69,7 +71,8 @@ describe('notifications procedures', () => {
     expect(sent.data).toMatchObject({
       status: 'scheduled',
       channel: 'email',
-      to: { userId: null, email: 'reader@example.test' },
+      // A member's address is that member.
+      to: { userId: memberId, email: memberEmail, name: 'Rosa Reader' },
       subject: '[high] Incident opened: Sensors <down>',
       redacted: false,
       attempts: [],
@@ -77,7 +80,7 @@ describe('notifications procedures', () => {
 
     const listed = await call<{ items: NotificationBody[] }>(api, 'notifications.list', {
       token: adminToken,
-      input: { recipient: 'READER@example.test' },
+      input: { recipient: memberEmail.toUpperCase() },
     });
     expect(listed.data.items.map((n) => n.id)).toEqual([sent.data.id]);
     const got = await call<NotificationBody>(api, 'notifications.get', {
@@ -100,7 +103,7 @@ describe('notifications procedures', () => {
       token: adminToken,
       input: {
         channel: 'email',
-        to: { email: 'x@example.test' },
+        to: { userId: memberId },
         templateKey: 'incident-opened',
         variables: {},
       },
@@ -195,8 +198,9 @@ describe('notifications procedures', () => {
       input: {
         channel: 'email',
         to: { userId: memberId },
-        templateKey: 'password-reset',
-        variables: { resetUrl: 'https://atrium.example/reset?token=SECRET-TOKEN', validMinutes: 30 },
+        templateKey: 'incident-opened',
+        variables: { title: 'Door code SECRET-TOKEN', severity: 'low', url: 'https://atrium.example/i/2' },
+        sensitive: true,
       },
     });
     expect(secret.status).toBe(200);

@@ -14,7 +14,7 @@ import {
 
 const ADMIN_ONLY = [
   ['users.list', 'query', {}],
-  ['users.create', 'mutation', { email: 'x@example.test', name: 'X', roles: ['viewer'] }],
+  ['users.invite', 'mutation', { email: 'x@example.test', name: 'X', roles: ['viewer'] }],
   ['roles.list', 'query', undefined],
   ['roles.create', 'mutation', { name: 'sneaky', permissions: [] }],
 ] as const;

@@ -8,7 +8,6 @@ import {
   handleEmailVerificationRequested,
   handlePasswordChanged,
   handlePasswordResetRequested,
-  handleUserInvited,
 } from './handlers/identity.ts';
 import { handleNotificationRequested } from './handlers/notifications.ts';
 import { handlePipelineProbe } from './handlers/ops.pipeline-probe.ts';
@@ -26,7 +25,6 @@ export const queueHandlers = {
   'ops.pipeline-probe': handlePipelineProbe,
   'identity.email-verification': handleEmailVerificationRequested,
   'identity.password-reset-email': handlePasswordResetRequested,
-  'identity.welcome-email': handleUserInvited,
   'identity.password-changed': handlePasswordChanged,
   'notifications.dispatch': handleNotificationRequested,
   'creators.roles': handleUserRolesChanged,

@@ -32,7 +32,16 @@ describe('notifications dispatched by the worker', { timeout: 30_000 }, () => {
     worker = await startWorker(testWorkerEnv(t.url, { SMTP_URL: smtp.url }), {
       queues: { catalogue, handlers },
     });
-    orgId = (await t.db.transaction().execute((trx) => createOrg(trx, { name: 'Pipeline Org' }))).id;
+    orgId = (
+      await t.db
+        .transaction()
+        .execute((trx) =>
+          createOrg(trx, {
+            name: 'Pipeline Org',
+            settings: { notifications: { allowExternalRecipients: true } },
+          }),
+        )
+    ).id;
     const admin = await t.db
       .insertInto('users')
       .values({ org_id: orgId, email: `admin-${crypto.randomUUID()}@example.test`, name: 'Ada' })

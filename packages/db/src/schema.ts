@@ -68,6 +68,28 @@ export interface UsersTable {
   updated_at: UpdatedAt;
 }
 
+/** An admin's invitation to an address (SPEC §1); the user row exists only once it is accepted. */
+export interface InvitationsTable {
+  id: Generated<string>;
+  org_id: string;
+  /** citext. */
+  email: string;
+  name: string;
+  /** Role names granted on acceptance (roles deleted meanwhile are skipped). */
+  roles: string[];
+  /** SHA-256 of the emailed link's token. */
+  token_hash: string;
+  invited_by: string | null;
+  expires_at: Timestamp;
+  send_count: ColumnType<number, number | undefined, number>;
+  last_sent_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  accepted_at: NullableTimestamp;
+  accepted_user_id: string | null;
+  revoked_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
 export interface RolesTable {
   id: Generated<string>;
   org_id: string;
@@ -349,6 +371,7 @@ export interface Database {
   outbox_events: OutboxEventsTable;
   inbox: InboxTable;
   users: UsersTable;
+  invitations: InvitationsTable;
   roles: RolesTable;
   user_roles: UserRolesTable;
   refresh_tokens: RefreshTokensTable;

@@ -46,6 +46,8 @@ export function identityConfigFromEnv(env: ApiEnv): IdentityConfig {
     },
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60,
     registerPerIp: { limit: env.AUTH_REGISTER_IP_LIMIT, windowSeconds: 60 * 60 },
+    webBaseUrl: env.WEB_BASE_URL,
+    emailQuotaPerHour: env.NOTIFICATIONS_EMAIL_QUOTA_PER_HOUR,
   };
 }
 

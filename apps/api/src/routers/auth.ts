@@ -1,5 +1,11 @@
 import { UnauthenticatedError } from '@atrium/domain/errors';
 import { changePassword, ZChangePasswordInput } from '@atrium/domain/identity/change-password';
+import {
+  acceptInvitation,
+  previewInvitation,
+  ZAcceptInvitationInput,
+  ZInvitationTokenInput,
+} from '@atrium/domain/identity/invitations';
 import { loginUser, ZLoginInput } from '@atrium/domain/identity/login';
 import { registerUser, ZRegisterInput } from '@atrium/domain/identity/register';
 import {
@@ -79,6 +85,26 @@ export const authRouter = router({
       const session = await changePassword(ctx.services.identity, ctx.session, {
         ...input,
         origin: originOf(ctx),
+      });
+      return respondWithSession(ctx, session, input.refreshTokenIn);
+    }),
+
+  /** What an invitation link offers (its owner opens it before choosing a password). */
+  invitation: publicProcedure
+    .input(ZInvitationTokenInput)
+    .mutation(({ ctx, input }) => previewInvitation(ctx.services.identity, input)),
+
+  /** Accepts an invitation: the member is created with their own password and signed in. */
+  acceptInvitation: publicProcedure
+    .input(ZAcceptInvitationInput.extend({ refreshTokenIn: ZRefreshTokenDelivery }))
+    .mutation(async ({ ctx, input }) => {
+      const session = await acceptInvitation(ctx.services.identity, { ...input, origin: originOf(ctx) });
+      setDeviceCookie(ctx.res, {
+        value: ctx.services.identity.deviceCookies.remember(
+          ctx.credentials.deviceCookie ?? null,
+          session.user.email,
+        ),
+        secure: ctx.services.env.COOKIE_SECURE,
       });
       return respondWithSession(ctx, session, input.refreshTokenIn);
     }),

@@ -24,7 +24,11 @@ const send = permissionProcedure('notifications.send');
 
 /** The notification use cases' ports: the database and the clock; the keyring is the process's. */
 export function notificationsDeps(services: Pick<Services, 'db' | 'identity'>): NotificationsDeps {
-  return { db: services.db, clock: services.identity.clock };
+  return {
+    db: services.db,
+    clock: services.identity.clock,
+    emailQuotaPerHour: services.identity.config.emailQuotaPerHour,
+  };
 }
 
 /**

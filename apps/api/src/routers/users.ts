@@ -1,12 +1,19 @@
+import {
+  inviteUser,
+  listInvitations,
+  resendInvitation,
+  revokeInvitation,
+  ZInvitationIdInput,
+  ZInviteUserInput,
+  ZListInvitationsInput,
+} from '@atrium/domain/identity/invitations';
 import { getMyProfile, updateMyProfile, ZUpdateMeInput } from '@atrium/domain/identity/profile';
 import {
-  createUser,
   disableUser,
   enableUser,
   getUser,
   listUsers,
   setUserRoles,
-  ZCreateUserInput,
   ZListUsersInput,
   ZSetUserRolesInput,
   ZUserIdInput,
@@ -23,9 +30,24 @@ export const usersRouter = router({
     .input(ZUpdateMeInput)
     .mutation(({ ctx, input }) => updateMyProfile(ctx.services.identity, ctx.session, input)),
 
-  create: manage
-    .input(ZCreateUserInput)
-    .mutation(({ ctx, input }) => createUser(ctx.services.identity, ctx.session, input)),
+  /**
+   * An emailed invitation (SPEC §1): the same answer whether or not the address has an account in
+   * another org; it counts against the org's hourly email quota.
+   */
+  invite: manage
+    .input(ZInviteUserInput)
+    .mutation(({ ctx, input }) => inviteUser(ctx.services.identity, ctx.session, input)),
+  invitations: router({
+    list: manage
+      .input(ZListInvitationsInput.optional())
+      .query(({ ctx, input }) => listInvitations(ctx.services.identity, ctx.session, input ?? {})),
+    resend: manage
+      .input(ZInvitationIdInput)
+      .mutation(({ ctx, input }) => resendInvitation(ctx.services.identity, ctx.session, input)),
+    revoke: manage
+      .input(ZInvitationIdInput)
+      .mutation(({ ctx, input }) => revokeInvitation(ctx.services.identity, ctx.session, input)),
+  }),
   list: manage
     .input(ZListUsersInput.optional())
     .query(({ ctx, input }) => listUsers(ctx.services.identity, ctx.session, input ?? {})),

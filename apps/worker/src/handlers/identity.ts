@@ -3,7 +3,6 @@ import {
   deliverPasswordChangedNotice,
   deliverPasswordResetLink,
   deliverVerificationCode,
-  deliverWelcomeEmail,
   type IdentityMailDeps,
 } from '@atrium/domain/identity/consumers';
 import type { HandlerContext, QueueHandler } from '../job-runner.ts';
@@ -28,10 +27,6 @@ export const handlePasswordResetRequested: QueueHandler<Queues['identity.passwor
   context,
 ) => {
   await deliverPasswordResetLink(mailDeps(context), event);
-};
-
-export const handleUserInvited: QueueHandler<Queues['identity.welcome-email']> = async (event, context) => {
-  await deliverWelcomeEmail(mailDeps(context), event);
 };
 
 export const handlePasswordChanged: QueueHandler<Queues['identity.password-changed']> = async (

@@ -23,6 +23,11 @@ export const AUDIT_ACTIONS = [
   'user.disabled',
   'user.enabled',
   'user.roles_set',
+  'user.invited',
+  'user.invitation_resent',
+  'user.invitation_revoked',
+  'user.invitation_accepted',
+  'org.notification_policy_set',
   // Roles
   'role.created',
   'role.updated',

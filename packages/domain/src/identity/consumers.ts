@@ -1,5 +1,6 @@
 import type { Database } from '@atrium/db';
 import type { Kysely, Transaction } from 'kysely';
+import { appendAudit } from '../audit/index.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { consumeOnce } from '../events/inbox.ts';
 import type { EventPayload } from '../events/registry.ts';
@@ -8,21 +9,15 @@ import type { Clock } from '../platform/clock.ts';
 import { systemClock } from '../platform/clock.ts';
 import type { LogSink } from '../platform/logger.ts';
 import { silentLog } from '../platform/logger.ts';
-import { generateTemporaryPassword, hashPassword } from '../platform/passwords.ts';
-import type {
-  EmailVerificationRequested,
-  PasswordChanged,
-  PasswordResetRequested,
-  UserInvited,
-} from './events.ts';
+import type { EmailVerificationRequested, PasswordChanged, PasswordResetRequested } from './events.ts';
 import { IDENTITY_CONSUMER_NAMES } from './queues.ts';
-import { createPasswordResetToken, PASSWORD_RESET_TTL_SECONDS } from './reset-password.ts';
+import { createPasswordResetToken, openSealedAddress, PASSWORD_RESET_TTL_SECONDS } from './reset-password.ts';
 import { createVerificationCode, VERIFICATION_CODE_TTL_SECONDS } from './verification.ts';
 
 /**
  * The worker-side half of identity: consumers of identity's outbox events. Each makes the secret the
  * email carries (code, reset token, temporary password), stores only its hash, and queues the email as
- * a notification (templates `verify-email`, `password-reset`, `welcome`, `password-changed`; the ones
+ * a notification (templates `verify-email`, `password-reset`, `password-changed`; the ones
  * with a secret are sensitive, so the secret is stored only encrypted and never shown to admins) — all
  * inside `consumeOnce`, so a redelivered job does nothing. The notifications dispatcher sends the
  * email, retries it and records every attempt (docs/notifications.md).
@@ -30,7 +25,6 @@ import { createVerificationCode, VERIFICATION_CODE_TTL_SECONDS } from './verific
  * The worker binds each to its queue (see IDENTITY_QUEUES in queues.ts):
  *   identity.email-verification   ← EmailVerificationRequested → deliverVerificationCode
  *   identity.password-reset-email ← PasswordResetRequested     → deliverPasswordResetLink
- *   identity.welcome-email        ← UserInvited                → deliverWelcomeEmail
  *   identity.password-changed     ← PasswordChanged            → deliverPasswordChangedNotice
  */
 export interface IdentityMailDeps {
@@ -90,13 +84,13 @@ async function deliver(
 }
 
 /** The emails that carry a secret: stored only encrypted, never shown to admins. */
-const SENSITIVE_TEMPLATES = new Set(['verify-email', 'password-reset', 'welcome']);
+const SENSITIVE_TEMPLATES = new Set(['verify-email', 'password-reset']);
 
 /** Queues the email to the user (their address, name and org filled in by the notifications module). */
 async function queueEmail(
   trx: Transaction<Database>,
   user: Recipient,
-  templateKey: 'verify-email' | 'password-reset' | 'welcome' | 'password-changed',
+  templateKey: 'verify-email' | 'password-reset' | 'password-changed',
   variables: Record<string, string | number>,
   clock: Clock | undefined,
 ): Promise<DeliveryResult> {
@@ -143,57 +137,64 @@ export function deliverVerificationCode(
   });
 }
 
-/** PasswordResetRequested → a single-use 30-minute link `${webBaseUrl}/reset-password?token=…`. */
-export function deliverPasswordResetLink(
+/**
+ * PasswordResetRequested → for an existing, active account: a single-use 30-minute link
+ * `${webBaseUrl}/reset-password?token=…` by email, and the request audited in its org. The request
+ * path wrote the event for every address, known or not; only here is the account looked up.
+ */
+export async function deliverPasswordResetLink(
   deps: IdentityMailDeps,
   event: EventEnvelope<(typeof PasswordResetRequested)['type'], EventPayload<typeof PasswordResetRequested>>,
 ): Promise<DeliveryResult> {
-  return deliver(deps, IDENTITY_CONSUMER_NAMES.passwordReset, event, async (trx, user, now) => {
-    if (user.status !== 'active') return { queued: false, reason: 'account disabled' };
-    const { token } = await createPasswordResetToken(trx, { userId: user.id, orgId: user.org_id, now });
-    return queueEmail(
-      trx,
-      user,
-      'password-reset',
-      {
-        resetUrl: link(deps.webBaseUrl, 'reset-password', { token }),
-        validMinutes: Math.round(PASSWORD_RESET_TTL_SECONDS / 60),
-      },
-      deps.clock,
+  const payload = event.payload;
+  const userId =
+    'userId' in payload ? payload.userId : await accountOfSealedAddress(deps.db, payload.emailSealed);
+  const ip = 'ip' in payload ? payload.ip : null;
+  if (!userId) {
+    (deps.log ?? silentLog).info(
+      { eventId: event.eventId },
+      'password reset asked for an address with no account',
     );
-  });
+    return { queued: false, reason: 'no account' };
+  }
+  return deliver(
+    deps,
+    IDENTITY_CONSUMER_NAMES.passwordReset,
+    { eventId: event.eventId, payload: { userId } },
+    async (trx, user, now) => {
+      if (user.status !== 'active') return { queued: false, reason: 'account disabled' };
+      const { token } = await createPasswordResetToken(trx, { userId: user.id, orgId: user.org_id, now });
+      await appendAudit(trx, {
+        orgId: user.org_id,
+        actorId: null,
+        action: 'auth.password_reset.requested',
+        resourceType: 'user',
+        resourceId: user.id,
+        payload: { ip },
+      });
+      return queueEmail(
+        trx,
+        user,
+        'password-reset',
+        {
+          resetUrl: link(deps.webBaseUrl, 'reset-password', { token }),
+          validMinutes: Math.round(PASSWORD_RESET_TTL_SECONDS / 60),
+        },
+        deps.clock,
+      );
+    },
+  );
 }
 
-/**
- * UserInvited → a temporary password (its argon2 hash stored; must_change_password stays set) in a
- * welcome email. Skipped when the user already chose a password of their own.
- */
-export function deliverWelcomeEmail(
-  deps: IdentityMailDeps,
-  event: EventEnvelope<(typeof UserInvited)['type'], EventPayload<typeof UserInvited>>,
-): Promise<DeliveryResult> {
-  return deliver(deps, IDENTITY_CONSUMER_NAMES.welcome, event, async (trx, user, now) => {
-    if (user.status !== 'active') return { queued: false, reason: 'account disabled' };
-    if (user.password_hash && !user.must_change_password)
-      return { queued: false, reason: 'password already chosen' };
-    const temporaryPassword = generateTemporaryPassword();
-    await trx
-      .updateTable('users')
-      .set({
-        password_hash: await hashPassword(temporaryPassword),
-        must_change_password: true,
-        updated_at: now,
-      })
-      .where('id', '=', user.id)
-      .execute();
-    return queueEmail(
-      trx,
-      user,
-      'welcome',
-      { email: user.email, temporaryPassword, signInUrl: link(deps.webBaseUrl, 'sign-in') },
-      deps.clock,
-    );
-  });
+async function accountOfSealedAddress(db: Kysely<Database>, sealed: string): Promise<string | null> {
+  let email: string;
+  try {
+    email = openSealedAddress(sealed);
+  } catch {
+    return null;
+  }
+  const user = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+  return user?.id ?? null;
 }
 
 /** PasswordChanged → a notice to the account's address, with a reset link in case it was not them. */

@@ -2,6 +2,7 @@ import type { Database } from '@atrium/db';
 import type { Kysely } from 'kysely';
 import type { AccessTokens } from '../access/access-tokens.ts';
 import type { AuthorizationCache } from '../access/authorization-cache.ts';
+import { DEFAULT_EMAIL_QUOTA_PER_HOUR } from '../notifications/policy.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { LogSink } from '../platform/logger.ts';
 import type { RateLimiter, RateLimitRule } from '../platform/rate-limiter.ts';
@@ -27,6 +28,10 @@ export interface IdentityConfig {
   registerPerIp: RateLimitRule;
   /** Wrong current passwords per user in auth.changePassword (a stolen access token cannot guess on). */
   changePasswordPerUser: RateLimitRule;
+  /** The web app's origin, for links in the emails the API queues itself (invitations). */
+  webBaseUrl: string;
+  /** Emails people may cause per org per hour unless an operator set the org's own (notifications/policy.ts). */
+  emailQuotaPerHour: number;
 }
 
 export const DEFAULT_IDENTITY_CONFIG: IdentityConfig = {
@@ -39,6 +44,8 @@ export const DEFAULT_IDENTITY_CONFIG: IdentityConfig = {
   resetRequestPerIp: { limit: 20, windowSeconds: 60 * 60 },
   registerPerIp: { limit: 20, windowSeconds: 60 * 60 },
   changePasswordPerUser: { limit: 5, windowSeconds: 15 * 60 },
+  webBaseUrl: 'http://127.0.0.1:5173',
+  emailQuotaPerHour: DEFAULT_EMAIL_QUOTA_PER_HOUR,
 };
 
 /** What identity use cases run on (built once per API process). */

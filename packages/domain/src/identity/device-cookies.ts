@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../platform/clock.ts';
+import { normaliseEmail } from './users.ts';
 
 /**
  * Device cookies (OWASP, "Slow Down Online Guessing Attacks with Device Cookies"; SPEC §1): a
@@ -20,8 +21,6 @@ const VERSION = 'd1';
 const SEPARATOR = '~';
 
 export interface DeviceCookies {
-  /** A new token for `email` (after a successful sign-in). */
-  issue(email: string): string;
   /** The device id of the first valid token in the cookie for `email`, or null. */
   deviceFor(cookie: string | null, email: string): string | null;
   /** The cookie value after a sign-in of `email`: its new token first, other accounts' tokens kept. */
@@ -64,15 +63,16 @@ export function createDeviceCookies(input: { secret: string | Buffer; clock: Clo
   };
 
   return {
-    issue,
-    deviceFor(cookie, email) {
+    deviceFor(cookie, rawEmail) {
+      const email = normaliseEmail(rawEmail);
       for (const token of tokensOf(cookie)) {
         const deviceId = validFor(token, email);
         if (deviceId) return deviceId;
       }
       return null;
     },
-    remember(cookie, email) {
+    remember(cookie, rawEmail) {
+      const email = normaliseEmail(rawEmail);
       const others = tokensOf(cookie).filter((token) => parse(token) && !validFor(token, email));
       return [issue(email), ...others].slice(0, MAX_DEVICE_TOKENS).join(SEPARATOR);
     },

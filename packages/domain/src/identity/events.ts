@@ -18,10 +18,18 @@ export const PasswordChanged = defineEvent(
   z.object({ userId: z.uuid(), via: z.enum(['change', 'reset']).optional() }),
 );
 
-/** Someone asked for a reset link for an existing, active account. */
-export const PasswordResetRequested = defineEvent('PasswordResetRequested', z.object({ userId: z.uuid() }));
-
-/** An admin created the account: generate a temporary password and send the welcome email. */
-export const UserInvited = defineEvent('UserInvited', z.object({ userId: z.uuid() }));
+/**
+ * Someone asked for a reset link for an address. Written for every request, known address or not, so
+ * the request path does the same work either way (no timing oracle); the consumer finds the account.
+ * The address travels sealed with the platform's data key (`emailSealed`, base64), never in clear.
+ * Events written before this change carry the `userId` of a known account instead.
+ */
+export const PasswordResetRequested = defineEvent(
+  'PasswordResetRequested',
+  z.union([
+    z.object({ emailSealed: z.string().min(1).max(2000), ip: z.string().max(100).nullable() }),
+    z.object({ userId: z.uuid() }),
+  ]),
+);
 
 export const USER_AGGREGATE = 'user';

@@ -1,10 +1,5 @@
 import { defineEventQueue } from '../events/queue-definition.ts';
-import {
-  EmailVerificationRequested,
-  PasswordChanged,
-  PasswordResetRequested,
-  UserInvited,
-} from './events.ts';
+import { EmailVerificationRequested, PasswordChanged, PasswordResetRequested } from './events.ts';
 
 /**
  * Identity's queues, for the catalogue (events/catalogue.ts): one per email the identity events
@@ -18,7 +13,6 @@ import {
 export const IDENTITY_CONSUMER_NAMES = {
   verification: 'identity.email-verification',
   passwordReset: 'identity.password-reset-email',
-  welcome: 'identity.welcome-email',
   passwordChanged: 'identity.password-changed',
 } as const;
 
@@ -44,12 +38,6 @@ export const passwordResetEmailQueue = defineEventQueue({
   ordered: true,
 });
 
-export const welcomeEmailQueue = defineEventQueue({
-  name: IDENTITY_CONSUMER_NAMES.welcome,
-  events: [UserInvited],
-  ...MAIL_POLICY,
-});
-
 export const passwordChangedQueue = defineEventQueue({
   name: IDENTITY_CONSUMER_NAMES.passwordChanged,
   events: [PasswordChanged],
@@ -59,6 +47,5 @@ export const passwordChangedQueue = defineEventQueue({
 export const IDENTITY_QUEUES = [
   emailVerificationQueue,
   passwordResetEmailQueue,
-  welcomeEmailQueue,
   passwordChangedQueue,
 ] as const;

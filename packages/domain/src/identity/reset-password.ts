@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from '@atrium/db';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
@@ -5,6 +6,7 @@ import { refreshAuthorizationCache } from '../access/authorization.ts';
 import { appendAudit } from '../audit/index.ts';
 import { ValidationError } from '../errors.ts';
 import { writeOutboxEvent } from '../events/outbox.ts';
+import { notificationKeyring, open, seal } from '../notifications/crypto.ts';
 import { hashPassword } from '../platform/passwords.ts';
 import { digestsEqual, randomToken, sha256Hex } from '../platform/tokens.ts';
 import type { IdentityDeps, RequestOrigin } from './deps.ts';
@@ -27,10 +29,22 @@ export type ResetPasswordInput = z.infer<typeof ZResetPasswordInput>;
 
 const INVALID_RESET = 'This reset link is invalid or has expired. Request a new one';
 
+const SEALED_ADDRESS_CONTEXT = 'identity:password-reset-request';
+
+/** The address as the reset request's event carries it: sealed with the platform's data key. */
+export function sealAddress(email: string): string {
+  return seal(notificationKeyring(), email, SEALED_ADDRESS_CONTEXT).toString('base64');
+}
+
+export function openSealedAddress(sealed: string): string {
+  return open(notificationKeyring(), Buffer.from(sealed, 'base64'), SEALED_ADDRESS_CONTEXT);
+}
+
 /**
- * `auth.requestPasswordReset`: always `{ accepted: true }`. For an existing, active account (and
- * within the quiet limits per address and per IP) it writes `PasswordResetRequested`; the consumer
- * makes the single-use link and mails it. Nothing in the answer or its timing says which happened.
+ * `auth.requestPasswordReset`: always `{ accepted: true }`, after the same work for every address —
+ * the quiet limits per address and per IP, then one outbox event carrying the sealed address. Whether
+ * an account exists is found out only by the consumer, after the answer (so neither the answer nor its
+ * timing says which happened); it makes the single-use link and mails it.
  */
 export async function requestPasswordReset(
   deps: Pick<IdentityDeps, 'db' | 'rateLimiter' | 'config' | 'log'>,
@@ -38,7 +52,7 @@ export async function requestPasswordReset(
 ): Promise<{ accepted: true }> {
   const email = normaliseEmail(input.email);
   const [perEmail, perIp] = await Promise.all([
-    deps.rateLimiter.consume(`reset-request:email:${email}`, deps.config.resetRequestPerEmail),
+    deps.rateLimiter.consume(`reset-request:email:${sha256Hex(email)}`, deps.config.resetRequestPerEmail),
     deps.rateLimiter.consume(
       `reset-request:ip:${input.origin.ip ?? 'unknown'}`,
       deps.config.resetRequestPerIp,
@@ -48,25 +62,15 @@ export async function requestPasswordReset(
     deps.log.info({ ip: input.origin.ip }, 'password reset request dropped by rate limit');
     return { accepted: true };
   }
-  await deps.db.transaction().execute(async (trx) => {
-    const user = await findUserByEmail(trx, email);
-    if (user?.status !== 'active') return;
-    await writeOutboxEvent(trx, {
-      orgId: user.org_id,
+  await deps.db.transaction().execute((trx) =>
+    writeOutboxEvent(trx, {
+      orgId: null,
       type: PasswordResetRequested,
-      aggregateType: USER_AGGREGATE,
-      aggregateId: user.id,
-      payload: { userId: user.id },
-    });
-    await appendAudit(trx, {
-      orgId: user.org_id,
-      actorId: null,
-      action: 'auth.password_reset.requested',
-      resourceType: 'user',
-      resourceId: user.id,
-      payload: { ip: input.origin.ip },
-    });
-  });
+      aggregateType: 'password_reset_request',
+      aggregateId: randomUUID(),
+      payload: { emailSealed: sealAddress(email), ip: input.origin.ip },
+    }),
+  );
   return { accepted: true };
 }
 

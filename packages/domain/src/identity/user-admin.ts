@@ -18,19 +18,10 @@ import { isForeignKeyViolation, isUniqueViolation } from '../platform/postgres-e
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
 import type { IdentityDeps } from './deps.ts';
-import { USER_AGGREGATE, UserInvited } from './events.ts';
-import { ZEmail, ZPersonName } from './register.ts';
 import { revokeAllRefreshTokens } from './sessions.ts';
 import { type OrgRole, replaceUserRoles, resolveRoles, roleNamesByUser } from './users.ts';
 
-const ZRoleName = z.string().trim().min(1).max(40);
-
-export const ZCreateUserInput = z.object({
-  email: z.string().trim().pipe(ZEmail),
-  name: ZPersonName,
-  roles: z.array(ZRoleName).min(1, { message: 'Give the user at least one role' }).max(20),
-});
-export type CreateUserInput = z.infer<typeof ZCreateUserInput>;
+export const ZRoleName = z.string().trim().min(1).max(40);
 
 export const ZListUsersInput = z.object({
   q: z.string().trim().max(200).optional(),
@@ -103,8 +94,6 @@ function toSummary(row: SummaryRow, roles: string[]): UserSummary {
   };
 }
 
-const DUPLICATE_EMAIL = 'An account with this email address already exists';
-
 /**
  * No privilege escalation through delegation: an actor may only hand out permissions they hold
  * (a user with `users.manage` but not `roles.manage` cannot make themselves admin).
@@ -112,6 +101,7 @@ const DUPLICATE_EMAIL = 'An account with this email address already exists';
 export function assertCanGrant(
   actor: Session,
   roles: readonly Pick<OrgRole, 'name' | 'permissions'>[],
+  verb: 'grant' | 'change' = 'grant',
 ): void {
   const beyond = new Set<string>();
   for (const role of roles) {
@@ -121,7 +111,9 @@ export function assertCanGrant(
   }
   if (beyond.size > 0) {
     throw new ForbiddenError(
-      `You cannot grant permissions you do not have: ${[...beyond].sort().join(', ')}`,
+      verb === 'grant'
+        ? `You cannot grant permissions you do not have: ${[...beyond].sort().join(', ')}`
+        : `You can only give or take away roles whose permissions you hold yourself (missing: ${[...beyond].sort().join(', ')})`,
     );
   }
 }
@@ -155,66 +147,6 @@ async function assertOrgKeepsAnAdmin(trx: Transaction<Database>, orgId: string):
     .executeTakeFirstOrThrow();
   if (Number(count) === 0) {
     throw new UnprocessableError('The organisation needs at least one active admin');
-  }
-}
-
-/**
- * `users.create` (admin): an account with a verified email, no password yet and
- * must_change_password set. The `UserInvited` consumer makes the temporary password and mails it.
- */
-export async function createUser(
-  deps: Pick<IdentityDeps, 'db' | 'clock'>,
-  actor: Session,
-  input: CreateUserInput,
-): Promise<UserSummary> {
-  const roles = await resolveRoles(deps.db, actor.orgId, input.roles);
-  assertCanGrant(actor, roles);
-  try {
-    const created = await deps.db.transaction().execute(async (trx) => {
-      const user = await scoped(trx, actor.orgId)
-        .insertInto('users', {
-          email: input.email,
-          name: input.name,
-          password_hash: null,
-          must_change_password: true,
-          email_verified_at: deps.clock.now(),
-        })
-        .onConflict((oc) => oc.column('email').doNothing())
-        .returning(SUMMARY_COLUMNS)
-        .executeTakeFirst();
-      if (!user) throw new ConflictError(DUPLICATE_EMAIL);
-      const row: SummaryRow = user;
-      await replaceUserRoles(
-        trx,
-        actor.orgId,
-        row.id,
-        roles.map((role) => role.id),
-      );
-      await writeOutboxEvent(trx, {
-        orgId: actor.orgId,
-        type: UserInvited,
-        aggregateType: USER_AGGREGATE,
-        aggregateId: row.id,
-        payload: { userId: row.id },
-      });
-      await appendAudit(trx, {
-        orgId: actor.orgId,
-        actorId: actor.userId,
-        action: 'user.created',
-        resourceType: 'user',
-        resourceId: row.id,
-        payload: { email: row.email, roles: roles.map((role) => role.name).sort() },
-      });
-      return toSummary(
-        row,
-        roles.map((role) => role.name),
-      );
-    });
-    created.roles.sort();
-    return created;
-  } catch (error) {
-    if (isUniqueViolation(error, 'users_email_key')) throw new ConflictError(DUPLICATE_EMAIL);
-    throw error;
   }
 }
 
@@ -394,7 +326,11 @@ export async function setUserRoles(
       await lockUser(trx, actor.orgId, input.userId);
       const before = (await roleNamesByUser(trx, actor.orgId, [input.userId])).get(input.userId) ?? [];
       const added = roles.filter((role) => !before.includes(role.name));
+      const removedNames = before.filter((name) => !roles.some((role) => role.name === name));
+      const removed = await resolveRoles(trx, actor.orgId, removedNames);
+      // Granting and taking away alike: only roles whose permissions the actor holds.
       assertCanGrant(actor, added);
+      assertCanGrant(actor, removed, 'change');
       const after = roles.map((role) => role.name).sort();
       if (before.length === after.length && before.every((name, i) => name === after[i])) return;
       await replaceUserRoles(

@@ -18,6 +18,14 @@ import {
   ZEmailAddress,
   ZRecipient,
 } from './enqueue.ts';
+import {
+  assertNoPlatformVariables,
+  assertNotPlatformTemplate,
+  DEFAULT_EMAIL_QUOTA_PER_HOUR,
+  loadNotificationPolicy,
+  reserveEmailQuota,
+  resolveAllowedRecipient,
+} from './policy.ts';
 import { MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, ZNotificationVariables } from './render.ts';
 import { ZChannel, ZLocale, ZTemplateKey } from './templates.ts';
 
@@ -26,6 +34,8 @@ export interface NotificationsDeps {
   db: Kysely<Database>;
   clock?: Clock;
   keyring?: NotificationKeyring;
+  /** Emails people may cause per org per hour unless an operator set the org's own (policy.ts). */
+  emailQuotaPerHour?: number;
 }
 
 export const NOTIFICATION_STATUSES = ['pending', 'scheduled', 'sent', 'failed', 'cancelled'] as const;
@@ -223,7 +233,9 @@ async function loadDetail(
 
 /**
  * `notifications.send`: queues one notification from a template or from a subject and body, audited
- * as `notification.queued` in the same transaction. Returns the stored notification.
+ * as `notification.queued` in the same transaction. Returns the stored notification. Only to members
+ * (unless an operator allowed external recipients), never a platform template or a platform-filled
+ * variable, and emails within the org's hourly quota (policy.ts).
  */
 export async function sendNotification(
   deps: NotificationsDeps,
@@ -231,13 +243,29 @@ export async function sendNotification(
   rawInput: SendNotificationInput,
 ): Promise<NotificationDetailDto> {
   const input = validateInput(ZSendNotificationInput, rawInput);
+  if (input.templateKey) assertNotPlatformTemplate(input.templateKey);
+  assertNoPlatformVariables(input.variables);
   const keyring = deps.keyring ?? notificationKeyring();
   const options = { actorId: session.userId, clock: deps.clock, keyring };
   return deps.db.transaction().execute(async (trx) => {
-    const common = {
+    const policy = await loadNotificationPolicy(trx, session.orgId);
+    const to = await resolveAllowedRecipient(trx, {
       orgId: session.orgId,
       channel: input.channel,
       to: input.to,
+      policy,
+    });
+    if (input.channel === 'email') {
+      await reserveEmailQuota(trx, {
+        orgId: session.orgId,
+        policy,
+        defaultPerHour: deps.emailQuotaPerHour ?? DEFAULT_EMAIL_QUOTA_PER_HOUR,
+      });
+    }
+    const common = {
+      orgId: session.orgId,
+      channel: input.channel,
+      to,
       variables: input.variables,
       scheduleAt: input.scheduleAt,
       sensitive: input.sensitive,

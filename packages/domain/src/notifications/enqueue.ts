@@ -242,7 +242,8 @@ export async function enqueueNotification(
       templateKey: [`No ${channel} template with this key`],
     });
   }
-  const variables = { ...recipient.defaults, ...input.variables };
+  // The platform's values win: a caller cannot pose as another org or rename the recipient.
+  const variables = { ...input.variables, ...recipient.defaults };
   const rendered = renderTemplate(template, variables);
   const id = await store(
     trx,
@@ -271,7 +272,8 @@ export async function enqueueRawNotification(
   assertTransaction(trx);
   const input = validateInput(ZEnqueueRawInput, rawInput);
   const recipient = await resolveRecipient(trx, input.orgId, input.channel, input.to);
-  const variables = { ...recipient.defaults, ...input.variables };
+  // The platform's values win: a caller cannot pose as another org or rename the recipient.
+  const variables = { ...input.variables, ...recipient.defaults };
   const rendered = renderTemplate({ subject: input.subject, body: input.body }, variables);
   const id = await store(
     trx,

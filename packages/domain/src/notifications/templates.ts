@@ -20,6 +20,9 @@ import { MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, placeholdersOf } from './render.ts
 
 export const DEFAULT_LOCALE = 'en';
 
+/** Built-ins whose recipients are not (yet) members of the org: no org may override them. */
+const OUTSIDE_REACHING_TEMPLATES = new Set(['invitation', 'invitation-existing-account']);
+
 export const ZChannel = z.enum(['email', 'in_app']);
 export const ZTemplateKey = z
   .string()
@@ -208,6 +211,12 @@ export async function upsertTemplate(
   rawInput: UpsertTemplateInput,
 ): Promise<NotificationTemplateDto> {
   const input = validateInput(ZUpsertTemplateInput, rawInput);
+  if (OUTSIDE_REACHING_TEMPLATES.has(input.key)) {
+    // These reach people outside the org: their words stay Atrium's, or invitations become a relay.
+    throw new ValidationError('Invitation emails cannot be changed', {
+      key: ['Invitations go to people outside your organisation; their text is fixed'],
+    });
+  }
   const used = [
     ...new Set([...placeholdersOf(input.subject, 'subject'), ...placeholdersOf(input.body, 'body')]),
   ];

@@ -1,10 +1,13 @@
 import type { Database } from '@atrium/db';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { materialiseBuiltInRoles } from '../access/roles.ts';
 import { ConflictError } from '../errors.ts';
 import { writeOutboxEvent } from '../events/outbox.ts';
 import { defineEvent } from '../events/registry.ts';
+import { type NotificationPolicy, notificationPolicyOf } from '../notifications/policy.ts';
+import { decodeTimeIdCursor, encodeTimeIdCursor, ZCursorField } from '../platform/input-blocks.ts';
+import { validateInput } from '../platform/validate-input.ts';
 
 /** An org was created (its built-in roles exist from the same transaction on). */
 export const OrgCreated = defineEvent(
@@ -118,4 +121,73 @@ function* slugCandidates(base: string): Generator<string> {
   for (let suffix = 2; suffix <= 1000; suffix++) yield `${base}-${suffix}`;
   // Pathological: a thousand orgs of the same name. A random tail always fits.
   yield `${base}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export const ZListOrgsInput = z.object({
+  q: z.string().trim().max(200).optional(),
+  cursor: ZCursorField.optional(),
+  limit: z.number().int().min(1).max(100).default(25),
+});
+export type ListOrgsInput = z.input<typeof ZListOrgsInput>;
+
+/** An organisation as platform operators see it. */
+export interface OrgOverview {
+  id: string;
+  slug: string;
+  name: string;
+  members: number;
+  notifications: NotificationPolicy;
+  createdAt: Date;
+}
+
+/** Every organisation, newest first (platform operators only; the router guards it). */
+export async function listOrgs(
+  db: Kysely<Database>,
+  rawInput: ListOrgsInput = {},
+): Promise<{ items: OrgOverview[]; nextCursor: string | null }> {
+  const { q, cursor, limit } = validateInput(ZListOrgsInput, rawInput);
+  let query = db
+    .selectFrom('orgs')
+    .select((eb) => [
+      'orgs.id',
+      'orgs.slug',
+      'orgs.name',
+      'orgs.settings',
+      'orgs.created_at',
+      sql<string>`orgs.created_at::text`.as('created_at_text'),
+      eb
+        .selectFrom('users')
+        .select(eb.fn.countAll<string>().as('n'))
+        .whereRef('users.org_id', '=', 'orgs.id')
+        .as('members'),
+    ])
+    .orderBy('orgs.created_at', 'desc')
+    .orderBy('orgs.id', 'desc')
+    .limit(limit + 1);
+  if (q) {
+    const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([eb('orgs.name', 'ilike', pattern), eb('orgs.slug', 'ilike', pattern)]),
+    );
+  }
+  if (cursor) {
+    const after = decodeTimeIdCursor(cursor);
+    query = query.where(
+      sql<boolean>`(orgs.created_at, orgs.id) < (${after.at}::timestamptz, ${after.id}::uuid)`,
+    );
+  }
+  const rows = await query.execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      slug: row.slug,
+      name: row.name,
+      members: Number(row.members ?? 0),
+      notifications: notificationPolicyOf(row.settings),
+      createdAt: row.created_at,
+    })),
+    nextCursor: rows.length > limit && last ? encodeTimeIdCursor(last.created_at_text, last.id) : null,
+  };
 }

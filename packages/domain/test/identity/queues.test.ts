@@ -11,7 +11,6 @@ describe('identity queues', () => {
     ).toEqual({
       EmailVerificationRequested: [IDENTITY_CONSUMER_NAMES.verification],
       PasswordResetRequested: [IDENTITY_CONSUMER_NAMES.passwordReset],
-      UserInvited: [IDENTITY_CONSUMER_NAMES.welcome],
       PasswordChanged: [IDENTITY_CONSUMER_NAMES.passwordChanged],
     });
     for (const queue of IDENTITY_QUEUES) {
@@ -24,15 +23,15 @@ describe('identity queues', () => {
     const envelope = {
       eventId: crypto.randomUUID(),
       seq: '1',
-      type: 'UserInvited',
+      type: 'PasswordChanged',
       orgId: crypto.randomUUID(),
       aggregateType: 'user',
       aggregateId: 'u',
       occurredAt: new Date().toISOString(),
       payload: { userId: crypto.randomUUID() },
     };
-    const welcome = IDENTITY_QUEUES.find((q) => q.name === IDENTITY_CONSUMER_NAMES.welcome);
-    expect(welcome?.payload.safeParse(envelope).success).toBe(true);
-    expect(welcome?.payload.safeParse({ ...envelope, payload: {} }).success).toBe(false);
+    const notice = IDENTITY_QUEUES.find((q) => q.name === IDENTITY_CONSUMER_NAMES.passwordChanged);
+    expect(notice?.payload.safeParse(envelope).success).toBe(true);
+    expect(notice?.payload.safeParse({ ...envelope, payload: {} }).success).toBe(false);
   });
 });

@@ -4,8 +4,16 @@ import type { Session } from '../../src/access/session.ts';
 import type { EventEnvelope } from '../../src/events/envelope.ts';
 import { createOrg } from '../../src/tenancy/orgs.ts';
 
+/**
+ * An org for the notification tests. Dispatch is what they test, so a platform operator has allowed
+ * this org to mail addresses outside it (policy.ts; the restriction itself is tested over HTTP).
+ */
 export async function makeOrg(db: Kysely<Database>, name = 'Notify Org'): Promise<string> {
-  const org = await db.transaction().execute((trx) => createOrg(trx, { name }));
+  const org = await db
+    .transaction()
+    .execute((trx) =>
+      createOrg(trx, { name, settings: { notifications: { allowExternalRecipients: true } } }),
+    );
   return org.id;
 }
 

@@ -43,7 +43,12 @@ describe('notification templates', () => {
       expect(rows).toContainEqual(expect.objectContaining({ key, channel: 'email', locale: 'en' }));
     }
     const sensitive = rows.filter((row) => row.sensitive).map((row) => row.key);
-    expect(sensitive.sort()).toEqual(['password-reset', 'verify-email', 'welcome']);
+    expect(sensitive.sort()).toEqual([
+      'invitation',
+      'invitation-existing-account',
+      'password-reset',
+      'verify-email',
+    ]);
     // In-app twins where an inbox message makes sense; none for mails that carry a secret.
     expect(
       rows
@@ -197,7 +202,7 @@ describe('notification templates', () => {
       key: 'welcome',
       channel: 'email',
       subject: 'Welcome, {{name}}',
-      body: 'Sign in at {{signInUrl}} as {{email}} with {{temporaryPassword}}',
+      body: 'Sign in at {{signInUrl}} as {{email}}; lost it? {{resetUrl}}',
     });
     const listed = await listTemplates({ db: t.db }, session, { key: 'welcome' });
     expect(listed.find((row) => row.scope === 'global')?.overridden).toBe(true);
@@ -229,7 +234,7 @@ describe('notification templates', () => {
       sendNotification({ db: t.db }, session, {
         channel: 'in_app',
         to: { userId: user.id },
-        templateKey: 'verify-email',
+        templateKey: 'no-such-template',
       }),
     ).rejects.toMatchObject({
       code: 'VALIDATION_ERROR',
