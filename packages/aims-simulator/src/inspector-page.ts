@@ -31,7 +31,7 @@ export function renderInspectorPage(state: SimulatorState, query: URLSearchParam
 <title>AIMS simulator</title>
 <style>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem; color: #1d2330; background: #f6f7f9; }
-h1 { margin: 0 0 .25rem; } h2 { margin: 1.5rem 0 .5rem; } .muted { color: #5b6475; }
+h1 { margin: 0 0 .25rem; } h2 { margin: 1.5rem 0 .5rem; } section h2 { margin-top: 0; } .muted { color: #5b6475; }
 section { background: #fff; border: 1px solid #dde1e8; border-radius: 8px; padding: .75rem 1rem; margin: 1rem 0; }
 table { border-collapse: collapse; margin: .5rem 0; } td, th { padding: .2rem .6rem; border-bottom: 1px solid #eceef2; text-align: left; }
 .fault { color: #a3210f; font-weight: 600; }
