@@ -2,6 +2,7 @@ export type { CallRecord, CallReport, EndpointCounters, FaultApplied } from './c
 export type { CompanyProvision } from './companies.ts';
 export type { AimsFaults } from './faults.ts';
 export { NO_FAULTS } from './faults.ts';
+export { seededRandom } from './seeded-random.ts';
 export {
   type AimsSimulatorOptions,
   type RunningAimsSimulator,

@@ -73,15 +73,3 @@ export function articles(count: number, prefix = 'A', from = 0) {
     return { articleId: id, articleName: `Article ${id}`, nfcUrl: '', eans: [], data: { INDEX: from + i } };
   });
 }
-
-/** A small seeded PRNG (mulberry32), so fault rates give the same draws on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

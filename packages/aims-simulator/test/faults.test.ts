@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { NO_FAULTS, type RunningAimsSimulator, startAimsSimulator } from '../src/index.ts';
-import { aimsCall, articles, issueToken, seededRandom } from './aims-http.ts';
+import { NO_FAULTS, type RunningAimsSimulator, seededRandom, startAimsSimulator } from '../src/index.ts';
+import { aimsCall, articles, issueToken } from './aims-http.ts';
 
 const COMPANY = 'ABC';
 const OTHER = 'XYZ';

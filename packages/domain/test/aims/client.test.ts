@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { type RunningAimsSimulator, startAimsSimulator } from '@atrium/aims-simulator';
+import { type RunningAimsSimulator, seededRandom, startAimsSimulator } from '@atrium/aims-simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAimsClient } from '../../src/aims/client.ts';
 import { AimsError } from '../../src/aims/errors.ts';
@@ -15,18 +15,6 @@ const PASSWORD = 'aims-secret-password';
 /** The simulator's time. Tests move it (and, when the client should notice, the client's clock too). */
 let serverNow = Date.parse('2026-06-01T08:00:00Z');
 let sim: RunningAimsSimulator;
-
-/** A seeded PRNG (mulberry32) for the simulator's fault draws: the same failures on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 beforeAll(async () => {
   sim = await startAimsSimulator({
@@ -52,16 +40,22 @@ const FAST_RETRY = {
   maxRetryAfterMs: 2_000,
 };
 
-function client(overrides: Partial<AimsClientOptions> = {}) {
-  const clock = manualClock(new Date(serverNow));
-  const events: AimsCallEvent[] = [];
-  const aims = createAimsClient({
+/** The connection settings of the test company, as an org's aims_connections row would give them. */
+const connection = () =>
+  ({
     baseUrl: sim.url,
     cluster: 'common',
     company: COMPANY,
     store: STORE,
     username: USERNAME,
     password: PASSWORD,
+  }) as const;
+
+function client(overrides: Partial<AimsClientOptions> = {}) {
+  const clock = manualClock(new Date(serverNow));
+  const events: AimsCallEvent[] = [];
+  const aims = createAimsClient({
+    ...connection(),
     clock,
     retry: FAST_RETRY,
     requestTimeoutMs: 2_000,
@@ -444,14 +438,7 @@ describe('connection settings', () => {
   });
 
   it('refuses incomplete settings and a base URL that already carries the cluster path', () => {
-    const settings = {
-      baseUrl: sim.url,
-      cluster: 'common',
-      company: COMPANY,
-      store: STORE,
-      username: USERNAME,
-      password: PASSWORD,
-    } as const;
+    const settings = connection();
     expect(() => createAimsClient({ ...settings, baseUrl: `${sim.url}/common` })).toThrow(ValidationError);
     expect(() => createAimsClient({ ...settings, baseUrl: `${sim.url}/c1/common/` })).toThrow(
       ValidationError,
