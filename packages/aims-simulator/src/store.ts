@@ -414,7 +414,7 @@ function parseArticle(item: unknown, index: number): ArticleInput {
       throw invalidParameter(`${at}.eans must be an array of at most ${MAX_EANS} strings`);
     }
   }
-  const parsedData: Record<string, ArticleDataValue> = {};
+  let parsedData: Record<string, ArticleDataValue> = {};
   if (data !== undefined && data !== null) {
     if (!isRecord(data)) throw invalidParameter(`${at}.data must be an object`);
     const entries = Object.entries(data);
@@ -429,8 +429,9 @@ function parseArticle(item: unknown, index: number): ArticleInput {
       if (key.length > MAX_ID_LENGTH || !scalar) {
         throw invalidParameter(`${at}.data.${key.slice(0, 40)} must be a string, number, boolean or null`);
       }
-      parsedData[key] = value as ArticleDataValue;
     }
+    // fromEntries defines own properties, so a field named "__proto__" stays a field.
+    parsedData = Object.fromEntries(entries) as Record<string, ArticleDataValue>;
   }
   return {
     articleId,

@@ -312,6 +312,18 @@ describe('articles', () => {
     expect(sim.control.articles(COMPANY, STORE)).toHaveLength(500);
   });
 
+  it('keeps any data field name as a field, "__proto__" included', async () => {
+    const body = '[{"articleId":"P1","data":{"__proto__":"kept","NAME":"Ada"}}]';
+    const answer = await fetch(`${sim.url}/common/api/v2/common/articles?company=${COMPANY}&store=${STORE}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(answer.status).toBe(200);
+    const listed = await aimsCall(sim, '/api/v2/common/articles', { token, query: { ...store, id: 'P1' } });
+    expect(JSON.stringify(listed.body?.articleList)).toContain('"data":{"__proto__":"kept","NAME":"Ada"}');
+  });
+
   it('refuses an upsert that would pass the store cap with a License Error, storing none of it', async () => {
     for (let from = 0; from < 1_000; from += 500) {
       await aimsCall(sim, '/api/v2/common/articles', {
