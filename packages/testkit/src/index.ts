@@ -3,6 +3,7 @@ export { createTestDatabase, type TestDatabase, useTestDatabase } from './postgr
 export { type NodeProcess, spawnNode } from './process.ts';
 export { metricValue } from './prometheus.ts';
 export { redisAvailable, type TestRedis, testRedisUrl, useTestRedis } from './redis.ts';
+export { type RunningS3Server, type S3Server, startS3Server, useS3Server } from './s3.ts';
 export {
   type ReceivedMail,
   type RunningSmtpReceiver,
