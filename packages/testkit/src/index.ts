@@ -1,3 +1,12 @@
+export {
+  type Clamd,
+  clamdBinary,
+  EICAR,
+  EICAR_SIGNATURE,
+  type RunningClamd,
+  startClamd,
+  useClamd,
+} from './clamd.ts';
 export { unpublishEvents, waitUntilPublished } from './outbox.ts';
 export { createTestDatabase, type TestDatabase, useTestDatabase } from './postgres.ts';
 export { type NodeProcess, spawnNode } from './process.ts';
