@@ -4,6 +4,7 @@ import { type QueueCatalogue, queueCatalogue } from '@atrium/domain/events/catal
 import type { IdentityDeps } from '@atrium/domain/identity/deps';
 import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
 import type { OpsQueuePort } from '@atrium/domain/ops/port';
+import type { ObjectStorage } from '@atrium/domain/platform/object-storage';
 import { createRedisClient, type Redis } from '@atrium/domain/platform/redis';
 import { createLogger, type HealthCheck, type Logger } from '@atrium/observability';
 import { type Kysely, sql } from 'kysely';
@@ -32,6 +33,11 @@ export interface Services {
   adapters: AdapterInfo;
   /** Realtime (SPEC §2, docs/realtime.md): the SSE fan-out hub and a publisher. */
   realtime: RealtimeServices;
+  /**
+   * Where assets and files live (SPEC §0, §5; docs/storage.md). A local storage is also served at
+   * `/objects`. Not configured from the environment yet (the datasets and files modules wire it).
+   */
+  objectStorage?: ObjectStorage;
   close(): Promise<void>;
 }
 

@@ -85,6 +85,11 @@ interface StoredMeta {
   ino: number;
 }
 
+/** Whether `storage` is the local adapter (and so needs its `/objects` handler mounted). */
+export function isLocalObjectStorage(storage: ObjectStorage): storage is LocalObjectStorage {
+  return storage.kind === 'local' && 'verifyUpload' in storage;
+}
+
 const SIGNATURE_VERSION = 'atrium-object/1';
 const CHUNK_BYTES = 64 * 1024;
 
