@@ -64,6 +64,7 @@ export function createClamavScanner(options: ClamavScannerOptions): Scanner {
       // up), the stream is destroyed too, so a stalled read cannot outlive the scan.
       socket.once('close', () => releaseInput(input));
       let outcome: { kind: ScanErrorKind; message: string } | null = null;
+      let sentAll = false;
       try {
         await send(socket, Buffer.from('zINSTREAM\0'));
         let sent = 0;
@@ -82,7 +83,10 @@ export function createClamavScanner(options: ClamavScannerOptions): Scanner {
           socket.write(header);
           await send(socket, chunk);
         }
-        if (!outcome && !socket.destroyed) await send(socket, Buffer.alloc(4));
+        if (!outcome && !socket.destroyed) {
+          await send(socket, Buffer.alloc(4));
+          sentAll = true;
+        }
       } catch (error) {
         // A write failing because clamd hung up is answered by its reply (read below); anything else
         // came from reading the input.
@@ -97,6 +101,15 @@ export function createClamavScanner(options: ClamavScannerOptions): Scanner {
       const text = await reply;
       socket.destroy();
       if (timedOut()) return failed('timeout', `clamd gave no verdict within ${timeouts.scanMs} ms`);
+      if (text === '' && !sentAll) {
+        // clamd stops reading and hangs up on a stream past its StreamMaxLength; its reply saying so
+        // is lost when the connection is reset under bytes still in flight. Keeping maxBytes at or
+        // below StreamMaxLength makes the limit ours, and the answer a certain `too-large`.
+        return failed(
+          'engine',
+          'clamd closed the connection before the whole file was sent (past its StreamMaxLength?)',
+        );
+      }
       return verdictOf(text, failed);
     },
 

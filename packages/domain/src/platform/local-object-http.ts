@@ -168,7 +168,8 @@ const STATUS_OF: Partial<Record<AppError['code'], number>> = {
 
 function fail(res: ServerResponse, error: unknown, log: LogSink | undefined): void {
   // A client that went away mid-transfer is not our failure, and nobody is left to answer.
-  if (res.destroyed || res.req.destroyed) return;
+  // (The request itself is destroyed after a complete read too, so only the socket tells.)
+  if (res.destroyed || !res.socket || res.socket.destroyed) return;
   if (error instanceof UploadMismatchError) {
     reply(res, error.reason === 'too-large' ? 413 : 400, 'VALIDATION_ERROR', error.message);
     return;

@@ -23,7 +23,8 @@ import {
  * API's `/objects` handler (`local-object-http.ts`), which checks them with `verifyUpload` /
  * `verifyDownload` below. Layout under `root`:
  * - `{key}`: the bytes;
- * - `.meta/{key}.json`: content type, size, SHA-256 and the inode they describe;
+ * - `.meta/{key}.json`: content type, size and SHA-256 computed while writing, and which file
+ *   (inode, mtime) they describe;
  * - `.tmp/`: uploads in progress, renamed into place when complete (same filesystem, so atomic).
  * Keys never start a segment with a dot, so neither directory can collide with an object.
  */
@@ -81,8 +82,12 @@ interface StoredMeta {
   contentType: string;
   byteSize: number;
   sha256: string;
-  /** The inode these facts describe: a concurrent replacement leaves them attached to the old one. */
+  /**
+   * The file these facts describe: a concurrent replacement (another inode) or a change in place
+   * (another mtime) leaves them attached to the old bytes, and they are ignored.
+   */
   ino: number;
+  mtimeMs: number;
 }
 
 /** Whether `storage` is the local adapter (and so needs its `/objects` handler mounted). */
@@ -178,10 +183,10 @@ export function createLocalObjectStorage(options: LocalObjectStorageOptions): Lo
         throw new UploadMismatchError('sha256', 'The body does not match the signed SHA-256');
       }
       await handle.sync();
-      const { ino } = await handle.stat();
+      const { ino, mtimeMs } = await handle.stat();
       await handle.close();
       handle = undefined;
-      const meta: StoredMeta = { contentType: expect.contentType, byteSize: written, sha256, ino };
+      const meta: StoredMeta = { contentType: expect.contentType, byteSize: written, sha256, ino, mtimeMs };
       await mkdir(dirname(target), { recursive: true });
       await mkdir(dirname(metaPath(key)), { recursive: true });
       await writeFileAtomically(tmpMeta, metaPath(key), JSON.stringify(meta));
@@ -196,6 +201,25 @@ export function createLocalObjectStorage(options: LocalObjectStorageOptions): Lo
       }
       throw storageFailure('write', error);
     }
+  };
+
+  const headOf = async (key: string): Promise<ObjectHead | null> => {
+    let file: { size: number; ino: number; mtimeMs: number };
+    try {
+      file = await stat(dataPath(key));
+    } catch (error) {
+      if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return null;
+      throw storageFailure('read', error);
+    }
+    const meta = await readMeta(key);
+    // The recorded hash holds only for the file it was computed from: the same inode, unchanged since.
+    const current =
+      meta !== null && meta.ino === file.ino && meta.mtimeMs === file.mtimeMs && meta.byteSize === file.size;
+    return {
+      byteSize: file.size,
+      contentType: meta?.contentType ?? 'application/octet-stream',
+      ...(current ? { sha256: meta.sha256 } : {}),
+    };
   };
 
   const openRange = async (key: string, range?: { start: number; end: number }): Promise<Readable | null> => {
@@ -280,27 +304,17 @@ export function createLocalObjectStorage(options: LocalObjectStorageOptions): Lo
       return openRange(key, range);
     },
 
-    async head(key): Promise<ObjectHead | null> {
+    async head(key) {
       assertObjectKey(key);
-      let size: number;
-      let ino: number;
-      try {
-        ({ size, ino } = await stat(dataPath(key)));
-      } catch (error) {
-        if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return null;
-        throw storageFailure('read', error);
-      }
-      const meta = await readMeta(key);
-      const current = meta !== null && meta.ino === ino && meta.byteSize === size;
-      return {
-        byteSize: size,
-        contentType: meta?.contentType ?? 'application/octet-stream',
-        ...(current ? { sha256: meta.sha256 } : {}),
-      };
+      return headOf(key);
     },
 
     async sha256(key) {
       assertObjectKey(key);
+      const head = await headOf(key);
+      if (!head) return null;
+      // Computed from the bytes as they were written, and still describing this very file.
+      if (head.sha256) return head.sha256;
       const stream = await openRange(key);
       if (!stream) return null;
       const hash = createHash('sha256');

@@ -25,9 +25,11 @@ export interface ObjectStorage {
   /** Size and type of a stored object, or null when there is none. */
   head(key: string): Promise<ObjectHead | null>;
   /**
-   * The SHA-256 (lowercase hex) of the stored bytes, from a source the store vouches for, or null when
-   * the object does not exist. Local: computed by reading the file. S3: the full-object checksum S3
-   * verified at upload when there is one, else computed by streaming the object (docs/storage.md).
+   * The SHA-256 (lowercase hex) of the stored bytes, or null when the object does not exist. Both
+   * adapters use a hash the store itself established when the bytes were written, and read the
+   * object to compute it otherwise. Local: hashed while streaming the upload to disk (recomputed if
+   * the file changed since). S3: the full-object checksum S3 verified at upload
+   * (`x-amz-checksum-sha256`), else a streaming GetObject (docs/storage.md).
    */
   sha256(key: string): Promise<string | null>;
   /** Up to `length` bytes from `offset` (fewer at the end of the object); null when there is no object. */
@@ -78,7 +80,7 @@ export interface SignedDownload {
 export interface ObjectHead {
   byteSize: number;
   contentType: string;
-  /** Present when the store holds a SHA-256 it computed or verified itself. */
+  /** Present when the store holds a SHA-256 it computed or verified itself when the bytes were written. */
   sha256?: string;
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -234,6 +234,18 @@ describe('local object storage over HTTP', () => {
     expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
     expect(response.headers.get('accept-ranges')).toBe('bytes');
     await response.arrayBuffer();
+  });
+
+  it('recomputes the SHA-256 of a file changed in place behind its back', async () => {
+    const key = createObjectKey({ orgId: ORG, fileName: 'a.bin' });
+    await storage.put(key, Buffer.from('original'), { contentType: 'application/octet-stream' });
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(await storage.head(key)).toMatchObject({ sha256: sha('original') });
+    // Same size, same inode, new bytes (and so a new mtime).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await writeFile(join(root, ...key.split('/')), 'tampered');
+    expect((await storage.head(key))?.sha256).toBeUndefined();
+    expect(await storage.sha256(key)).toBe(sha('tampered'));
   });
 
   it('refuses a signing key shorter than 32 characters', () => {

@@ -55,13 +55,14 @@ describe.skipIf(!clamd)('ClamAV (clamd INSTREAM) against a real clamd', () => {
     expect(stream.destroyed).toBe(true);
   });
 
-  it("maps clamd's own StreamMaxLength refusal to too-large", async () => {
+  it("reports clamd's own StreamMaxLength refusal as an error, never as clean", async () => {
     const result = await scanner({ maxBytes: 64 * 1024 * 1024 }).scan(Buffer.alloc(3 * 1024 * 1024, 1));
-    expect(result).toMatchObject({
-      verdict: 'error',
-      error: 'too-large',
-      message: expect.stringMatching(/size limit/i),
-    });
+    // clamd answers "INSTREAM size limit exceeded" and hangs up; whether its answer survives the
+    // reset of the bytes still in flight is a race, so the verdict is one of two errors.
+    expect(result.verdict).toBe('error');
+    if (result.verdict === 'error' && result.error === 'too-large')
+      expect(result.message).toMatch(/size limit/i);
+    else expect(result).toMatchObject({ error: 'engine', message: expect.stringMatching(/StreamMaxLength/) });
   });
 
   it('scans a stored object by key, and refuses a key with no object', async () => {
