@@ -16,7 +16,8 @@ export interface ClamavScannerOptions {
   port: number;
   /**
    * CLAMAV_MAX_BYTES: larger inputs are not sent and come back as the error `too-large`. Keep it at
-   * or below clamd's `StreamMaxLength` (25 MiB unless configured), which otherwise answers the same.
+   * or below clamd's `StreamMaxLength` (25M in Debian's clamd.conf, 100M built in), past which clamd
+   * refuses the stream itself.
    */
   maxBytes?: number;
   timeouts?: Partial<ClamavTimeouts>;
@@ -32,6 +33,7 @@ export interface ClamavTimeouts {
 }
 
 export const DEFAULT_CLAMAV_TIMEOUTS: ClamavTimeouts = { connectMs: 5_000, scanMs: 60_000 };
+/** Debian's packaged clamd.conf sets `StreamMaxLength 25M`: the default stays within it. */
 export const DEFAULT_CLAMAV_MAX_BYTES = 25 * 1024 * 1024;
 /** Size of one INSTREAM chunk; clamd takes any size up to StreamMaxLength, 64 KiB keeps memory flat. */
 const CHUNK_BYTES = 64 * 1024;

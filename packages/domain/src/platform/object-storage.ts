@@ -228,7 +228,8 @@ export function dispositionFor(
 export function contentDisposition(type: 'inline' | 'attachment', fileName?: string): string {
   // Only the last path component, and no control characters (CR/LF would end the header).
   const name = (fileName ?? '')
-    .toWellFormed()
+    // A lone surrogate has no UTF-8 encoding (encodeURIComponent would throw): U+FFFD instead.
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
     .split(/[/\\]/)
     .pop()
     ?.replace(/\p{Cc}/gu, '')

@@ -46,8 +46,8 @@ type PresignerModule = typeof import('@aws-sdk/s3-request-presigner');
  * S3 configured no byte of an asset passes through the API; the API only HEADs, hashes (when S3 holds
  * no checksum) and sniffs the first bytes.
  *
- * The SDK (client and presigner, ~25 MB of modules) is imported, and the client made, on first use:
- * a process that never touches storage does not hold it (SPEC §13 idle RSS).
+ * The SDK (client and presigner, ~35 MB of RSS once loaded) is imported, and the client made, on
+ * first use: a process that never touches storage does not hold it (SPEC §13 idle RSS).
  */
 export function createS3ObjectStorage(options: S3ObjectStorageOptions): ObjectStorage {
   if (!options.bucket) throw new Error('S3_BUCKET is required for the S3 object storage');

@@ -20,7 +20,7 @@ export const UNKNOWN_CONTENT_TYPE = 'application/octet-stream';
 
 /**
  * Sniffs the object at `key`, or returns null when there is none. Only the first 4,100 bytes are
- * read (one ranged GET on S3). file-type (ESM, ~1 MB of detectors) is imported on first use.
+ * read (one ranged GET on S3). file-type (ESM, ~1 MB of RSS) is imported on first use.
  *
  * Rules for what file-type cannot recognise (it knows binary formats only):
  * - valid UTF-8 without control characters other than tab, line feed, carriage return and form
