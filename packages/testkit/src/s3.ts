@@ -4,7 +4,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import S3rver from 's3rver';
 import { afterAll, beforeAll } from 'vitest';
 
 /** What an S3 adapter under test is configured with (path-style, s3rver's fixed credentials). */
@@ -39,6 +38,9 @@ const REGION = 'us-east-1';
  */
 export async function startS3Server(options: { bucket?: string } = {}): Promise<RunningS3Server> {
   const bucket = options.bucket ?? 'atrium-test';
+  // Loaded here, not with the testkit: s3rver brings Koa, winston and more, which test files that
+  // never start it should not pay for.
+  const { default: S3rver } = await import('s3rver');
   const directory = await mkdtemp(join(tmpdir(), 'atrium-s3-'));
   const s3rver = new S3rver({
     silent: true,
