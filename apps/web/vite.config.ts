@@ -10,7 +10,7 @@ const host = '127.0.0.1';
  * `/devices` page. The same list is proxied by e2e/static-server.ts.
  */
 const proxy: Record<string, ProxyOptions> = {
-  '^/(trpc|health|metrics|files|dev)(/|\\?|$)': { target: apiUrl, changeOrigin: false, xfwd: true },
+  '^/(trpc|health|metrics|files|objects|dev)(/|\\?|$)': { target: apiUrl, changeOrigin: false, xfwd: true },
 };
 
 export default defineConfig({

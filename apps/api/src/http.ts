@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { AppError } from '@atrium/domain/errors';
+import { isLocalObjectStorage } from '@atrium/domain/platform/local-object-storage';
 import { type HealthReport, runHealthChecks } from '@atrium/observability';
 import type { AnyRouter } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
@@ -12,6 +13,7 @@ import express, {
 } from 'express';
 import { createContextFromRequest } from './context.ts';
 import { ERROR_WIRE, isPostgresDataException } from './errors.ts';
+import { objectsRouter } from './objects.ts';
 import { type AppRouter, appRouter } from './router.ts';
 import type { Services } from './services.ts';
 import {
@@ -79,6 +81,10 @@ export function createApp(services: Services, trpcRouter: AnyRouter = appRouter)
     }
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
+
+  if (services.objectStorage && isLocalObjectStorage(services.objectStorage)) {
+    app.use('/objects', objectsRouter(services.objectStorage, services.logger));
+  }
 
   const bodyLimit = (req: Request) => bodyLimitFor(req.path, services.env.MAX_BODY_BYTES);
   app.use('/trpc', requireJsonPosts, rejectOversizeBodies(bodyLimit));
@@ -190,15 +196,19 @@ function serveWebApp(app: Express, distDir: string): void {
   });
 }
 
-/** The URL without secrets: subscriptions carry the access token in `connectionParams` (docs/realtime.md). */
+/**
+ * The URL without secrets: subscriptions carry the access token in `connectionParams`
+ * (docs/realtime.md), and a signed object URL is usable by whoever holds its `sig` (docs/storage.md).
+ */
 function loggableUrl(originalUrl: string): string {
-  return originalUrl.replace(/([?&]connectionParams=)[^&]*/g, '$1[redacted]');
+  return originalUrl.replace(/([?&](?:connectionParams|sig)=)[^&]*/g, '$1[redacted]');
 }
 
 /** A bounded label set: one series per known surface, never one per URL a client invents. */
 function routeLabel(originalUrl: string): string {
   const path = originalUrl.split('?')[0] ?? '';
   if (path.startsWith('/trpc')) return '/trpc';
+  if (path.startsWith('/objects/')) return '/objects';
   if (path === '/health/live' || path === '/health/ready' || path === '/metrics') return path;
   return 'other';
 }

@@ -4,6 +4,7 @@ import { type QueueCatalogue, queueCatalogue } from '@atrium/domain/events/catal
 import type { IdentityDeps } from '@atrium/domain/identity/deps';
 import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
 import type { OpsQueuePort } from '@atrium/domain/ops/port';
+import type { ObjectStorage } from '@atrium/domain/platform/object-storage';
 import { createRedisClient, type Redis } from '@atrium/domain/platform/redis';
 import { createLogger, type HealthCheck, type Logger } from '@atrium/observability';
 import { type Kysely, sql } from 'kysely';
@@ -37,6 +38,11 @@ export interface Services {
   eventStreams: ConcurrencySlots;
   /** Expensive procedures running per caller and per org on this replica (trpc.ts `heavy`). */
   heavyCalls: ConcurrencySlots;
+  /**
+   * Where assets and files live (SPEC §0, §5; docs/storage.md). A local storage is also served at
+   * `/objects`. Not configured from the environment yet (the datasets and files modules wire it).
+   */
+  objectStorage?: ObjectStorage;
   close(): Promise<void>;
 }
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 /** Paths the API answers; everything else is the single-page app. Same list as vite.config.ts. */
-const API_PATH = /^\/(trpc|health|metrics|files|dev)(\/|\?|$)/;
+const API_PATH = /^\/(trpc|health|metrics|files|objects|dev)(\/|\?|$)/;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -30,7 +30,7 @@ export interface StaticServer {
 export interface StaticServerOptions {
   /** The built app, usually `apps/web/dist`. */
   distDir: string;
-  /** Where `/trpc`, `/health`, `/metrics`, `/files` and `/dev` go, e.g. the in-process API's URL. */
+  /** Where `/trpc`, `/health`, `/metrics`, `/files`, `/objects` and `/dev` go, e.g. the in-process API's URL. */
   apiUrl: string;
   port?: number;
 }

@@ -1,8 +1,18 @@
+export {
+  type Clamd,
+  clamdBinary,
+  EICAR,
+  EICAR_SIGNATURE,
+  type RunningClamd,
+  startClamd,
+  useClamd,
+} from './clamd.ts';
 export { unpublishEvents, waitUntilPublished } from './outbox.ts';
 export { createTestDatabase, type TestDatabase, useTestDatabase } from './postgres.ts';
 export { type NodeProcess, spawnNode } from './process.ts';
 export { metricValue } from './prometheus.ts';
 export { redisAvailable, type TestRedis, testRedisUrl, useTestRedis } from './redis.ts';
+export { type RunningS3Server, type S3Server, startS3Server, useS3Server } from './s3.ts';
 export {
   type ReceivedMail,
   type RunningSmtpReceiver,
