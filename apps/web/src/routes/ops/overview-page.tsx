@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
+import { useSession } from '../../auth/use-session.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { formatClockTime, formatDuration, formatLatency } from '../../lib/time-format.ts';
 import { api, type RouterOutputs } from '../../lib/trpc.ts';
@@ -21,10 +22,13 @@ const PROCESS_LABEL: Record<string, string> = {
 
 export function OverviewPage() {
   const kpis = useQuery({ ...api.ops.kpis.queryOptions(), ...live });
+  // Process readiness is infrastructure detail: platform operators only.
+  const isOperator = useSession().user?.platformRole === 'operator';
   const health = useQuery({
     ...api.ops.health.queryOptions(),
     refetchInterval: HEALTH_REFRESH_MS,
     staleTime: 0,
+    enabled: isOperator,
   });
   const data = kpis.data;
 
@@ -93,11 +97,13 @@ export function OverviewPage() {
         </dl>
       )}
 
-      <HealthPanel
-        health={health.data}
-        error={health.isError ? health.error : null}
-        pending={health.isPending}
-      />
+      {isOperator && (
+        <HealthPanel
+          health={health.data}
+          error={health.isError ? health.error : null}
+          pending={health.isPending}
+        />
+      )}
     </section>
   );
 }
