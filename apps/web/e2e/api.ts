@@ -3,9 +3,9 @@ import { type RunningApi, startApi } from '@atrium/api/server';
 import { testRedisUrl } from '@atrium/testkit';
 
 /**
- * A Redis key prefix of one test file's own. Rate limits (sign-in: 5 a minute per IP — and every
- * browser test signs in from 127.0.0.1) and the authorisation cache live under it, so test files
- * running together, or one after another within a minute, never share a counter.
+ * A Redis key prefix of one test file's own. Rate limits (sign-in failures per device and per address —
+ * every browser test signs in from 127.0.0.1 —, verification resends) and the authorisation cache live
+ * under it, so test files running together, or one after another, never share a counter.
  */
 export function privateRedisPrefix(name: string): string {
   return `e2e:${name}:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}:`;

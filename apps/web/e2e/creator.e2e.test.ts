@@ -19,7 +19,7 @@ const PIPELINE = { timeout: 30_000 };
 const UI = { timeout: 10_000 };
 
 describeInBrowser('creator programme: built app, real API and worker, SSE, mail catcher, Chromium', () => {
-  // Every browser here signs in from 127.0.0.1: room for this file's sign-ins in one minute.
+  // A private Redis prefix: this file's rate-limit counters (sign-in failures, resends) are its own.
   const stack = useE2eStack({
     name: 'creator',
     mail: true,
@@ -349,13 +349,36 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
       .getByRole('link', { name: 'Send' })
       .click();
     await admin.getByLabel('Channel', { exact: true }).selectOption('email');
+    // Atrium's own emails (sign-up, passwords, invitations) are not offered.
+    const templateOptions = admin.getByLabel('Template', { exact: true }).locator('option');
+    await expect.poll(() => templateOptions.allTextContents(), UI).toContain('creator-approved');
+    const templateKeys = await templateOptions.allTextContents();
+    expect(templateKeys).not.toContain('invitation');
+    expect(templateKeys).not.toContain('password-reset');
     await admin.getByLabel('An email address').check();
-    await admin.getByLabel('Email address', { exact: true }).fill('guest@elsewhere.example');
     await admin.getByLabel('Write subject and body').check();
     await admin.getByLabel('Subject', { exact: true }).fill('See you tomorrow');
     await admin.getByLabel('Body', { exact: true }).fill('The studio opens at nine.');
     const tomorrow = new Date(Date.now() + 24 * 3600_000);
     await admin.getByLabel('Send at', { exact: true }).fill(tomorrow.toISOString().slice(0, 16));
+    // The org's notifications go to its members: another address is refused, next to the field.
+    await admin.getByLabel('Email address', { exact: true }).fill('guest@elsewhere.example');
+    await admin.getByRole('button', { name: 'Schedule notification' }).click();
+    const refused = admin.getByTestId('error-message');
+    await refused.waitFor();
+    expect(await refused.getAttribute('data-code')).toBe('UNPROCESSABLE');
+    expect(await textOf(refused)).toContain('members of your organisation');
+    expect(await textOf(admin.locator('.field--invalid'))).toContain('Not a member of your organisation');
+    await screenshot(admin, 'creator-admin-send-refused');
+    // Variables Atrium fills in are refused before anything is sent.
+    await admin.getByRole('button', { name: 'Add a variable' }).click();
+    await admin.getByLabel('Name 1', { exact: true }).fill('orgName');
+    await admin.getByLabel('Value 1', { exact: true }).fill('Not Creator E2E');
+    await admin.getByRole('button', { name: 'Schedule notification' }).click();
+    await admin.getByText('“orgName” is filled in by Atrium').waitFor();
+    await admin.getByRole('button', { name: 'Remove variable 1' }).click();
+    // A member's address is fine.
+    await admin.getByLabel('Email address', { exact: true }).fill(EDITOR.email);
     await admin.getByRole('button', { name: 'Schedule notification' }).click();
     await admin.getByTestId('result-notice').waitFor();
     expect(await textOf(admin.getByTestId('result-notice'))).toContain('Scheduled');
@@ -367,7 +390,7 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     await admin.getByLabel('Status', { exact: true }).selectOption('scheduled');
     const scheduled = admin.locator('[data-testid="notification-row"][data-status="scheduled"]');
     await expect.poll(() => scheduled.count(), UI).toBe(1);
-    expect(await textOf(scheduled)).toContain('guest@elsewhere.example');
+    expect(await textOf(scheduled)).toContain(EDITOR.email);
     await scheduled.getByRole('link').click();
     await admin.getByRole('button', { name: 'Cancel notification' }).click();
     await admin

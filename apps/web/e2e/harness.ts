@@ -91,12 +91,17 @@ export function useE2eStack(options: E2eStackOptions): E2eStack {
     if (options.mail) catcher = await startMailCatcher();
     // One prefix for the API and the worker: realtime fan-out and the authorisation cache live there.
     const redisPrefix = privateRedisPrefix(options.name);
+    // The app's origin first: the API and the worker both put links to it in emails (invitations).
+    web = await startStaticServer({ distDir: DIST_DIR, apiUrl: () => started(api, 'the API').url });
     api = await startE2eApi({
       databaseUrl: database.url,
       redisPrefix,
-      env: { ...(catcher ? { MAIL_CATCHER_URL: catcher.httpUrl } : {}), ...options.apiEnv },
+      env: {
+        WEB_BASE_URL: web.url,
+        ...(catcher ? { MAIL_CATCHER_URL: catcher.httpUrl } : {}),
+        ...options.apiEnv,
+      },
     });
-    web = await startStaticServer({ distDir: DIST_DIR, apiUrl: api.url });
     if (options.worker) {
       worker = await startWorker(
         testWorkerEnv(database.url, {

@@ -243,4 +243,58 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     await expect.poll(() => listed.textContent(), { timeout: 15_000 }).toContain('no runs yet');
     await screenshot(page, 'ops-schedules');
   });
+  it('lets an operator allow an organisation to email people outside it, and a reload shows it saved', async () => {
+    screenshotOnFailure('ops-organisations');
+    await createOrgWithMembers(stack.database.db, {
+      org: 'Harbour Radio',
+      password: PASSWORD,
+      members: [{ email: 'hana@harbour-radio.example', name: 'Hana Host', roles: ['admin'] }],
+    });
+    await page.goto('/ops');
+    await page
+      .getByRole('navigation', { name: 'Ops sections' })
+      .getByRole('link', { name: 'Organisations' })
+      .click();
+    await page.waitForURL('**/ops/organisations');
+
+    // Search by name; the new org starts with the platform's defaults.
+    await page.getByLabel('Search', { exact: true }).fill('harbour');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const row = page.locator('[data-testid="org-row"][data-slug="harbour-radio"]');
+    await expect.poll(() => page.getByTestId('org-row').count(), { timeout: 10_000 }).toBe(1);
+    expect(await row.textContent()).toContain('Harbour Radio');
+    expect(await row.getByTestId('org-recipients').textContent()).toBe('Members only');
+    expect(await row.getByTestId('org-quota').textContent()).toBe('Platform default');
+
+    await row.getByRole('button', { name: 'Email policy of Harbour Radio' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Email policy of Harbour Radio' });
+    await dialog.getByLabel(/May email people outside the organisation/).check();
+    // Not a number: refused next to the field before anything is sent.
+    await dialog.getByLabel('Emails per hour', { exact: true }).fill('lots');
+    await dialog.getByRole('button', { name: 'Save policy' }).click();
+    await dialog.getByText('A whole number from 0 to').waitFor();
+    await dialog.getByLabel('Emails per hour', { exact: true }).fill('50');
+    await dialog.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByTestId('result-notice').waitFor();
+    expect(await page.getByTestId('result-notice').textContent()).toContain(
+      'Harbour Radio: may email anyone',
+    );
+    await expect
+      .poll(() => row.getByTestId('org-recipients').textContent(), { timeout: 10_000 })
+      .toBe('Anyone');
+    expect(await row.getByTestId('org-quota').textContent()).toBe('50');
+    await screenshot(page, 'ops-organisations');
+
+    // Saved on the platform, not just on screen.
+    await page.reload();
+    await row.waitFor();
+    expect(await page.getByLabel('Search', { exact: true }).inputValue()).toBe('harbour');
+    expect(await page.getByTestId('org-row').count()).toBe(1);
+    expect(await row.getByTestId('org-recipients').textContent()).toBe('Anyone');
+    expect(await row.getByTestId('org-quota').textContent()).toBe('50');
+    await row.getByRole('button', { name: 'Email policy of Harbour Radio' }).click();
+    expect(await dialog.getByLabel(/May email people outside the organisation/).isChecked()).toBe(true);
+    expect(await dialog.getByLabel('Emails per hour', { exact: true }).inputValue()).toBe('50');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
 });

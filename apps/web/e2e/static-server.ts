@@ -30,8 +30,12 @@ export interface StaticServer {
 export interface StaticServerOptions {
   /** The built app, usually `apps/web/dist`. */
   distDir: string;
-  /** Where `/trpc`, `/health`, `/metrics`, `/files`, `/objects` and `/dev` go, e.g. the in-process API's URL. */
-  apiUrl: string;
+  /**
+   * Where `/trpc`, `/health`, `/metrics`, `/files`, `/objects` and `/dev` go, e.g. the in-process API's
+   * URL. A function is asked on every request: the app's own URL can then be known before the API
+   * starts (the API puts it in the links of its emails).
+   */
+  apiUrl: string | (() => string);
   port?: number;
 }
 
@@ -46,12 +50,21 @@ export async function startStaticServer({
   port = 0,
 }: StaticServerOptions): Promise<StaticServer> {
   const root = resolve(distDir);
-  const api = new URL(apiUrl);
+  const apiUrlOf = typeof apiUrl === 'function' ? apiUrl : () => apiUrl;
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (API_PATH.test(path)) {
-      proxyToApi(req, res, api);
+      let target: URL;
+      try {
+        target = new URL(apiUrlOf());
+      } catch (error) {
+        // No API yet (or any more): what a reverse proxy answers for a missing upstream.
+        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`Bad gateway: ${error instanceof Error ? error.message : 'no upstream'}`);
+        return;
+      }
+      proxyToApi(req, res, target);
       return;
     }
     serveStatic(root, path, req, res).catch((error: unknown) => {

@@ -33,14 +33,12 @@ describe('notifications dispatched by the worker', { timeout: 30_000 }, () => {
       queues: { catalogue, handlers },
     });
     orgId = (
-      await t.db
-        .transaction()
-        .execute((trx) =>
-          createOrg(trx, {
-            name: 'Pipeline Org',
-            settings: { notifications: { allowExternalRecipients: true } },
-          }),
-        )
+      await t.db.transaction().execute((trx) =>
+        createOrg(trx, {
+          name: 'Pipeline Org',
+          settings: { notifications: { allowExternalRecipients: true } },
+        }),
+      )
     ).id;
     const admin = await t.db
       .insertInto('users')

@@ -88,6 +88,7 @@ export function DialogActions({
   submitLabel,
   busyLabel = 'Working…',
   danger = false,
+  submitDisabled = false,
 }: {
   busy: boolean;
   onCancel: () => void;
@@ -96,13 +97,19 @@ export function DialogActions({
   busyLabel?: string;
   /** A destructive or refusing action: the submit button is red. */
   danger?: boolean;
+  /** Submit alone cannot be used yet (a rate limit's wait); Cancel still works. */
+  submitDisabled?: boolean;
 }) {
   return (
     <div className="dialog__actions">
       <button type="button" className="button button--quiet" onClick={onCancel} disabled={busy}>
         Cancel
       </button>
-      <button type="submit" className={danger ? 'button button--danger' : 'button'} disabled={busy}>
+      <button
+        type="submit"
+        className={danger ? 'button button--danger' : 'button'}
+        disabled={busy || submitDisabled}
+      >
         {busy ? busyLabel : submitLabel}
       </button>
     </div>

@@ -1,4 +1,5 @@
 import { describeError } from '../lib/errors.ts';
+import { formatClockTime, formatDuration } from '../lib/time-format.ts';
 
 interface ErrorMessageProps {
   error: unknown;
@@ -34,7 +35,7 @@ export function ErrorMessage({ error, title, onRetry, inlineFields }: ErrorMessa
         </p>
       )}
       {described.retryAfterSeconds !== null && (
-        <p className="error-message__hint">Try again in {Math.ceil(described.retryAfterSeconds)} s.</p>
+        <p className="error-message__hint">{retryHint(described.retryAfterSeconds)}</p>
       )}
       {fieldEntries.length > 0 && (
         <ul className="error-message__fields">
@@ -58,4 +59,11 @@ export function ErrorMessage({ error, title, onRetry, inlineFields }: ErrorMessa
       )}
     </div>
   );
+}
+
+/** "Try again in 12 s." — and for longer waits (an hourly quota) the time of day as well. */
+function retryHint(seconds: number): string {
+  const wait = Math.ceil(seconds);
+  if (wait < 60) return `Try again in ${wait} s.`;
+  return `Try again in ${formatDuration(wait)} (at ${formatClockTime(Date.now() + wait * 1000)}).`;
 }

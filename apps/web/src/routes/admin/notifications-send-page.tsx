@@ -1,20 +1,20 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { Link } from 'react-router';
+import { useRetryCountdown } from '../../auth/retry-after.ts';
 import { useSession } from '../../auth/use-session.ts';
 import { ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/form-field.tsx';
-import { type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
+import { describeError, type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
+import { formatDuration } from '../../lib/time-format.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { CHANNEL_LABEL, type NotificationChannel } from './notifications-status.tsx';
+import { PLATFORM_TEMPLATE_KEYS, PLATFORM_VARIABLES } from './platform-templates.ts';
 
 type SendInput = RouterInputs['notifications']['send'];
 type SentNotification = RouterOutputs['notifications']['send'];
 type Template = RouterOutputs['notifications']['templates']['list'][number];
-
-/** Filled in by the API for every template (the org's name; the member's name for a member). */
-const AUTOMATIC_VARIABLES: ReadonlySet<string> = new Set(['name', 'orgName']);
 
 interface VariableRow {
   key: number;
@@ -35,8 +35,11 @@ function errorsUnder(errors: FieldErrors, prefix: string): string[] | undefined 
 }
 
 /**
- * Send one notification (`notifications.send`): a channel, a recipient (a member, or for email any
- * address), a template — or a subject and body written here — its variables, and optionally a time.
+ * Send one notification (`notifications.send`): a channel, a recipient (a member, or for email an
+ * address — a member's, or any if a platform operator allowed it), a template of the organisation's —
+ * or a subject and body written here — its variables, and optionally a time. Atrium's own templates
+ * and the variables it fills in are never offered nor sent; the org's hourly email quota shows as a
+ * wait on the button.
  */
 export function SendNotificationPage() {
   const [formKey, setFormKey] = useState(0);
@@ -87,9 +90,15 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
   });
   const errors: FieldErrors = { ...fieldErrorsOf(send.error), ...localErrors };
   const effectiveRecipient = channel === 'in_app' ? 'member' : recipientKind;
+  // The hourly quota counts emails only: in-app notifications may still go out meanwhile.
+  const quotaWait = useRetryCountdown(send.error);
+  const wait = channel === 'email' && describeError(send.error).code === 'RATE_LIMITED' ? quotaWait : 0;
 
   const rowsOfKey = (key: string): Template[] => (templates.data ?? []).filter((t) => t.key === key);
-  const templateKeys = [...new Set((templates.data ?? []).map((t) => t.key))].sort();
+  // Atrium's own emails (sign-up, passwords, invitations) are sent by their flows only.
+  const templateKeys = [...new Set((templates.data ?? []).map((t) => t.key))]
+    .filter((key) => !PLATFORM_TEMPLATE_KEYS.has(key))
+    .sort();
   const selectedRows = rowsOfKey(templateKey);
   const locales = [...new Set(selectedRows.map((t) => t.locale))].sort();
   const declared = [...new Set(selectedRows.flatMap((t) => t.variables))].sort();
@@ -104,7 +113,7 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
     setLocale('');
     // Offer a row for each variable the template uses that the API does not fill in itself.
     const wanted = [...new Set(rowsOfKey(key).flatMap((t) => t.variables))].filter(
-      (name) => !AUTOMATIC_VARIABLES.has(name),
+      (name) => !PLATFORM_VARIABLES.has(name),
     );
     setVariables((rows) => {
       const kept = rows.filter(
@@ -121,8 +130,12 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
     const names = variables.map((row) => row.name.trim()).filter(Boolean);
     const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
     const problems: FieldErrors = {};
-    if (duplicates.length > 0)
-      problems.variables = [`Each name once: ${[...new Set(duplicates)].join(', ')}`];
+    const reserved = [...new Set(names.filter((name) => PLATFORM_VARIABLES.has(name)))];
+    const variableProblems = [
+      ...(duplicates.length > 0 ? [`Each name once: ${[...new Set(duplicates)].join(', ')}`] : []),
+      ...reserved.map((name) => `“${name}” is filled in by Atrium: remove that row`),
+    ];
+    if (variableProblems.length > 0) problems.variables = variableProblems;
     if (contentKind === 'template' && !templateKey) problems.templateKey = ['Choose a template'];
     setLocalErrors(problems);
     if (Object.keys(problems).length > 0) return;
@@ -203,6 +216,7 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
           value={email}
           onChange={(event) => setEmail(event.target.value)}
           errors={errorsUnder(errors, 'to')}
+          hint="A member's address. Other addresses only when a platform operator has allowed it for your organisation."
         />
       )}
 
@@ -247,7 +261,9 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
                   ))}
                   . <code>name</code> and <code>orgName</code> are filled in for you.
                 </>
-              ) : undefined
+              ) : (
+                'Sign-up, password and invitation emails are sent by Atrium itself, so they are not offered here.'
+              )
             }
           >
             <option value="">{templates.isPending ? 'Loading templates…' : 'Choose a template'}</option>
@@ -382,8 +398,12 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
         />
       )}
       <div className="form__actions">
-        <button type="submit" className="button" disabled={send.isPending}>
-          {send.isPending ? 'Sending…' : scheduleAt ? 'Schedule notification' : 'Send notification'}
+        <button type="submit" className="button" disabled={send.isPending || wait > 0}>
+          {send.isPending
+            ? 'Sending…'
+            : `${scheduleAt ? 'Schedule notification' : 'Send notification'}${
+                wait > 0 ? ` (wait ${formatDuration(wait)})` : ''
+              }`}
         </button>
       </div>
     </form>

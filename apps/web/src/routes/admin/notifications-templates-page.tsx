@@ -8,6 +8,7 @@ import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { CHANNEL_LABEL, ChannelFilter, type NotificationChannel } from './notifications-status.tsx';
+import { FIXED_TEXT_TEMPLATE_KEYS } from './platform-templates.ts';
 
 type Template = RouterOutputs['notifications']['templates']['list'][number];
 type UpsertInput = RouterInputs['notifications']['templates']['upsert'];
@@ -122,14 +123,23 @@ export function NotificationTemplatesPage() {
                             >
                               View
                             </button>
-                            <button
-                              type="button"
-                              className="button button--quiet"
-                              aria-label={`Override ${what}`}
-                              onClick={() => setEditing({ mode: 'override', template })}
-                            >
-                              Override…
-                            </button>
+                            {FIXED_TEXT_TEMPLATE_KEYS.has(template.key) ? (
+                              <span
+                                className="tag tag--inline"
+                                title="Invitations reach people outside your organisation, so their text is Atrium's."
+                              >
+                                fixed text
+                              </span>
+                            ) : (
+                              <button
+                                type="button"
+                                className="button button--quiet"
+                                aria-label={`Override ${what}`}
+                                onClick={() => setEditing({ mode: 'override', template })}
+                              >
+                                Override…
+                              </button>
+                            )}
                           </>
                         ) : (
                           <>

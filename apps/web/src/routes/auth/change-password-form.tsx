@@ -11,7 +11,7 @@ import { NewPasswordFields, useNewPassword } from './new-password-fields.tsx';
 type ChangeInput = RouterInputs['auth']['changePassword'];
 
 /**
- * `auth.changePassword {current, next}`: the forced change after a temporary password, and the
+ * `auth.changePassword {current, next}`: the forced change (`must_change_password`), and the
  * Profile page's "Change password". The API signs out every other device and returns a fresh session
  * for this one, which is adopted here (so a pending change ends without signing in again).
  */

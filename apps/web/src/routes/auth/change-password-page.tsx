@@ -17,15 +17,15 @@ export function ChangePasswordPage() {
   const leave = useMutation({ mutationFn: signOut });
   return (
     <AuthCard
-      title={forced ? 'Choose your own password' : 'Change your password'}
+      title={forced ? 'Choose a new password' : 'Change your password'}
       lead={
         forced
-          ? 'Your account has a temporary password. Replace it with one only you know to continue.'
+          ? 'Your account needs a new password before you continue. Every other device signed in to it will be signed out.'
           : 'Every other device signed in to your account will be signed out.'
       }
     >
       <ChangePasswordForm
-        currentLabel={forced ? 'Temporary password' : 'Current password'}
+        currentLabel="Current password"
         submitLabel={forced ? 'Save and continue' : 'Change password'}
         onChanged={() => void navigate(forced ? '/' : '/profile', { state: { passwordChanged: true } })}
       />

@@ -28,20 +28,27 @@ export function useNewPassword() {
 
 export type NewPassword = ReturnType<typeof useNewPassword>;
 
-/** "New password" (named `name`, with the API's `errors`) and "Repeat the new password". */
+/**
+ * "New password" (named `name`, with the API's `errors`) and "Repeat the new password"; a page where
+ * the password is the first one (accepting an invitation) passes its own labels.
+ */
 export function NewPasswordFields({
   value,
   name,
   errors,
+  label = 'New password',
+  repeatLabel = 'Repeat the new password',
 }: {
   value: NewPassword;
   name: string;
   errors: readonly string[] | undefined;
+  label?: string;
+  repeatLabel?: string;
 }) {
   return (
     <>
       <TextField
-        label="New password"
+        label={label}
         type="password"
         name={name}
         autoComplete="new-password"
@@ -52,7 +59,7 @@ export function NewPasswordFields({
         errors={errors}
       />
       <TextField
-        label="Repeat the new password"
+        label={repeatLabel}
         type="password"
         name="confirmation"
         autoComplete="new-password"

@@ -8,18 +8,25 @@ const SECTIONS = [
   { to: '/ops/outbox', label: 'Outbox', end: false },
   { to: '/ops/inbox', label: 'Inbox failures', end: false },
   { to: '/ops/schedules', label: 'Schedules', end: false },
+  { to: '/ops/organisations', label: 'Organisations', end: false },
 ] as const;
 
 /** The Ops console (SPEC §8): one heading, a secondary navigation, the section below. */
 export function OpsLayout() {
-  const { canSchedule } = useOpsAccess();
-  // Schedules are platform-wide (`scheduler.manage`, operators): others would only read a 403.
-  const sections = SECTIONS.filter((section) => section.to !== '/ops/schedules' || canSchedule);
+  const { canSchedule, isOperator } = useOpsAccess();
+  // Schedules (`scheduler.manage`) and organisations are platform-wide, for operators: others would
+  // only read a 403.
+  const sections = SECTIONS.filter(
+    (section) =>
+      (section.to !== '/ops/schedules' || canSchedule) && (section.to !== '/ops/organisations' || isOperator),
+  );
   return (
     <AreaLayout
       titleId="page-title"
       title="Ops"
-      lead="Queues, jobs, dead letters, the outbox, inbox failures and schedules."
+      lead={`Queues, jobs, dead letters, the outbox, inbox failures${
+        isOperator ? ', schedules and organisations' : canSchedule ? ' and schedules' : ''
+      }.`}
       sections={sections}
     />
   );

@@ -59,9 +59,15 @@ export function isJobState(value: string | null): value is JobState {
 
 /**
  * What the signed-in user may do here. The API checks every call; this only keeps buttons that would
- * answer 403 off the screen (an org admin holding `ops.read` alone, schedules for non-operators).
+ * answer 403 off the screen (an org admin holding `ops.read` alone, schedules and organisations for
+ * non-operators).
  */
 export function useOpsAccess() {
   const session = useSession();
-  return { canManage: session.can('ops.manage'), canSchedule: session.can('scheduler.manage') };
+  return {
+    canManage: session.can('ops.manage'),
+    canSchedule: session.can('scheduler.manage'),
+    /** A platform operator: sees every organisation (`orgs.*`). */
+    isOperator: session.user?.platformRole === 'operator',
+  };
 }

@@ -4,6 +4,7 @@ import { DeadLettersPage } from './dead-letters-page.tsx';
 import { InboxPage } from './inbox-page.tsx';
 import { JobPage } from './job-page.tsx';
 import { OpsLayout } from './ops-layout.tsx';
+import { OrganisationsPage } from './organisations-page.tsx';
 import { OutboxPage } from './outbox-page.tsx';
 import { OverviewPage } from './overview-page.tsx';
 import { QueuePage } from './queue-page.tsx';
@@ -32,5 +33,6 @@ export const opsRoutes: RouteObject = {
     { path: 'schedules/new', element: <ScheduleFormPage mode="create" /> },
     { path: 'schedules/:id', element: <SchedulePage /> },
     { path: 'schedules/:id/edit', element: <ScheduleFormPage mode="edit" /> },
+    { path: 'organisations', element: <OrganisationsPage /> },
   ],
 };

@@ -1,17 +1,17 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { useSession } from '../../auth/use-session.ts';
-import { ConfirmButton, Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
+import { ConfirmButton, Dialog, DialogActions } from '../../components/confirm-dialog.tsx';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { CheckboxGroup, FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
-import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
+import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { useRoleOptions } from './role-options.ts';
+import { useUsersResult } from './users-layout.tsx';
 
 type UserSummary = RouterOutputs['users']['list']['items'][number];
-type CreateUserInput = RouterInputs['users']['create'];
 
 const PAGE_SIZE = 20;
 
@@ -21,8 +21,8 @@ interface Filters {
   status?: 'active' | 'disabled';
 }
 
-/** Admin → Users (SPEC §1): search and filter, invite, disable/enable, set roles. */
-export function UsersPage() {
+/** Admin → Users → Members (SPEC §1): search and filter, disable/enable, set roles. */
+export function MembersPage() {
   const queryClient = useQueryClient();
   const session = useSession();
   const roleOptions = useRoleOptions();
@@ -33,13 +33,14 @@ export function UsersPage() {
   });
   const [filters, setFilters] = useState<Filters>({});
   const pages = useCursorPages(JSON.stringify(filters));
-  const [result, setResult] = useState<ReactNode>(null);
-  const [creating, setCreating] = useState(false);
+  const setResult = useUsersResult();
   const [editingRoles, setEditingRoles] = useState<UserSummary | null>(null);
 
   const list = useQuery({
     ...api.users.list.queryOptions({ ...filters, cursor: pages.cursor, limit: PAGE_SIZE }),
     placeholderData: keepPreviousData,
+    // Opening the tab shows the latest: invitees join from their own browsers, not through this page.
+    refetchOnMount: 'always',
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: api.users.pathKey() });
 
@@ -53,14 +54,7 @@ export function UsersPage() {
   };
 
   return (
-    <section className="admin-section" aria-labelledby="users-title">
-      <div className="section-header">
-        <h2 id="users-title">Users</h2>
-        <button type="button" className="button" onClick={() => setCreating(true)}>
-          New user
-        </button>
-      </div>
-      {result && <ResultNotice message={result} onDismiss={() => setResult(null)} />}
+    <>
       <form className="filters" onSubmit={applyFilters} aria-label="Filter users">
         <TextField
           label="Search"
@@ -138,7 +132,9 @@ export function UsersPage() {
                       {user.status}
                     </span>
                     {!user.emailVerified && <span className="tag tag--inline">unverified</span>}
-                    {user.mustChangePassword && <span className="tag tag--inline">temporary password</span>}
+                    {user.mustChangePassword && (
+                      <span className="tag tag--inline">must choose a new password</span>
+                    )}
                   </td>
                   <td className="table__nowrap">
                     {user.lastLoginAt ? (
@@ -201,24 +197,6 @@ export function UsersPage() {
         )}
       </ListPanel>
 
-      <Dialog open={creating} title="New user" onClose={() => setCreating(false)}>
-        {creating && (
-          <CreateUserForm
-            roleNames={roleOptions.names}
-            onCancel={() => setCreating(false)}
-            onCreated={(user) => {
-              setCreating(false);
-              setResult(
-                <>
-                  Created <strong>{user.name}</strong> ({user.email}) with {user.roles.join(', ')}. A
-                  temporary password was sent by email; they choose their own at first sign-in.
-                </>,
-              );
-              void refresh();
-            }}
-          />
-        )}
-      </Dialog>
       <Dialog
         open={editingRoles !== null}
         title={editingRoles ? `Roles of ${editingRoles.name}` : 'Roles'}
@@ -242,77 +220,7 @@ export function UsersPage() {
           />
         )}
       </Dialog>
-    </section>
-  );
-}
-
-function CreateUserForm({
-  roleNames,
-  onCancel,
-  onCreated,
-}: {
-  roleNames: string[];
-  onCancel: () => void;
-  onCreated: (user: UserSummary) => void;
-}) {
-  const [email, setEmail] = useState('');
-  const [name, setName] = useState('');
-  const [roles, setRoles] = useState<Set<string>>(new Set(['viewer']));
-  const create = useMutation({
-    mutationFn: (input: CreateUserInput) => trpc.users.create.mutate(input),
-    onSuccess: onCreated,
-  });
-  const fieldErrors = fieldErrorsOf(create.error);
-  return (
-    <form
-      className="form"
-      noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        create.mutate({ email: email.trim(), name: name.trim(), roles: [...roles] });
-      }}
-    >
-      <p className="muted">
-        They receive an email with a temporary password and must choose their own when they first sign in.
-      </p>
-      <TextField
-        label="Email"
-        type="email"
-        name="email"
-        required
-        value={email}
-        onChange={(event) => setEmail(event.target.value)}
-        errors={fieldErrors.email}
-      />
-      <TextField
-        label="Name"
-        name="name"
-        required
-        value={name}
-        onChange={(event) => setName(event.target.value)}
-        errors={fieldErrors.name}
-      />
-      <CheckboxGroup
-        legend="Roles"
-        options={roleNames.map((value) => ({ value }))}
-        selected={roles}
-        onChange={setRoles}
-        errors={fieldErrors.roles}
-      />
-      {create.isError && (
-        <ErrorMessage
-          error={create.error}
-          title="Could not create the user"
-          inlineFields={['email', 'name', 'roles']}
-        />
-      )}
-      <DialogActions
-        busy={create.isPending}
-        onCancel={onCancel}
-        submitLabel="Create user"
-        busyLabel="Creating…"
-      />
-    </form>
+    </>
   );
 }
 
