@@ -3,12 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
 import {
   call,
-  cookieValue,
   createTestOrg,
   createTestUser,
   type LoginData,
   login,
-  outboxEnvelope,
   startTestApi,
   type TestUser,
   uniqueEmail,

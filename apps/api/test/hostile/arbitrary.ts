@@ -237,7 +237,7 @@ export function hostileVariants(schema: AnySchema | undefined): Variant[] {
     { label: 'an array instead of the input', input: [1, 2, 3] },
     {
       label: 'NUL in an unexpected key',
-      input: typeof base === 'object' && base ? { ...base, ['k\u0000']: 1 } : base,
+      input: typeof base === 'object' && base ? { ...base, 'k\u0000': 1 } : base,
     },
     { label: 'deeply nested object', input: nested(200) },
   );

@@ -3,7 +3,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Session } from '../access/session.ts';
 import { appendAudit } from '../audit/index.ts';
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
 import { writeOutboxEvent } from '../events/outbox.ts';
 import { roleNamesByUser } from '../identity/users.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';

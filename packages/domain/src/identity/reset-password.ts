@@ -14,7 +14,7 @@ import { PasswordChanged, PasswordResetRequested, USER_AGGREGATE } from './event
 import { signInFailureKeys } from './login.ts';
 import { assertStrongPassword, MAX_PASSWORD_LENGTH } from './password-policy.ts';
 import { revokeAllRefreshTokens } from './sessions.ts';
-import { findUserByEmail, normaliseEmail, setPassword } from './users.ts';
+import { normaliseEmail, setPassword } from './users.ts';
 
 export const PASSWORD_RESET_TTL_SECONDS = 30 * 60;
 

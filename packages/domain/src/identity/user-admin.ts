@@ -5,16 +5,9 @@ import { refreshAuthorizationCache } from '../access/authorization.ts';
 import { bumpPermissionVersion } from '../access/permission-version.ts';
 import type { Session } from '../access/session.ts';
 import { appendAudit } from '../audit/index.ts';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  UnprocessableError,
-  ValidationError,
-} from '../errors.ts';
-import { writeOutboxEvent } from '../events/outbox.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../errors.ts';
 import { decodeTimeIdCursor, encodeTimeIdCursor, ZCursorField } from '../platform/input-blocks.ts';
-import { isForeignKeyViolation, isUniqueViolation } from '../platform/postgres-errors.ts';
+import { isForeignKeyViolation } from '../platform/postgres-errors.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
 import type { IdentityDeps } from './deps.ts';
