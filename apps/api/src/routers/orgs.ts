@@ -7,9 +7,11 @@ import { operatorProcedure, router } from '../trpc.ts';
  * platform send (external recipients, its hourly email quota — SPEC §6).
  */
 export const orgsRouter = router({
-  list: operatorProcedure
-    .input(ZListOrgsInput.optional())
-    .query(({ ctx, input }) => listOrgs(ctx.services.db, input ?? {})),
+  list: operatorProcedure.input(ZListOrgsInput.optional()).query(({ ctx, input }) =>
+    listOrgs(ctx.services.db, input ?? {}, {
+      defaultEmailQuotaPerHour: ctx.services.identity.config.emailQuotaPerHour,
+    }),
+  ),
   setNotificationPolicy: operatorProcedure
     .input(ZSetNotificationPolicyInput)
     .mutation(({ ctx, input }) => setNotificationPolicy(ctx.services.db, ctx.session, input)),

@@ -19,6 +19,8 @@ export interface DescribedError {
   /** Keyed by input path (`email`, `items.0.name`); `_` holds errors about the input as a whole. */
   fieldErrors: FieldErrors | null;
   retryAfterSeconds: number | null;
+  /** Machine-readable detail some errors carry (e.g. `reason` of a 409), for the UI to act on. */
+  details: Record<string, unknown> | null;
   /** True when no API answered at all: network down, API stopped, proxy error. */
   unreachable: boolean;
 }
@@ -50,6 +52,7 @@ export function describeError(error: unknown): DescribedError {
     requestId: null,
     fieldErrors: null,
     retryAfterSeconds: null,
+    details: null,
     unreachable: false,
   };
   if (isTRPCClientError<AppRouter>(error)) {
@@ -65,6 +68,7 @@ export function describeError(error: unknown): DescribedError {
       requestId: data.requestId ?? null,
       fieldErrors: data.fieldErrors && Object.keys(data.fieldErrors).length > 0 ? data.fieldErrors : null,
       retryAfterSeconds: data.retryAfterSeconds ?? null,
+      details: data.details ?? null,
     };
   }
   if (error instanceof ApiUnreachableError) {

@@ -189,7 +189,12 @@ export async function inviteUser(
         .select('id')
         .where('email', '=', email)
         .executeTakeFirst();
-      if (member) throw new ConflictError('This address is already a member of your organisation');
+      if (member) {
+        throw new ConflictError('This address is already a member of your organisation', {
+          reason: 'ALREADY_MEMBER',
+          userId: member.id,
+        });
+      }
       const open = await scoped(trx, actor.orgId)
         .selectFrom('invitations')
         .select(['id', 'expires_at'])

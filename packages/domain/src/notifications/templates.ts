@@ -7,6 +7,7 @@ import { NotFoundError, UnprocessableError, ValidationError } from '../errors.ts
 import { type Clock, systemClock } from '../platform/clock.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
+import { PLATFORM_TEMPLATE_KEYS, PLATFORM_VARIABLES } from './policy.ts';
 import { MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, placeholdersOf } from './render.ts';
 
 /**
@@ -67,6 +68,12 @@ export interface NotificationTemplateDto {
   /** The variables the template may use (built-ins) or uses (the org's own). */
   variables: string[];
   sensitive: boolean;
+  /** Sent by Atrium's own flows (sign-up, passwords, invitations), never by hand (policy.ts). */
+  sentByAtrium: boolean;
+  /** Its text is Atrium's: no org may override it (it reaches people outside the org). */
+  fixedText: boolean;
+  /** The variables a sender supplies: `variables` without those Atrium fills in (orgName, name). */
+  senderVariables: string[];
   /** For globals: whether the org has its own row for the same key, channel and locale. */
   overridden: boolean;
   createdAt: Date;
@@ -84,6 +91,9 @@ function toDto(row: TemplateRow, overridden = false): NotificationTemplateDto {
     body: row.body,
     variables: [...row.variables],
     sensitive: row.sensitive,
+    sentByAtrium: PLATFORM_TEMPLATE_KEYS.has(row.key),
+    fixedText: OUTSIDE_REACHING_TEMPLATES.has(row.key),
+    senderVariables: row.variables.filter((name) => !PLATFORM_VARIABLES.has(name)),
     overridden,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

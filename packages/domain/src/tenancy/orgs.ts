@@ -144,7 +144,8 @@ export interface OrgOverview {
 export async function listOrgs(
   db: Kysely<Database>,
   rawInput: ListOrgsInput = {},
-): Promise<{ items: OrgOverview[]; nextCursor: string | null }> {
+  platform: { defaultEmailQuotaPerHour: number },
+): Promise<{ items: OrgOverview[]; nextCursor: string | null; defaultEmailQuotaPerHour: number }> {
   const { q, cursor, limit } = validateInput(ZListOrgsInput, rawInput);
   let query = db
     .selectFrom('orgs')
@@ -189,5 +190,7 @@ export async function listOrgs(
       createdAt: row.created_at,
     })),
     nextCursor: rows.length > limit && last ? encodeTimeIdCursor(last.created_at_text, last.id) : null,
+    // What a null emailQuotaPerHour means, so an operator sees the number.
+    defaultEmailQuotaPerHour: platform.defaultEmailQuotaPerHour,
   };
 }

@@ -10,7 +10,6 @@ import { describeError, type FieldErrors, fieldErrorsOf } from '../../lib/errors
 import { formatDuration } from '../../lib/time-format.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { CHANNEL_LABEL, type NotificationChannel } from './notifications-status.tsx';
-import { PLATFORM_TEMPLATE_KEYS, PLATFORM_VARIABLES } from './platform-templates.ts';
 
 type SendInput = RouterInputs['notifications']['send'];
 type SentNotification = RouterOutputs['notifications']['send'];
@@ -96,9 +95,13 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
 
   const rowsOfKey = (key: string): Template[] => (templates.data ?? []).filter((t) => t.key === key);
   // Atrium's own emails (sign-up, passwords, invitations) are sent by their flows only.
-  const templateKeys = [...new Set((templates.data ?? []).map((t) => t.key))]
-    .filter((key) => !PLATFORM_TEMPLATE_KEYS.has(key))
-    .sort();
+  const templateKeys = [
+    ...new Set((templates.data ?? []).filter((t) => !t.sentByAtrium).map((t) => t.key)),
+  ].sort();
+  // What Atrium fills in itself, per the templates the API describes (orgName, name).
+  const platformFilled = new Set(
+    (templates.data ?? []).flatMap((t) => t.variables.filter((name) => !t.senderVariables.includes(name))),
+  );
   const selectedRows = rowsOfKey(templateKey);
   const locales = [...new Set(selectedRows.map((t) => t.locale))].sort();
   const declared = [...new Set(selectedRows.flatMap((t) => t.variables))].sort();
@@ -112,9 +115,7 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
     setTemplateKey(key);
     setLocale('');
     // Offer a row for each variable the template uses that the API does not fill in itself.
-    const wanted = [...new Set(rowsOfKey(key).flatMap((t) => t.variables))].filter(
-      (name) => !PLATFORM_VARIABLES.has(name),
-    );
+    const wanted = [...new Set(rowsOfKey(key).flatMap((t) => t.senderVariables))];
     setVariables((rows) => {
       const kept = rows.filter(
         (row) => row.name.trim() !== '' && (row.value !== '' || wanted.includes(row.name)),
@@ -130,7 +131,7 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
     const names = variables.map((row) => row.name.trim()).filter(Boolean);
     const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
     const problems: FieldErrors = {};
-    const reserved = [...new Set(names.filter((name) => PLATFORM_VARIABLES.has(name)))];
+    const reserved = [...new Set(names.filter((name) => platformFilled.has(name)))];
     const variableProblems = [
       ...(duplicates.length > 0 ? [`Each name once: ${[...new Set(duplicates)].join(', ')}`] : []),
       ...reserved.map((name) => `“${name}” is filled in by Atrium: remove that row`),

@@ -8,7 +8,6 @@ import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { CHANNEL_LABEL, ChannelFilter, type NotificationChannel } from './notifications-status.tsx';
-import { FIXED_TEXT_TEMPLATE_KEYS } from './platform-templates.ts';
 
 type Template = RouterOutputs['notifications']['templates']['list'][number];
 type UpsertInput = RouterInputs['notifications']['templates']['upsert'];
@@ -123,7 +122,7 @@ export function NotificationTemplatesPage() {
                             >
                               View
                             </button>
-                            {FIXED_TEXT_TEMPLATE_KEYS.has(template.key) ? (
+                            {template.fixedText ? (
                               <span
                                 className="tag tag--inline"
                                 title="Invitations reach people outside your organisation, so their text is Atrium's."

@@ -115,8 +115,7 @@ function InviteForm({
   const wait = useRetryCountdown(invite.error);
   const fieldErrors = fieldErrorsOf(invite.error);
   const failure = invite.isError ? describeError(invite.error) : null;
-  // Both 409s are CONFLICT without details; the open invitation's one is the one that names it.
-  const openInvitationExists = failure?.code === 'CONFLICT' && /invitation/i.test(failure.message);
+  const openInvitationExists = failure?.details?.reason === 'OPEN_INVITATION';
   const orgName = session.org?.name ?? 'your organisation';
   return (
     <form

@@ -127,7 +127,9 @@ function OrganisationsList() {
                 </td>
                 <td data-testid="org-quota">
                   {org.notifications.emailQuotaPerHour === null ? (
-                    <span className="muted">Platform default</span>
+                    <span className="muted">
+                      Platform default ({formatCount(data.defaultEmailQuotaPerHour)})
+                    </span>
                   ) : (
                     formatCount(org.notifications.emailQuotaPerHour)
                   )}
