@@ -6,6 +6,7 @@ import * as scheduling from './2026-11-22T1000-scheduling.ts';
 import * as ops from './2026-11-22T1030-ops.ts';
 import * as notifications from './2026-11-29T0900-notifications.ts';
 import * as creators from './2026-11-29T0930-creators.ts';
+import * as search from './2026-12-02T1000-search.ts';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T1030-ops': ops,
   '2026-11-29T0900-notifications': notifications,
   '2026-11-29T0930-creators': creators,
+  '2026-12-02T1000-search': search,
 };
