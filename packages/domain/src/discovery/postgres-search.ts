@@ -51,7 +51,7 @@ interface IndexState {
   building: string | null;
 }
 
-export function createPostgresSearch({ db }: PostgresSearchOptions): SearchPort {
+export function createPostgresSearch({ db }: PostgresSearchOptions): SearchPort & { engine: 'postgres' } {
   return {
     engine: 'postgres',
 

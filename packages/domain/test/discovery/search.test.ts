@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { useTestDatabase } from '@atrium/testkit';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMeilisearchSearch } from '../../src/discovery/meilisearch-search.ts';
 import { createPostgresSearch } from '../../src/discovery/postgres-search.ts';
 import type { SearchDocument } from '../../src/discovery/search-port.ts';
 import { searchContract } from './search.contract.ts';
@@ -22,6 +23,35 @@ searchContract('PostgreSQL full-text search', {
   search: () => createPostgresSearch({ db: t.db }),
   newOrg,
 });
+
+const meiliUrl = process.env.MEILI_URL;
+if (meiliUrl) {
+  // One index per run, deleted afterwards: runs on a shared server never see one another.
+  const indexName = `atrium-test-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+  const meili = createMeilisearchSearch({ url: meiliUrl, apiKey: process.env.MEILI_KEY, indexName });
+  afterAll(async () => {
+    const { Meilisearch } = await import('meilisearch');
+    const client = new Meilisearch({
+      host: meiliUrl,
+      ...(process.env.MEILI_KEY ? { apiKey: process.env.MEILI_KEY } : {}),
+    });
+    for (const uid of [indexName, `${indexName}-reindex`]) await client.deleteIndexIfExists(uid);
+  });
+  searchContract(`Meilisearch at ${meiliUrl}`, {
+    search: () => meili,
+    newOrg: async () => randomUUID(),
+  });
+} else {
+  const line = '!'.repeat(100);
+  console.warn(
+    `\n${line}\n!! MEILI_URL is not set: the Meilisearch half of the SearchPort contract is SKIPPED.\n` +
+      '!! No Meilisearch server can be installed on this machine; point MEILI_URL (and MEILI_KEY) at one to run it.\n' +
+      `${line}\n`,
+  );
+  describe.skip('SearchPort contract: Meilisearch (MEILI_URL not set)', () => {
+    it('runs the contract against a Meilisearch server', () => {});
+  });
+}
 
 describe('PostgreSQL search adapter', () => {
   const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
