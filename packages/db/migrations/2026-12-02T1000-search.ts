@@ -9,12 +9,18 @@ import { type Kysely, sql } from 'kysely';
 // - search_index_state: one row naming the generation searches read and, during a rebuild, the one
 //   being filled. Index writers lock it (FOR UPDATE), so they never interleave.
 // - search_documents: one row per (org, content, generation) with only what search needs: the facet
-//   fields, the publication date and a weighted tsvector built by the adapter (title A, categories B,
-//   description C, author D; the language-agnostic `simple` configuration). No foreign key to
-//   contents: the index follows the content tables through jobs and may briefly hold ids they no
-//   longer have (discovery drops them when hydrating).
-// - search_terms: every word the org's documents contain, trigram-indexed: the vocabulary a misspelt
-//   query word is corrected against ("podcsat" → "podcast"). It only grows between rebuilds.
+//   fields, the publication date and two tsvectors built by the adapter with the language-agnostic
+//   `simple` configuration — search_vector, every word of every field without positions (what the
+//   GIN index matches), and ranking_vector, the short fields weighted (title A, categories B,
+//   author D) with positions (what ts_rank_cd and the title tier read). Ranking reads a vector a
+//   fifth the size of one holding the description, which halves the cost of a broad query
+//   (docs/discovery.md has the measurements). No foreign key to contents: the index follows the
+//   content tables through jobs and may briefly hold ids they no longer have (discovery drops them
+//   when hydrating).
+// - search_terms: every word (3+ characters, not only digits) the org's documents contain: the
+//   vocabulary a misspelt query word is corrected against through its trigram index ("podcsat" →
+//   "podcast"), and a word being typed is completed from through its C-collated key. It only grows
+//   between rebuilds.
 // - search_facet_counts: documents per (media type, language, category) of each org, kept by
 //   triggers on search_documents, so the facets of an unfiltered listing (the Library's landing
 //   page) are a few hundred rows to add up instead of the whole org's documents. Category '' counts
@@ -52,26 +58,71 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('categories', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
     .addColumn('publication_date', 'timestamptz')
     .addColumn('search_vector', sql`tsvector`, (c) => c.notNull())
+    .addColumn('ranking_vector', sql`tsvector`, (c) => c.notNull())
     .addPrimaryKeyConstraint('search_documents_pkey', ['org_id', 'generation', 'content_id'])
     .execute();
   // Listings (no query words): newest first, the facet filters answered from the index itself.
   await sql`CREATE INDEX search_documents_recent_idx
     ON search_documents (org_id, generation, publication_date DESC NULLS LAST, content_id)
     INCLUDE (media_type, language, categories)`.execute(db);
-  await sql`CREATE INDEX search_documents_vector_idx ON search_documents USING gin (search_vector)`.execute(
-    db,
-  );
+  // fastupdate off on both GIN indexes: with it on, writes collect in a pending list (up to 4 MB) that
+  // every search scans linearly until a vacuum merges it. Searches are the hot path here; writes are
+  // background jobs.
+  await sql`CREATE INDEX search_documents_vector_idx ON search_documents USING gin (search_vector)
+    WITH (fastupdate = off)`.execute(db);
 
   await db.schema
     .createTable('search_terms')
     .addColumn('org_id', 'uuid', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
     .addColumn('generation', 'bigint', (c) => c.notNull())
-    .addColumn('term', 'text', (c) => c.notNull())
+    // Byte order, so `term LIKE 'astro%'` is a range of the primary key in every database locale.
+    .addColumn('term', sql`text COLLATE "C"`, (c) => c.notNull())
     .addPrimaryKeyConstraint('search_terms_pkey', ['org_id', 'generation', 'term'])
     .execute();
-  await sql`CREATE INDEX search_terms_trgm_idx ON search_terms USING gin (org_id, term gin_trgm_ops)`.execute(
-    db,
-  );
+  await sql`CREATE INDEX search_terms_trgm_idx ON search_terms USING gin (org_id, term gin_trgm_ops)
+    WITH (fastupdate = off)`.execute(db);
+
+  // Typo distance as Meilisearch counts typos: insertions, deletions, substitutions and swaps of two
+  // neighbouring letters each count one (optimal string alignment). fuzzystrmatch's levenshtein counts
+  // a swap as two — "podcsat" would be two typos from "podcast". Gives up (max_distance + 1) as soon as
+  // a row of the table exceeds max_distance; only ever run on a handful of trigram candidates.
+  await sql`
+    CREATE FUNCTION search_typo_distance(a text, b text, max_distance integer) RETURNS integer
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    DECLARE
+      la integer := length(a);
+      lb integer := length(b);
+      before_previous integer[];
+      previous integer[];
+      current integer[];
+      row_best integer;
+      ca text;
+      cb text;
+    BEGIN
+      IF abs(la - lb) > max_distance THEN RETURN max_distance + 1; END IF;
+      previous := array_fill(0, ARRAY[lb + 1], ARRAY[0]);
+      FOR j IN 0..lb LOOP previous[j] := j; END LOOP;
+      FOR i IN 1..la LOOP
+        current := array_fill(0, ARRAY[lb + 1], ARRAY[0]);
+        current[0] := i;
+        row_best := i;
+        ca := substr(a, i, 1);
+        FOR j IN 1..lb LOOP
+          cb := substr(b, j, 1);
+          current[j] := least(previous[j] + 1, current[j - 1] + 1,
+                              previous[j - 1] + CASE WHEN ca = cb THEN 0 ELSE 1 END);
+          IF i > 1 AND j > 1 AND ca = substr(b, j - 1, 1) AND substr(a, i - 1, 1) = cb THEN
+            current[j] := least(current[j], before_previous[j - 2] + 1);
+          END IF;
+          row_best := least(row_best, current[j]);
+        END LOOP;
+        IF row_best > max_distance THEN RETURN max_distance + 1; END IF;
+        before_previous := previous;
+        previous := current;
+      END LOOP;
+      RETURN least(previous[lb], max_distance + 1);
+    END
+    $$`.execute(db);
 
   await db.schema
     .createTable('search_facet_counts')
@@ -151,6 +202,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('search_tombstones').execute();
   await db.schema.dropTable('search_documents').execute();
   await sql`DROP FUNCTION search_facet_counts_track()`.execute(db);
+  await sql`DROP FUNCTION search_typo_distance(text, text, integer)`.execute(db);
   await db.schema.dropTable('search_facet_counts').execute();
   await db.schema.dropTable('search_terms').execute();
   await db.schema.dropTable('search_index_state').execute();

@@ -18,21 +18,22 @@ import {
  * The SearchPort on PostgreSQL full-text search: the embedded default (docs/discovery.md, with the
  * measurements behind each choice).
  *
- * - Matching: every query word must occur (AND), the last one also as a prefix (`astro` finds
- *   "astronomy" while the user types). Documents and queries are split into words by `searchWords`
- *   and indexed with the `simple` configuration: no stemming, because contents come in many
- *   languages and a query's language is unknown.
- * - Typos: a query word of 5 or more letters also matches the org's indexed words that are
- *   trigram-similar to it (pg_trgm `%`, similarity ≥ 0.3, at most 3, length within 2): "podcsat"
- *   finds "podcast", in titles and everywhere else.
- * - Ranking: documents with every (uncorrected) query word in the title first, then the other exact
- *   matches, then those found through a corrected word; within each tier by ts_rank_cd over the
- *   weighted vector (title A, categories B, description C, author D), then newest first, then id.
- *   An empty query lists newest first.
+ * - Matching: every query word must occur (AND) in some field; the last one is completed (`astro`
+ *   finds "astronomy" while the user types). Documents and queries are split into words by
+ *   `searchWords` and indexed with the `simple` configuration: no stemming, because contents come
+ *   in many languages and a query's language is unknown.
+ * - Typos: a query word of 5 or more letters also matches the org's indexed words one typo away (two
+ *   from 9 letters; a swap of two letters is one typo), found through a trigram index on the
+ *   vocabulary: "podcsat" finds "podcast", in titles and everywhere else.
+ * - Ranking, like Meilisearch's attribute rule rather than by term frequency: exact matches before
+ *   those found only through a corrected word; among them, documents with every word in the title
+ *   first; then ts_rank_cd over the ranking vector (title A, categories B, author D); then newest
+ *   first, then id. A description-only match scores 0 and ranks by date. An empty query lists
+ *   newest first.
  * - Facets are disjunctive (search-port.ts) and come with the page and the total in one statement.
  *   A listing without query words or dates reads them from search_facet_counts (trigger-kept
- *   per-org counts); a query counts its own matches, grouped once by their (media type, language,
- *   categories) combination and then added up per facet.
+ *   per-org counts); a query counts its own matches, collected once (a materialised CTE) and
+ *   aggregated per facet.
  */
 export interface PostgresSearchOptions {
   db: Kysely<Database>;
@@ -40,9 +41,22 @@ export interface PostgresSearchOptions {
 
 /** Documents per INSERT statement: one jsonb parameter of ~0.5 MB. */
 const WRITE_CHUNK = 500;
-/** Meilisearch's default: words shorter than this are never read as typos. */
+/** Meilisearch's defaults: one typo from 5 letters, two from 9; shorter words are never read as typos. */
 const MIN_TYPO_WORD_LENGTH = 5;
+const TWO_TYPOS_WORD_LENGTH = 9;
+const typosAllowed = (word: string) => (word.length >= TWO_TYPOS_WORD_LENGTH ? 2 : 1);
 const CORRECTIONS_PER_WORD = 3;
+/** Trigram-similar vocabulary words whose typo distance is checked, per query word. */
+const CORRECTION_CANDIDATES = 30;
+/** Vocabulary words are at least this long (and not only digits); shorter ones are not corrections. */
+const MIN_VOCABULARY_WORD_LENGTH = 3;
+/**
+ * A word being typed stands for at most this many vocabulary words (the shortest): every one of them
+ * is an operand that ts_rank_cd evaluates for every match.
+ */
+const MAX_COMPLETIONS = 8;
+/** A last word shorter than this is taken as typed: one letter would stand for half the vocabulary. */
+const MIN_COMPLETED_WORD_LENGTH = 2;
 
 type ParsedDocument = ReturnType<typeof parseSearchDocuments>[number];
 
@@ -211,10 +225,11 @@ async function dropInactiveGenerations(db: Kysely<Database>): Promise<void> {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended('atrium:search:drop-generations', 0))`.execute(
       trx,
     );
-    const keep = sql`(SELECT active_generation FROM search_index_state),
-                      (SELECT building_generation FROM search_index_state)`;
-    await sql`DELETE FROM search_documents WHERE generation NOT IN (${keep})`.execute(trx);
-    await sql`DELETE FROM search_terms WHERE generation NOT IN (${keep})`.execute(trx);
+    // IS DISTINCT FROM: building_generation is NULL outside a rebuild, and NOT IN (…, NULL) is never true.
+    const inactive = sql`generation <> (SELECT active_generation FROM search_index_state)
+      AND generation IS DISTINCT FROM (SELECT building_generation FROM search_index_state)`;
+    await sql`DELETE FROM search_documents WHERE ${inactive}`.execute(trx);
+    await sql`DELETE FROM search_terms WHERE ${inactive}`.execute(trx);
     await sql`DELETE FROM search_tombstones
               WHERE generation IS DISTINCT FROM (SELECT building_generation FROM search_index_state)`.execute(
       trx,
@@ -251,7 +266,7 @@ async function writeDocuments(
       ? sql`ON CONFLICT (org_id, generation, content_id) DO UPDATE SET
             media_type = excluded.media_type, language = excluded.language,
             categories = excluded.categories, publication_date = excluded.publication_date,
-            search_vector = excluded.search_vector`
+            search_vector = excluded.search_vector, ranking_vector = excluded.ranking_vector`
       : sql`ON CONFLICT (org_id, generation, content_id) DO NOTHING`;
   const notRemoved =
     mode === 'fill'
@@ -264,11 +279,12 @@ async function writeDocuments(
   await sql`
     WITH written AS (
       INSERT INTO search_documents
-        (org_id, generation, content_id, media_type, language, categories, publication_date, search_vector)
+        (org_id, generation, content_id, media_type, language, categories, publication_date,
+         search_vector, ranking_vector)
       SELECT d.org_id, g.generation, d.content_id, d.media_type, d.language, d.categories, d.publication_date,
+             strip(to_tsvector('simple', concat_ws(' ', d.title, d.categories_text, d.description, d.author))),
              setweight(to_tsvector('simple', d.title), 'A')
                || setweight(to_tsvector('simple', d.categories_text), 'B')
-               || setweight(to_tsvector('simple', d.description), 'C')
                || setweight(to_tsvector('simple', d.author), 'D')
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS d(
              org_id uuid, content_id uuid, media_type text, language text, categories text[],
@@ -282,8 +298,7 @@ async function writeDocuments(
     INSERT INTO search_terms (org_id, generation, term)
     SELECT DISTINCT w.org_id, w.generation, t.term
     FROM written w CROSS JOIN unnest(tsvector_to_array(w.search_vector)) AS t(term)
-    -- Corrections are words of 3+ characters with a letter (a query word of 5 may lose 2).
-    WHERE length(t.term) >= 3 AND t.term ~ '[^0-9]'
+    WHERE length(t.term) >= ${MIN_VOCABULARY_WORD_LENGTH} AND t.term ~ '[^0-9]'
     ORDER BY 1, 2, 3
     ON CONFLICT DO NOTHING
   `.execute(trx);
@@ -299,19 +314,6 @@ interface SearchRow {
 
 function facetCounts(pairs: Array<[string, number]>): FacetCount[] {
   return pairs.map(([value, count]) => ({ value, count: Number(count) }));
-}
-
-/** A to_tsquery operand; words hold only letters and digits (searchWords), so quoting is enough. */
-function lexeme(word: string, options: { prefix?: boolean; weight?: 'A' } = {}): string {
-  const flags = `${options.prefix ? '*' : ''}${options.weight ?? ''}`;
-  return `'${word}'${flags ? `:${flags}` : ''}`;
-}
-
-/** Every word required, the last also as a prefix; `weight` limits matches to that weight's lexemes. */
-function exactQuery(words: readonly string[], weight?: 'A'): string {
-  return words
-    .map((word, i) => lexeme(word, { prefix: i === words.length - 1, ...(weight ? { weight } : {}) }))
-    .join(' & ');
 }
 
 /** Exported for the benchmark's EXPLAIN output; not part of the port. */
@@ -376,60 +378,104 @@ function matchingStatement(query: ParsedSearchQuery, words: readonly string[]): 
              0 AS tier, 0::real AS score
       FROM search_documents d WHERE ${sql.join(filters, sql` AND `)}`;
   } else {
-    // Each word becomes (word | correction…), the corrections read from the org's vocabulary. One
-    // subquery per word with the word as a plain parameter, so the planner sees the value and picks
-    // the trigram index.
-    const operands = words.map((word, i) => {
-      const exactOperand = lexeme(word, { prefix: i === words.length - 1 });
-      if (word.length < MIN_TYPO_WORD_LENGTH) return sql`${`(${exactOperand})`}::text`;
-      return sql`'(' || ${exactOperand}::text || coalesce((
-        SELECT string_agg(' | ' || quote_literal(c.term), '' ORDER BY c.term)
-        FROM (SELECT t.term FROM search_terms t
-              WHERE t.org_id = ${query.orgId}::uuid AND t.generation = ${activeGeneration}
-                AND t.term % ${word}::text AND t.term <> ${word}::text
-                AND abs(length(t.term) - ${word.length}::int) <= 2
-              ORDER BY similarity(t.term, ${word}::text) DESC, t.term
-              LIMIT ${CORRECTIONS_PER_WORD}) c), '') || ')'`;
-    });
-    prelude = sql`
-      expanded AS MATERIALIZED (
-        SELECT to_tsquery('simple', concat_ws(' & ', ${sql.join(operands)})) AS q
-      ),`;
-    const exact = sql`to_tsquery('simple', ${exactQuery(words)})`;
-    const exactInTitle = sql`to_tsquery('simple', ${exactQuery(words, 'A')})`;
+    const { prelude: queriesCte, expanded, exact, exactInTitle, corrected } = wordQueries(query.orgId, words);
+    prelude = queriesCte;
     matched = sql`
       SELECT d.content_id, d.media_type, d.language, d.categories, d.publication_date,
-             CASE WHEN d.search_vector @@ ${exactInTitle} THEN 0
-                  WHEN d.search_vector @@ ${exact} THEN 1
-                  ELSE 2 END AS tier,
-             ts_rank_cd(d.search_vector, (SELECT q FROM expanded)) AS score
+             CASE WHEN ${corrected} AND NOT d.search_vector @@ ${exact} THEN 2
+                  WHEN d.ranking_vector @@ ${exactInTitle} THEN 0
+                  ELSE 1 END AS tier,
+             ts_rank_cd(d.ranking_vector, ${expanded}) AS score
       FROM search_documents d
-      WHERE ${sql.join(filters, sql` AND `)} AND d.search_vector @@ (SELECT q FROM expanded)`;
+      WHERE ${sql.join(filters, sql` AND `)} AND d.search_vector @@ ${expanded}`;
   }
 
+  const allFilters = sql`${mediaOk} AND ${languageOk} AND ${categoryOk}`;
   return sql<SearchRow>`
     WITH ${prelude}
-    matched AS MATERIALIZED (${matched}),
-    -- One row per (media type, language, categories) combination: every count below adds these up.
-    combos AS MATERIALIZED (
-      SELECT m.media_type, m.language, m.categories, count(*) AS n FROM matched m GROUP BY 1, 2, 3
-    )
+    matched AS MATERIALIZED (${matched})
     SELECT
-      (SELECT coalesce(sum(m.n), 0) FROM combos m WHERE ${mediaOk} AND ${languageOk} AND ${categoryOk})
-        AS total,
+      (SELECT count(*) FROM matched m WHERE ${allFilters}) AS total,
       (SELECT coalesce(json_agg(p.content_id
                 ORDER BY p.tier, p.score DESC, p.publication_date DESC NULLS LAST, p.content_id), '[]')
        FROM (SELECT m.content_id, m.tier, m.score, m.publication_date FROM matched m
-             WHERE ${mediaOk} AND ${languageOk} AND ${categoryOk}
+             WHERE ${allFilters}
              ORDER BY m.tier, m.score DESC, m.publication_date DESC NULLS LAST, m.content_id
              LIMIT ${query.limit} OFFSET ${query.offset}) p) AS ids,
-      ${facetJson(sql`SELECT m.media_type AS value, sum(m.n) AS n FROM combos m
+      ${facetJson(sql`SELECT m.media_type AS value, count(*) AS n FROM matched m
                       WHERE ${languageOk} AND ${categoryOk} GROUP BY 1`)} AS media_types,
-      ${facetJson(sql`SELECT c.value, sum(m.n) AS n FROM combos m CROSS JOIN unnest(m.categories) AS c(value)
-                      WHERE ${mediaOk} AND ${languageOk} GROUP BY 1`)} AS categories,
-      ${facetJson(sql`SELECT m.language AS value, sum(m.n) AS n FROM combos m
+      ${facetJson(sql`SELECT c.value, count(*) AS n
+                      FROM (SELECT unnest(m.categories) AS value FROM matched m WHERE ${mediaOk} AND ${languageOk}) c
+                      GROUP BY 1`)} AS categories,
+      ${facetJson(sql`SELECT m.language AS value, count(*) AS n FROM matched m
                       WHERE ${mediaOk} AND ${categoryOk} GROUP BY 1`)} AS languages
   `;
+}
+
+/**
+ * The tsqueries of a query's words, built in the statement from the org's vocabulary:
+ * - the last word is completed: it stands for the vocabulary words it begins, the shortest first, at
+ *   most MAX_COMPLETIONS (looked up on the C-collated primary key) — never for a GIN prefix match,
+ *   which reads every posting of every word with that prefix (`the:*`: nearly every document) where
+ *   a list of words lets GIN start from the rarest word of the query;
+ * - a word of MIN_TYPO_WORD_LENGTH or more letters also stands for up to CORRECTIONS_PER_WORD
+ *   vocabulary words one typo away (two from TWO_TYPOS_WORD_LENGTH letters), as Meilisearch counts
+ *   typos (search_typo_distance: a swap of two letters is one), among the most trigram-similar ones
+ *   (pg_trgm `%`, similarity ≥ 0.3, the operator's default). Similarity alone would read "museu"
+ *   as "music" and make a query for museums a query for music.
+ * `expanded` matches; `exact` (no corrections) and `exactInTitle` (every word among the title's
+ * lexemes) rank. Each word is a plain parameter of its own subqueries, so the planner sees the
+ * values and uses the indexes; the queries are computed once (to_tsquery is only stable: inline, it
+ * would be parsed again for every matching row).
+ */
+function wordQueries(orgId: string, words: readonly string[]) {
+  const vocabulary = sql`t.org_id = ${orgId}::uuid AND t.generation = ${activeGeneration}`;
+  const rows = words.map((word, i) => {
+    const completes = i === words.length - 1 && word.length >= MIN_COMPLETED_WORD_LENGTH;
+    // The word itself always: short words and numbers are not in the vocabulary.
+    const terms = completes
+      ? sql`ARRAY[${word}::text] || coalesce((
+              SELECT array_agg(c.term ORDER BY c.term)
+              FROM (SELECT t.term FROM search_terms t
+                    WHERE ${vocabulary} AND t.term LIKE ${`${word}%`} AND t.term <> ${word}::text
+                    ORDER BY length(t.term), t.term LIMIT ${MAX_COMPLETIONS - 1}) c), '{}')`
+      : sql`ARRAY[${word}::text]`;
+    // Trigram similarity finds candidates through the index; the typo distance decides.
+    const typos = typosAllowed(word);
+    const corrections =
+      word.length >= MIN_TYPO_WORD_LENGTH
+        ? sql`(SELECT array_agg(c.term ORDER BY c.term)
+               FROM (SELECT k.term FROM (
+                       SELECT t.term, similarity(t.term, ${word}::text) AS similarity FROM search_terms t
+                       WHERE ${vocabulary} AND t.term % ${word}::text AND t.term <> ${word}::text
+                         AND abs(length(t.term) - ${word.length}::int) <= ${typos}
+                       ORDER BY 2 DESC, 1 LIMIT ${CORRECTION_CANDIDATES}) k
+                     WHERE search_typo_distance(k.term, ${word}::text, ${typos}) <= ${typos}
+                     ORDER BY k.similarity DESC, k.term LIMIT ${CORRECTIONS_PER_WORD}) c)`
+        : sql`NULL::text[]`;
+    return sql`(${i + 1}::int, ${terms}, ${corrections})`;
+  });
+  const alternatives = (weight: '' | 'A') =>
+    sql`(SELECT string_agg(quote_literal(x) || ${weight ? `:${weight}` : ''}, ' | ') FROM unnest(a.terms) x)`;
+  const corrections = sql`coalesce(' | ' || (SELECT string_agg(quote_literal(x), ' | ') FROM unnest(a.corrections) x), '')`;
+  return {
+    prelude: sql`
+      alternatives (position, terms, corrections) AS MATERIALIZED (VALUES ${sql.join(rows)}),
+      queries AS MATERIALIZED (
+        SELECT
+          to_tsquery('simple', string_agg('(' || ${alternatives('')} || ${corrections} || ')', ' & ' ORDER BY a.position))
+            AS expanded,
+          to_tsquery('simple', string_agg('(' || ${alternatives('')} || ')', ' & ' ORDER BY a.position)) AS exact,
+          to_tsquery('simple', string_agg('(' || ${alternatives('A')} || ')', ' & ' ORDER BY a.position))
+            AS exact_in_title,
+          bool_or(a.corrections IS NOT NULL) AS corrected
+        FROM alternatives a
+      ),`,
+    expanded: sql`(SELECT expanded FROM queries)`,
+    exact: sql`(SELECT exact FROM queries)`,
+    exactInTitle: sql`(SELECT exact_in_title FROM queries)`,
+    corrected: sql`(SELECT corrected FROM queries)`,
+  };
 }
 
 /** [[value, count], …] of a (value, n) query: largest counts first, then by value; bounded. */

@@ -223,6 +223,7 @@ export function searchContract(name: string, target: SearchContractTarget): void
       expect((await find({ orgId, q: 'science' })).ids).toEqual([docs.scienceAudio.id]);
       expect((await find({ orgId, q: 'jazz bebop' })).ids).toEqual([docs.jazzAudio.id]);
       expect((await find({ orgId, q: 'volc' })).ids).toEqual([docs.scienceAudio.id]);
+      expect((await find({ orgId, q: 'bebop 52' })).ids).toEqual([docs.jazzAudio.id]);
       expect((await find({ orgId, q: 'VOLCANOES!' })).ids).toEqual([docs.scienceAudio.id]);
       expect((await find({ orgId, q: 'quantum' })).total).toBe(0);
     });
@@ -233,6 +234,20 @@ export function searchContract(name: string, target: SearchContractTarget): void
       expect(result.ids).toEqual([docs.jazzAudio.id]);
       expect(result.total).toBe(1);
       expect((await find({ orgId, q: 'volcanos' })).ids).toEqual([docs.scienceAudio.id]);
+    });
+
+    it('allows one typo in words of 5–8 letters, two from 9, none below 5', async () => {
+      const orgId = await target.newOrg();
+      const museum = doc(orgId, { title: 'Museum tour' });
+      const music = doc(orgId, { title: 'Music night' });
+      const documentary = doc(orgId, { title: 'Documentary about bridges' });
+      const jazz = doc(orgId, { title: 'Jazz standards' });
+      await port.upsert([museum, music, documentary, jazz]);
+      // "museu" is being typed (museum), and two typos from "music": never read as music.
+      expect((await find({ orgId, q: 'museu' })).ids).toEqual([museum.id]);
+      expect((await find({ orgId, q: 'musci night' })).ids).toEqual([music.id]);
+      expect((await find({ orgId, q: 'documnetry bridges' })).ids).toEqual([documentary.id]);
+      expect((await find({ orgId, q: 'jzaz standards' })).total).toBe(0);
     });
 
     it('folds case and accents', async () => {

@@ -87,6 +87,27 @@ describe('PostgreSQL search adapter', () => {
     expect(await q('doomed')).toEqual([]);
   });
 
+  it('deletes the replaced generation, its vocabulary and its counts after a swap', async () => {
+    const search = createPostgresSearch({ db: t.db });
+    const orgId = await newOrg();
+    const kept = doc(orgId, 'Kept recording', { categories: ['K'] });
+    await search.upsert([kept, doc(orgId, 'Dropped recording', { categories: ['D'] })]);
+    const reindex = await search.beginReindex();
+    await reindex.write([kept]);
+    await reindex.commit();
+    const { rows } = await sql<{ generations: string[]; documents: number; terms: number; counts: number }>`
+      SELECT (SELECT array_agg(DISTINCT generation::text) FROM search_documents) AS generations,
+             (SELECT count(*)::int FROM search_documents WHERE org_id = ${orgId}) AS documents,
+             (SELECT count(*)::int FROM search_terms WHERE org_id = ${orgId} AND term = 'dropped') AS terms,
+             (SELECT count(*)::int FROM search_facet_counts WHERE org_id = ${orgId} AND category = 'D') AS counts
+    `.execute(t.db);
+    const state = await t.db
+      .selectFrom('search_index_state')
+      .select('active_generation')
+      .executeTakeFirstOrThrow();
+    expect(rows[0]).toEqual({ generations: [state.active_generation], documents: 1, terms: 0, counts: 0 });
+  });
+
   it('gives the same totals and facets from the trigger-kept counts as from counting matches', async () => {
     const search = createPostgresSearch({ db: t.db });
     const orgId = await newOrg();
@@ -136,6 +157,23 @@ describe('PostgreSQL search adapter', () => {
            + (SELECT count(*) FROM search_facet_counts WHERE org_id = ${orgId}) AS n
     `.execute(t.db);
     expect(Number(left.rows[0]?.n)).toBe(0);
+  });
+
+  it('counts typos as Meilisearch does: a swap of two neighbouring letters is one', async () => {
+    const { rows } = await sql<{ d: number[] }>`
+      SELECT ARRAY[
+        search_typo_distance('podcsat', 'podcast', 2),
+        search_typo_distance('podcast', 'podcast', 2),
+        search_typo_distance('podcst', 'podcast', 2),
+        search_typo_distance('podcasts', 'podcast', 2),
+        search_typo_distance('pobcast', 'podcast', 2),
+        search_typo_distance('museu', 'music', 2),
+        search_typo_distance('documnetry', 'documentary', 2),
+        search_typo_distance('abc', 'xyzabc', 2),
+        search_typo_distance('kitten', 'sitting', 1)
+      ] AS d
+    `.execute(t.db);
+    expect(rows[0]?.d).toEqual([1, 0, 1, 1, 1, 2, 2, 3, 2]);
   });
 
   it('corrects only words of five letters or more, against the org’s own vocabulary', async () => {
