@@ -9,9 +9,13 @@
  *    of 1,000 (search-corpus.ts: realistic titles, descriptions, 1–3 categories, 8 languages, dates
  *    over six years), and reports the indexing rate;
  * 2. VACUUM ANALYZE (what autovacuum does to a table after a bulk load), one warm-up pass;
- * 3. runs a weighted mix of the searches the Library makes, one after another, and reports p50 /
- *    p95 / p99 of the whole mix (judged) and per kind of search.
+ * 3. runs a weighted mix of the searches the Library makes (searchMix below: listings with and
+ *    without filters and dates, topic words, known items, two words, prefixes, typos, words with
+ *    filters; one in ten on the second page), one after another, and reports p50 / p95 / p99 of the
+ *    whole mix (judged) and per kind of search, and the machine's load average (other processes on
+ *    a shared 2-core machine move every number).
  */
+import { loadavg } from 'node:os';
 import { sql } from 'kysely';
 import { createDb } from '../../packages/db/src/index.ts';
 import { createPostgresSearch } from '../../packages/domain/src/discovery/postgres-search.ts';
@@ -150,6 +154,8 @@ export async function run(): Promise<BenchResult> {
     // Warm-up: caches, plans, connections — as a running API would be.
     for (let i = 0; i < 300; i++) await search.search({ orgId: org.id, ...mix.next().query });
 
+    // Other work on the machine shows up in every number below: record how busy it was.
+    const loadBefore = loadavg()[0] ?? 0;
     const all: number[] = [];
     const byKind = new Map<string, number[]>(mix.kinds.map((k) => [k, []]));
     for (let i = 0; i < MEASURED_SEARCHES; i++) {
@@ -164,6 +170,11 @@ export async function run(): Promise<BenchResult> {
     const p95 = percentile(all, 95);
 
     const metrics: BenchMetric[] = [
+      {
+        what: 'machine load (1-min average, before → after)',
+        value: round(loadavg()[0] ?? 0, 1),
+        unit: `(before ${round(loadBefore, 1)})`,
+      },
       { what: `indexing, batches of ${BATCH}`, value: Math.round(indexingRate), unit: 'docs/s' },
       { what: `search mix (${MEASURED_SEARCHES}), p50`, value: round(percentile(all, 50)), unit: 'ms' },
       {

@@ -12,9 +12,8 @@ import { type Kysely, sql } from 'kysely';
 //   fields, the publication date and two tsvectors built by the adapter with the language-agnostic
 //   `simple` configuration — search_vector, every word of every field without positions (what the
 //   GIN index matches), and ranking_vector, the short fields weighted (title A, categories B,
-//   author D) with positions (what ts_rank_cd and the title tier read). Ranking reads a vector a
-//   fifth the size of one holding the description, which halves the cost of a broad query
-//   (docs/discovery.md has the measurements). No foreign key to contents: the index follows the
+//   author D) with positions (what ts_rank and the title tier read). Ranking reads a vector a
+//   fifth the size of one holding the description (docs/discovery.md has the measurements). No foreign key to contents: the index follows the
 //   content tables through jobs and may briefly hold ids they no longer have (discovery drops them
 //   when hydrating).
 // - search_terms: every word (3+ characters, not only digits) the org's documents contain: the

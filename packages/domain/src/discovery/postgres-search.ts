@@ -25,11 +25,12 @@ import {
  * - Typos: a query word of 5 or more letters also matches the org's indexed words one typo away (two
  *   from 9 letters; a swap of two letters is one typo), found through a trigram index on the
  *   vocabulary: "podcsat" finds "podcast", in titles and everywhere else.
- * - Ranking, like Meilisearch's attribute rule rather than by term frequency: exact matches before
- *   those found only through a corrected word; among them, documents with every word in the title
- *   first; then ts_rank_cd over the ranking vector (title A, categories B, author D); then newest
- *   first, then id. A description-only match scores 0 and ranks by date. An empty query lists
- *   newest first.
+ * - Ranking, like Meilisearch's attribute rule rather than by term frequency in descriptions: exact
+ *   matches before those found only through a corrected word; among them, documents with every word
+ *   in the title first; then ts_rank over the ranking vector (title A, categories B, author D); then
+ *   newest first, then id. A description-only match scores 0 and ranks by date. ts_rank rather than
+ *   ts_rank_cd: a completed or corrected word is an OR of several words, and cover density over an
+ *   OR costs five times as much per match (docs/discovery.md). An empty query lists newest first.
  * - Facets are disjunctive (search-port.ts) and come with the page and the total in one statement.
  *   A listing without query words or dates reads them from search_facet_counts (trigger-kept
  *   per-org counts); a query counts its own matches, collected once (a materialised CTE) and
@@ -52,7 +53,7 @@ const CORRECTION_CANDIDATES = 30;
 const MIN_VOCABULARY_WORD_LENGTH = 3;
 /**
  * A word being typed stands for at most this many vocabulary words (the shortest): every one of them
- * is an operand that ts_rank_cd evaluates for every match.
+ * is an operand that ts_rank and the title tier evaluate for every match.
  */
 const MAX_COMPLETIONS = 8;
 /** A last word shorter than this is taken as typed: one letter would stand for half the vocabulary. */
@@ -316,8 +317,8 @@ function facetCounts(pairs: Array<[string, number]>): FacetCount[] {
   return pairs.map(([value, count]) => ({ value, count: Number(count) }));
 }
 
-/** Exported for the benchmark's EXPLAIN output; not part of the port. */
-export function searchStatement(query: ParsedSearchQuery): RawBuilder<SearchRow> {
+/** The one statement of a search: a listing (no words, no dates) or a matching query. */
+function searchStatement(query: ParsedSearchQuery): RawBuilder<SearchRow> {
   const words = queryWords(query.q);
   if (words.length === 0 && !query.dateFrom && !query.dateTo) return listingStatement(query);
   return matchingStatement(query, words);
@@ -385,7 +386,7 @@ function matchingStatement(query: ParsedSearchQuery, words: readonly string[]): 
              CASE WHEN ${corrected} AND NOT d.search_vector @@ ${exact} THEN 2
                   WHEN d.ranking_vector @@ ${exactInTitle} THEN 0
                   ELSE 1 END AS tier,
-             ts_rank_cd(d.ranking_vector, ${expanded}) AS score
+             ts_rank(d.ranking_vector, ${expanded}) AS score
       FROM search_documents d
       WHERE ${sql.join(filters, sql` AND `)} AND d.search_vector @@ ${expanded}`;
   }
@@ -423,8 +424,8 @@ function matchingStatement(query: ParsedSearchQuery, words: readonly string[]): 
  *   typos (search_typo_distance: a swap of two letters is one), among the most trigram-similar ones
  *   (pg_trgm `%`, similarity ≥ 0.3, the operator's default). Similarity alone would read "museu"
  *   as "music" and make a query for museums a query for music.
- * `expanded` matches; `exact` (no corrections) and `exactInTitle` (every word among the title's
- * lexemes) rank. Each word is a plain parameter of its own subqueries, so the planner sees the
+ * `expanded` matches and scores; `exact` (no corrections) and `exactInTitle` (every word among the
+ * title's lexemes) tier. Each word is a plain parameter of its own subqueries, so the planner sees the
  * values and uses the indexes; the queries are computed once (to_tsquery is only stable: inline, it
  * would be parsed again for every matching row).
  */
@@ -432,7 +433,8 @@ function wordQueries(orgId: string, words: readonly string[]) {
   const vocabulary = sql`t.org_id = ${orgId}::uuid AND t.generation = ${activeGeneration}`;
   const rows = words.map((word, i) => {
     const completes = i === words.length - 1 && word.length >= MIN_COMPLETED_WORD_LENGTH;
-    // The word itself always: short words and numbers are not in the vocabulary.
+    // The word itself always: short words and numbers are not in the vocabulary. Words hold only
+    // letters and digits (searchWords), so there is no LIKE wildcard to escape.
     const terms = completes
       ? sql`ARRAY[${word}::text] || coalesce((
               SELECT array_agg(c.term ORDER BY c.term)
