@@ -9,11 +9,11 @@ import { type Kysely, sql } from 'kysely';
 // - search_index_state: one row naming the generation searches read and, during a rebuild, the one
 //   being filled. Index writers lock it (FOR UPDATE), so they never interleave.
 // - search_documents: one row per (org, content, generation) with only what search needs: the facet
-//   fields, the publication date and two tsvectors built by the adapter with the language-agnostic
-//   `simple` configuration — search_vector, every word of every field without positions (what the
-//   GIN index matches), and ranking_vector, the short fields weighted (title A, categories B,
-//   author D) with positions (what ts_rank and the title tier read). Ranking reads a vector a
-//   fifth the size of one holding the description (docs/discovery.md has the measurements). No foreign key to contents: the index follows the
+//   fields, the publication date and a tsvector built by the adapter with the language-agnostic
+//   `simple` configuration: title A, categories B, author D with positions, and the description's
+//   words without positions (stripped) — they match, but their positions made every row a fifth
+//   larger (one heap page per match is what a broad query pays) for no ranking that mattered
+//   (docs/discovery.md has the measurements). No foreign key to contents: the index follows the
 //   content tables through jobs and may briefly hold ids they no longer have (discovery drops them
 //   when hydrating).
 // - search_terms: every word (3+ characters, not only digits) the org's documents contain: the
@@ -57,7 +57,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('categories', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
     .addColumn('publication_date', 'timestamptz')
     .addColumn('search_vector', sql`tsvector`, (c) => c.notNull())
-    .addColumn('ranking_vector', sql`tsvector`, (c) => c.notNull())
     .addPrimaryKeyConstraint('search_documents_pkey', ['org_id', 'generation', 'content_id'])
     .execute();
   // Listings (no query words): newest first, the facet filters answered from the index itself.

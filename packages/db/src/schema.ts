@@ -366,10 +366,8 @@ export interface SearchDocumentsTable {
   language: string;
   categories: ColumnType<string[], string[] | undefined, string[]>;
   publication_date: NullableTimestamp;
-  /** Every word of every field, stripped of positions: what the GIN index matches (text form). */
+  /** Title A, categories B, author D with positions, description words stripped (text form). */
   search_vector: string;
-  /** Title A, categories B, author D, with positions: what ranking reads (text form). */
-  ranking_vector: string;
 }
 
 /** Every word of an org's indexed documents: what misspelt query words are corrected against. */
