@@ -14,6 +14,7 @@ import { type BenchResult, machineDescription } from './lib.ts';
 const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   outbox: () => import('./outbox.ts'),
   audit: () => import('./audit.ts'),
+  search: () => import('./search.ts'),
   'idle-rss': () => import('./idle-rss.ts'),
 };
 

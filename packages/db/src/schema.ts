@@ -366,6 +366,54 @@ export interface RealtimeEventPayloadsTable {
   created_at: CreatedAt;
 }
 
+// ── Discovery (SPEC §4, docs/discovery.md) ───────────────────────────────────────────────────────
+
+/** The one row naming the generation searches read and the one a rebuild is filling. */
+export interface SearchIndexStateTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  /** bigint: read as a string. */
+  active_generation: ColumnType<string, string | number | undefined, string | number>;
+  building_generation: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+  building_started_at: NullableTimestamp;
+}
+
+/** The PostgreSQL search adapter's index: one row per (org, content, generation). */
+export interface SearchDocumentsTable {
+  org_id: string;
+  generation: ColumnType<string, string | number, never>;
+  content_id: string;
+  media_type: 'audio' | 'video';
+  language: string;
+  categories: ColumnType<string[], string[] | undefined, string[]>;
+  publication_date: NullableTimestamp;
+  /** Title A, categories B, author D with positions, description words stripped (text form). */
+  search_vector: string;
+}
+
+/** Every word of an org's indexed documents: what misspelt query words are corrected against. */
+export interface SearchTermsTable {
+  org_id: string;
+  generation: ColumnType<string, string | number, never>;
+  term: string;
+}
+
+/** Documents per (media type, language, category); category '' counts every document once. Trigger-kept. */
+export interface SearchFacetCountsTable {
+  org_id: string;
+  generation: ColumnType<string, string | number, never>;
+  media_type: 'audio' | 'video';
+  language: string;
+  category: string;
+  documents: number;
+}
+
+/** Ids removed while a rebuild runs, so a rebuild batch cannot bring them back. */
+export interface SearchTombstonesTable {
+  generation: ColumnType<string, string | number, never>;
+  org_id: string;
+  content_id: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   outbox_events: OutboxEventsTable;
@@ -389,6 +437,11 @@ export interface Database {
   notification_attempts: NotificationAttemptsTable;
   creator_applications: CreatorApplicationsTable;
   realtime_event_payloads: RealtimeEventPayloadsTable;
+  search_index_state: SearchIndexStateTable;
+  search_documents: SearchDocumentsTable;
+  search_terms: SearchTermsTable;
+  search_facet_counts: SearchFacetCountsTable;
+  search_tombstones: SearchTombstonesTable;
 }
 
 export type Org = Selectable<OrgsTable>;
