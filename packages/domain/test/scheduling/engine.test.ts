@@ -1,3 +1,4 @@
+import { createInterruptibleDb } from '@atrium/db';
 import { useTestDatabase } from '@atrium/testkit';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/platform/clock.ts';
@@ -364,7 +365,8 @@ describe('scheduler engine', () => {
       return claimRun(schedule.id);
     };
     const deps = () => ({
-      db: t.db,
+      openRunDatabase: (limits: { statementDeadline: number }) =>
+        createInterruptibleDb({ pool: t.pool, control: t.db, ...limits }),
       clock,
       logger: silentLog,
       handlers,
