@@ -1,4 +1,4 @@
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from '@atrium/db/seed';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from '@atrium/seed';
 import { useTestDatabase } from '@atrium/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';

@@ -9,16 +9,10 @@ import {
   waitFor,
   waitUntilPublished,
 } from '@atrium/testkit';
-import {
-  fastNotificationsDispatch,
-  type QueueHandlers,
-  queueHandlers,
-  type RunningWorker,
-  startWorker,
-  testWorkerEnv,
-} from '@atrium/worker';
+import { type QueueHandlers, queueHandlers, type RunningWorker, startWorker } from '@atrium/worker';
 import { createNotificationsDispatchHandler } from '@atrium/worker/handlers/notifications';
 import { type ClaimedEvent, envelopeOf } from '@atrium/worker/relay';
+import { fastNotificationsDispatch, testWorkerEnv } from '@atrium/worker/testing';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../src/server.ts';

@@ -1,5 +1,6 @@
 import { useSmtpReceiver, useTestDatabase, waitFor } from '@atrium/testkit';
-import { type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
+import { type RunningWorker, startWorker } from '@atrium/worker';
+import { testWorkerEnv } from '@atrium/worker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
 import { call, createTestOrg, createTestUser, login, startTestApi } from './auth-helpers.ts';

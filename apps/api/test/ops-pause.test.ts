@@ -6,7 +6,8 @@ import {
   writeOutboxEvent,
 } from '@atrium/domain';
 import { sleep, useTestDatabase, waitFor } from '@atrium/testkit';
-import { type QueueHandlers, startWorker, testWorkerEnv } from '@atrium/worker';
+import { type QueueHandlers, startWorker } from '@atrium/worker';
+import { testWorkerEnv } from '@atrium/worker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Services } from '../src/services.ts';

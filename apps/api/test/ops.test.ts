@@ -6,7 +6,8 @@ import {
   writeOutboxEvent,
 } from '@atrium/domain';
 import { useTestDatabase, waitFor } from '@atrium/testkit';
-import { type QueueHandlers, type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
+import { type QueueHandlers, type RunningWorker, startWorker } from '@atrium/worker';
+import { testWorkerEnv } from '@atrium/worker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Services } from '../src/services.ts';

@@ -1,5 +1,6 @@
 import { redisAvailable, testRedisUrl, useTestDatabase, waitFor } from '@atrium/testkit';
-import { type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
+import { type RunningWorker, startWorker } from '@atrium/worker';
+import { testWorkerEnv } from '@atrium/worker/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../src/server.ts';

@@ -1,8 +1,8 @@
 import type { Database } from '@atrium/db';
-import type { DemoAccount } from '@atrium/db/seed';
 import { replaceUserRoles, resolveRoles } from '@atrium/domain/identity/users';
 import { hashPassword } from '@atrium/domain/platform/passwords';
 import { createOrg } from '@atrium/domain/tenancy/orgs';
+import type { DemoAccount } from '@atrium/seed';
 import type { Kysely } from 'kysely';
 
 /**

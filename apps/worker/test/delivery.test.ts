@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { HandlerContext, QueueHandlers } from '../src/job-runner.ts';
 import { createOutboxRelay, type OutboxRelay } from '../src/relay.ts';
-import { testWorkerEnv } from '../src/test-env.ts';
+import { testWorkerEnv } from '../src/testing.ts';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
 import { createEffectsTable, type EffectsTable, effectsOf, jobsOf, startTestBoss } from './helpers.ts';
 

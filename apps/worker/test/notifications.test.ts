@@ -6,7 +6,7 @@ import { sleep, useSmtpReceiver, useTestDatabase, waitFor } from '@atrium/testki
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotificationsDispatchHandler, scheduledJobId } from '../src/handlers/notifications.ts';
 import type { QueueHandlers } from '../src/job-runner.ts';
-import { fastNotificationsDispatch, testWorkerEnv } from '../src/test-env.ts';
+import { fastNotificationsDispatch, testWorkerEnv } from '../src/testing.ts';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
 import { jobsOf, startTestBoss } from './helpers.ts';
 

@@ -23,7 +23,7 @@ import {
 } from '@atrium/testkit';
 import type { PoolClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testWorkerEnv } from '../src/test-env.ts';
+import { testWorkerEnv } from '../src/testing.ts';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
 import { jobsOf } from './helpers.ts';
 

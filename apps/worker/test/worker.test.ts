@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { QueueHandlers } from '../src/job-runner.ts';
 import { queueCatalogue, queueHandlers } from '../src/queues.ts';
-import { testWorkerEnv } from '../src/test-env.ts';
+import { testWorkerEnv } from '../src/testing.ts';
 import { startWorker } from '../src/worker.ts';
 import { createEffectsTable, type EffectsTable, effectsOf, jobsOf } from './helpers.ts';
 

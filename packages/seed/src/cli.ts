@@ -1,0 +1,21 @@
+/** `pnpm db:seed` against DATABASE_URL: migrations first, then the demo organisation. */
+import { createDb, migrateToLatest } from '@atrium/db';
+import { seedDemo } from './demo.ts';
+
+const url = process.env.DATABASE_URL;
+if (!url) {
+  console.error(
+    'DATABASE_URL is required (pnpm dev starts an embedded database; set DATABASE_URL to use this command).',
+  );
+  process.exit(2);
+}
+const handle = createDb({ connectionString: url, poolSize: 2, applicationName: 'atrium-cli' });
+try {
+  await migrateToLatest(handle.db);
+  const { created, orgSlug } = await seedDemo(handle.db);
+  console.log(
+    created ? `seeded demo organisation "${orgSlug}"` : `demo organisation "${orgSlug}" already present`,
+  );
+} finally {
+  await handle.destroy();
+}
