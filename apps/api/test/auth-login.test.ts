@@ -1,17 +1,8 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser, TEST_PASSWORD, uniqueEmail } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import {
-  call,
-  cookieValue,
-  createTestOrg,
-  createTestUser,
-  freshIp,
-  type LoginData,
-  PASSWORD,
-  startTestApi,
-  uniqueEmail,
-} from './auth-helpers.ts';
+import { call, cookieValue, freshIp, type LoginData, startTestApi } from './auth-helpers.ts';
 
 describe('auth.login', () => {
   const t = useTestDatabase();
@@ -27,7 +18,7 @@ describe('auth.login', () => {
   it('signs in: access token, user with roles and permissions, and an HttpOnly SameSite=Strict refresh cookie', async () => {
     const user = await createTestUser(t.db, { orgId, roles: ['viewer', 'creator'], name: 'Cora' });
     const result = await call<LoginData>(api, 'auth.login', {
-      input: { email: user.email, password: PASSWORD },
+      input: { email: user.email, password: TEST_PASSWORD },
     });
     expect(result.status).toBe(200);
     expect(result.data.accessToken.split('.')).toHaveLength(3);
@@ -73,7 +64,7 @@ describe('auth.login', () => {
   it('gives the access token the claims sub, org, roles and pv', async () => {
     const user = await createTestUser(t.db, { orgId, roles: ['editor'] });
     const { data } = await call<LoginData>(api, 'auth.login', {
-      input: { email: user.email, password: PASSWORD },
+      input: { email: user.email, password: TEST_PASSWORD },
     });
     const [, payload] = data.accessToken.split('.');
     const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
@@ -85,7 +76,7 @@ describe('auth.login', () => {
   it('can hand the refresh token to non-browser clients in the body instead of a cookie', async () => {
     const user = await createTestUser(t.db, { orgId });
     const result = await call<LoginData & { refreshToken: string }>(api, 'auth.login', {
-      input: { email: user.email, password: PASSWORD, refreshTokenIn: 'body' },
+      input: { email: user.email, password: TEST_PASSWORD, refreshTokenIn: 'body' },
     });
     expect(result.status).toBe(200);
     expect(result.data.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -161,7 +152,7 @@ describe('auth.login', () => {
 
   it('refuses an unverified email with 403 EMAIL_NOT_VERIFIED — only with the right password', async () => {
     const user = await createTestUser(t.db, { orgId, verified: false });
-    const right = await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } });
+    const right = await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } });
     expect(right.status).toBe(403);
     expect(right.code).toBe('EMAIL_NOT_VERIFIED');
     const wrong = await call(api, 'auth.login', {
@@ -174,7 +165,7 @@ describe('auth.login', () => {
   it('refuses a disabled account with 403 FORBIDDEN — only with the right password', async () => {
     const user = await createTestUser(t.db, { orgId });
     await t.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', user.id).execute();
-    const right = await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } });
+    const right = await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } });
     expect(right.status).toBe(403);
     expect(right.code).toBe('FORBIDDEN');
     const wrong = await call(api, 'auth.login', {
@@ -215,12 +206,12 @@ describe('auth.login', () => {
     const user = await createTestUser(t.db, { orgId });
     for (let i = 0; i < 5; i++) {
       const result = await call(api, 'auth.login', {
-        input: { email: user.email, password: i === 0 ? PASSWORD : 'wrong-password-123' },
+        input: { email: user.email, password: i === 0 ? TEST_PASSWORD : 'wrong-password-123' },
       });
       expect(result.status).toBe(i === 0 ? 200 : 401);
     }
     // The right password from a new address: still over the account's limit.
-    const limited = await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } });
+    const limited = await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } });
     expect(limited.status).toBe(429);
     expect(limited.code).toBe('RATE_LIMITED');
   });
@@ -253,7 +244,7 @@ describe('auth.login lockout (limits raised so ten failures fit in a minute)', (
     expect(row.locked_until?.getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
 
     // Locked: even the right password answers 429, with the remaining lock time.
-    const locked = await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } });
+    const locked = await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } });
     expect(locked.status).toBe(429);
     expect(locked.code).toBe('RATE_LIMITED');
     const retryAfter = Number(locked.headers.get('retry-after'));
@@ -266,7 +257,7 @@ describe('auth.login lockout (limits raised so ten failures fit in a minute)', (
       .set({ locked_until: new Date(Date.now() - 1000) })
       .where('id', '=', user.id)
       .execute();
-    const ok = await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } });
+    const ok = await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } });
     expect(ok.status).toBe(200);
     const after = await t.db
       .selectFrom('users')
@@ -282,15 +273,15 @@ describe('auth.login lockout (limits raised so ten failures fit in a minute)', (
     for (let i = 0; i < 9; i++) {
       await call(api, 'auth.login', { input: { email: user.email, password: 'wrong-password-123' } });
     }
-    expect((await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } })).status).toBe(
-      200,
-    );
+    expect(
+      (await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } })).status,
+    ).toBe(200);
     for (let i = 0; i < 9; i++) {
       await call(api, 'auth.login', { input: { email: user.email, password: 'wrong-password-123' } });
     }
-    expect((await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } })).status).toBe(
-      200,
-    );
+    expect(
+      (await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } })).status,
+    ).toBe(200);
   });
 
   it('treats an unknown email the same way: the eleventh attempt is "locked" too', async () => {

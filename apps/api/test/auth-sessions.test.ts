@@ -1,17 +1,10 @@
 import { createAccessTokens } from '@atrium/domain/access/access-tokens';
 import { sha256Hex } from '@atrium/domain/platform/tokens';
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import {
-  call,
-  cookieValue,
-  createTestOrg,
-  createTestUser,
-  type LoginData,
-  login,
-  startTestApi,
-} from './auth-helpers.ts';
+import { call, cookieValue, type LoginData, login, startTestApi } from './auth-helpers.ts';
 
 const JWT_SECRET = 'sessions-test-secret-0123456789-abcdefghij';
 

@@ -1,5 +1,6 @@
 import type { Database } from '@atrium/db';
 import { queueCatalogue, subscriptionsByEventType } from '@atrium/domain';
+import { envelopeOf } from '@atrium/domain/events/envelope';
 import {
   spawnNode,
   testRedisUrl,
@@ -9,22 +10,15 @@ import {
   waitFor,
   waitUntilPublished,
 } from '@atrium/testkit';
+import { createTestOrg, createTestUser, type TestUser } from '@atrium/testkit/factories';
 import { type QueueHandlers, queueHandlers, type RunningWorker, startWorker } from '@atrium/worker';
 import { createNotificationsDispatchHandler } from '@atrium/worker/handlers/notifications';
-import { type ClaimedEvent, envelopeOf } from '@atrium/worker/relay';
+import type { ClaimedEvent } from '@atrium/worker/relay';
 import { fastNotificationsDispatch, testWorkerEnv } from '@atrium/worker/testing';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../src/server.ts';
-import {
-  type CallResult,
-  call,
-  cookieValue,
-  createTestOrg,
-  createTestUser,
-  login,
-  type TestUser,
-} from './auth-helpers.ts';
+import { type CallResult, call, cookieValue, login } from './auth-helpers.ts';
 import { testApiEnv } from './helpers.ts';
 import { type Subscription, settle, subscribeEvents } from './realtime-client.ts';
 

@@ -1,21 +1,18 @@
 import { deliverWelcomeEmail } from '@atrium/domain/identity/consumers';
+import { UserInvited } from '@atrium/domain/identity/events';
 import type { Mailer } from '@atrium/domain/platform/mailer';
 import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
 import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningApi } from '../src/server.ts';
 import {
-  call,
-  cookieValue,
   createTestOrg,
   createTestUser,
-  type LoginData,
-  login,
   outboxEnvelope,
-  startTestApi,
   type TestUser,
   uniqueEmail,
-} from './auth-helpers.ts';
+} from '@atrium/testkit/factories';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApi } from '../src/server.ts';
+import { call, cookieValue, type LoginData, login, startTestApi } from './auth-helpers.ts';
 import { dispatchQueued } from './notifications-helpers.ts';
 
 interface UserSummary {
@@ -83,11 +80,8 @@ describe('user administration (users.manage)', () => {
     expect(audit).toContainEqual({ action: 'user.created', actor_id: admin.id });
 
     // The worker's consumer makes the temporary password and mails it.
-    const event = await outboxEnvelope<{ userId: string }>(t.db, 'UserInvited', created.data.id);
-    const delivered = await deliverWelcomeEmail(
-      { db: t.db, webBaseUrl: 'http://127.0.0.1:5173' },
-      { ...event, type: 'UserInvited' },
-    );
+    const event = await outboxEnvelope(t.db, UserInvited, { aggregateId: created.data.id });
+    const delivered = await deliverWelcomeEmail({ db: t.db, webBaseUrl: 'http://127.0.0.1:5173' }, event);
     expect(delivered.queued).toBe(true);
     // Queued as a sensitive notification; the notifications dispatcher sends it.
     const messageId = await dispatchQueued(t.db, mailer, delivered);
@@ -135,7 +129,7 @@ describe('user administration (users.manage)', () => {
     // The welcome email is not sent twice, and a redelivery does not reset the chosen password.
     const again = await deliverWelcomeEmail(
       { db: t.db, webBaseUrl: 'http://127.0.0.1:5173', consumer: 'identity.welcome-email.second' },
-      { ...event, type: 'UserInvited' },
+      event,
     );
     expect(again).toEqual({ queued: false, reason: 'password already chosen' });
   });

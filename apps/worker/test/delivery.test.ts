@@ -15,6 +15,7 @@ import {
   waitFor,
   waitUntilPublished,
 } from '@atrium/testkit';
+import { jobsOf, startTestBoss } from '@atrium/testkit/factories';
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ import type { HandlerContext, QueueHandlers } from '../src/job-runner.ts';
 import { createOutboxRelay, type OutboxRelay } from '../src/relay.ts';
 import { testWorkerEnv } from '../src/testing.ts';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
-import { createEffectsTable, type EffectsTable, effectsOf, jobsOf, startTestBoss } from './helpers.ts';
+import { createEffectsTable, type EffectsTable, effectsOf } from './helpers.ts';
 
 const Deposited = defineEvent('Deposited', z.object({ accountId: z.string(), amount: z.number().int() }));
 const Flaked = defineEvent('Flaked', z.object({ note: z.string() }));

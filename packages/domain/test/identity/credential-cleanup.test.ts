@@ -1,7 +1,7 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import { describe, expect, it } from 'vitest';
 import { cleanupExpiredCredentials } from '../../src/identity/credential-cleanup.ts';
-import { createOrg } from '../audit/helpers.ts';
 
 const NOW = new Date('2026-04-20T12:00:00.000Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 24 * 60 * 60 * 1000);
@@ -11,12 +11,8 @@ describe('credential cleanup (built-in schedule maintenance.credential-cleanup)'
   const t = useTestDatabase();
 
   it('deletes only spent credentials older than the retention', async () => {
-    const orgId = await createOrg(t.db, 'cleanup-org');
-    const user = await t.db
-      .insertInto('users')
-      .values({ org_id: orgId, email: 'cleanup@example.test', name: 'C' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const { id: orgId } = await createTestOrg(t.db, { slug: 'cleanup-org', bare: true });
+    const user = await createTestUser(t.db, { orgId, roles: [], email: 'cleanup@example.test', name: 'C' });
     const token = (hash: string, fields: Record<string, Date | null>) => ({
       user_id: user.id,
       org_id: orgId,

@@ -1,4 +1,5 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg } from '@atrium/testkit/factories';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -26,11 +27,7 @@ describe('queue controls', () => {
   let actor: OpsActor;
 
   beforeAll(async () => {
-    const org = await t.db
-      .insertInto('orgs')
-      .values({ slug: 'controls-org', name: 'Controls' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const org = await createTestOrg(t.db, { slug: 'controls-org', name: 'Controls', bare: true });
     actor = { userId: crypto.randomUUID(), orgId: org.id };
   });
 
