@@ -3,15 +3,10 @@ import type { Insertable, Kysely, Transaction, Updateable } from 'kysely';
 import { z } from 'zod';
 import type { AuditAction } from '../audit/actions.ts';
 import { appendAudit } from '../audit/append.ts';
-import {
-  ConflictError,
-  type FieldErrors,
-  NotFoundError,
-  UnprocessableError,
-  ValidationError,
-} from '../errors.ts';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import type { Clock } from '../platform/clock.ts';
 import { isUniqueViolation } from '../platform/postgres-errors.ts';
+import { validateInput, validationErrorFromZod } from '../platform/validate-input.ts';
 import { lockSchedule } from './engine.ts';
 import { SCHEDULE_HANDLER_NAME, type ScheduleHandlerRegistry } from './handlers.ts';
 import { timingOf } from './plan.ts';
@@ -294,7 +289,7 @@ export async function listSchedules(
   db: Kysely<Database>,
   input: ListSchedulesInput = {},
 ): Promise<{ items: ScheduleListItemDto[]; nextCursor: string | null }> {
-  const filters = parseOrThrow(ZListSchedulesInput, input, 'Invalid schedule filters');
+  const filters = validateInput(ZListSchedulesInput, input, 'Invalid schedule filters');
   // The latest run of each listed schedule in the same statement: one index probe per row
   // (schedule_runs_schedule_idx), rather than a runs request per row from every open console.
   let query = db
@@ -342,7 +337,7 @@ export async function listSchedules(
 }
 
 export async function getSchedule(db: Kysely<Database>, input: { id: string }): Promise<ScheduleDto> {
-  const { id } = parseOrThrow(ZScheduleIdInput, input, 'Invalid schedule id');
+  const { id } = validateInput(ZScheduleIdInput, input, 'Invalid schedule id');
   const row = await db.selectFrom('schedules').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new NotFoundError('Schedule');
   return toScheduleDto(row);
@@ -353,7 +348,7 @@ export async function listScheduleRuns(
   db: Kysely<Database>,
   input: ListScheduleRunsInput,
 ): Promise<{ items: ScheduleRunDto[]; nextCursor: string | null }> {
-  const filters = parseOrThrow(ZListScheduleRunsInput, input, 'Invalid run filters');
+  const filters = validateInput(ZListScheduleRunsInput, input, 'Invalid run filters');
   const schedule = await db
     .selectFrom('schedules')
     .select('id')
@@ -382,7 +377,7 @@ export async function createSchedule(
   input: CreateScheduleInput & { actor: ScheduleActor | null },
 ): Promise<ScheduleDto> {
   const { actor, ...fields } = input;
-  const settings = parseOrThrow(ZCreateScheduleInput, fields, 'Invalid schedule');
+  const settings = validateInput(ZCreateScheduleInput, fields, 'Invalid schedule');
   checkHandler(deps.handlers, settings);
   const now = deps.clock.now();
   const values = rowValues(settings);
@@ -429,7 +424,7 @@ export async function updateSchedule(
   input: UpdateScheduleInput & { actor: ScheduleActor | null },
 ): Promise<ScheduleDto> {
   const { actor, ...fields } = input;
-  const changes = parseOrThrow(ZUpdateScheduleInput, fields, 'Invalid schedule');
+  const changes = validateInput(ZUpdateScheduleInput, fields, 'Invalid schedule');
   const now = deps.clock.now();
   try {
     return await deps.db.transaction().execute(async (trx) => {
@@ -443,7 +438,7 @@ export async function updateSchedule(
       for (const [key, value] of Object.entries(changes)) {
         if (key !== 'id' && value !== undefined) (merged as Record<string, unknown>)[key] = value;
       }
-      const settings = parseOrThrow(ZCreateScheduleInput, merged, 'Invalid schedule');
+      const settings = validateInput(ZCreateScheduleInput, merged, 'Invalid schedule');
       checkHandler(deps.handlers, settings);
       const values = rowValues(settings);
       const changed = Object.keys(changes).filter(
@@ -689,8 +684,12 @@ function checkHandler(handlers: ScheduleHandlerRegistry, settings: Settings): vo
   }
   if (definition.payload) {
     const parsed = definition.payload.safeParse(settings.payload);
-    if (!parsed.success)
-      throw new ValidationError('Invalid payload for this handler', fieldErrorsOf(parsed.error, 'payload'));
+    if (!parsed.success) {
+      throw validationErrorFromZod(parsed.error, {
+        message: 'Invalid payload for this handler',
+        prefix: 'payload',
+      });
+    }
   }
 }
 
@@ -700,7 +699,7 @@ async function changeStatus(
   action: AuditAction,
   decide: (current: Schedule, now: Date) => Updateable<SchedulesTable> | null,
 ): Promise<ScheduleDto> {
-  const { id } = parseOrThrow(ZScheduleIdInput, { id: input.id }, 'Invalid schedule id');
+  const { id } = validateInput(ZScheduleIdInput, { id: input.id }, 'Invalid schedule id');
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const current = await lockOrNotFound(trx, id);
@@ -751,20 +750,4 @@ async function audit(
 
 function auditable(value: unknown): unknown {
   return value instanceof Date ? value.toISOString() : value;
-}
-
-function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, message: string): z.output<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(message, fieldErrorsOf(parsed.error));
-  return parsed.data;
-}
-
-function fieldErrorsOf(error: z.ZodError, prefix?: string): FieldErrors {
-  const fieldErrors: FieldErrors = {};
-  for (const issue of error.issues) {
-    const path = [...(prefix ? [prefix] : []), ...issue.path.map(String)];
-    const key = path.join('.') || '_';
-    fieldErrors[key] = [...(fieldErrors[key] ?? []), issue.message];
-  }
-  return fieldErrors;
 }
