@@ -10,7 +10,7 @@ import {
 } from '@atrium/domain/scheduling/engine';
 import { createScheduleHandlerRegistry } from '@atrium/domain/scheduling/handlers';
 import { SCHEDULE_QUARANTINE_NOTICE_QUEUE } from '@atrium/domain/scheduling/quarantine-notice';
-import { createSchedule } from '@atrium/domain/scheduling/schedules';
+import { createSchedule } from '@atrium/domain/scheduling/schedule-commands';
 import {
   sleep,
   unpublishEvents,

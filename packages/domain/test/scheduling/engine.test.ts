@@ -14,14 +14,14 @@ import {
   type SchedulerEngineDeps,
 } from '../../src/scheduling/engine.ts';
 import { createScheduleHandlerRegistry } from '../../src/scheduling/handlers.ts';
-import { readLease, renewLease } from '../../src/scheduling/lease.ts';
 import {
   type CreateScheduleInput,
   createSchedule,
   pauseSchedule,
   triggerScheduleNow,
   unquarantineSchedule,
-} from '../../src/scheduling/schedules.ts';
+} from '../../src/scheduling/index.ts';
+import { readLease, renewLease } from '../../src/scheduling/lease.ts';
 
 const START = new Date('2026-03-02T10:00:00.000Z');
 const handlers = createScheduleHandlerRegistry([

@@ -9,7 +9,7 @@ import {
   pauseSchedule,
   resumeSchedule,
   updateSchedule,
-} from '../../src/scheduling/schedules.ts';
+} from '../../src/scheduling/index.ts';
 
 const START = new Date('2026-05-04T06:00:00.000Z');
 const handlers = createScheduleHandlerRegistry([{ name: 'test.noop', run: async () => undefined }]);
