@@ -9,7 +9,9 @@ export * from './schedule-commands.ts';
 // The settings module's row mapping stays internal to the scheduling context.
 export {
   type CreateScheduleInput,
+  SCHEDULE_DEFAULTS,
   SCHEDULE_NAME,
+  type ScheduleSettingName,
   type UpdateScheduleInput,
   ZCreateScheduleInput,
   ZUpdateScheduleInput,

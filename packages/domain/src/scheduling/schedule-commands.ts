@@ -11,10 +11,13 @@ import type { ScheduleHandlerRegistry } from './handlers.ts';
 import { timingOf } from './plan.ts';
 import {
   type CreateScheduleInput,
+  changedSettings,
   checkHandler,
+  movesSlots,
   rowValues,
+  type ScheduleSettingName,
+  type Settings,
   settingsOf,
-  TIMING_FIELDS,
   type UpdateScheduleInput,
   ZCreateScheduleInput,
   ZUpdateScheduleInput,
@@ -56,7 +59,6 @@ export async function createSchedule(
         .insertInto('schedules')
         .values({
           ...values,
-          name: settings.name,
           next_run_at: initialSlot(timingOf(values), now),
           created_at: now,
           updated_at: now,
@@ -82,38 +84,46 @@ export async function createSchedule(
   }
 }
 
+/** A schedule after `updateSchedule`, and which of its settings really changed (none: nothing was written). */
+export interface UpdatedScheduleDto extends ScheduleDto {
+  changed: ScheduleSettingName[];
+}
+
 /**
- * Changes a schedule's definition. A change of timing recomputes `next_run_at` from now (and re-arms a
- * completed `once`). Built-in schedules are defined in code and refuse changes (422).
+ * Changes a schedule's definition: the given settings over the stored ones, validated as a whole.
+ * Only settings whose stored value really changes count — a form may send every field — and only
+ * they are audited; when none does, nothing is written. A change of timing recomputes `next_run_at`
+ * from now (and re-arms a completed `once`). Built-in schedules are defined in code and refuse
+ * changes (422).
  */
 export async function updateSchedule(
   deps: SchedulingDeps,
   input: UpdateScheduleInput & { actor: ScheduleActor | null },
-): Promise<ScheduleDto> {
+): Promise<UpdatedScheduleDto> {
   const { actor, ...fields } = input;
-  const changes = validateInput(ZUpdateScheduleInput, fields, 'Invalid schedule');
+  const { id, ...given } = validateInput(ZUpdateScheduleInput, fields, 'Invalid schedule');
   const now = deps.clock.now();
+  let settings: Settings | undefined;
   try {
     return await deps.db.transaction().execute(async (trx) => {
-      const current = await lockOrNotFound(trx, changes.id);
+      const current = await lockOrNotFound(trx, id);
       if (current.builtin) {
         throw new UnprocessableError(
           'Built-in schedules are defined in code; pause, resume or trigger them instead',
         );
       }
-      const merged = { name: current.name, ...settingsOf(current) };
-      for (const [key, value] of Object.entries(changes)) {
-        if (key !== 'id' && value !== undefined) (merged as Record<string, unknown>)[key] = value;
-      }
-      const settings = validateInput(ZCreateScheduleInput, merged, 'Invalid schedule');
+      const stated = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+      settings = validateInput(
+        ZCreateScheduleInput,
+        { ...settingsOf(current), ...stated },
+        'Invalid schedule',
+      );
       checkHandler(deps.handlers, settings);
       const values = rowValues(settings);
-      const changed = Object.keys(changes).filter(
-        (key) => key !== 'id' && changes[key as keyof typeof changes] !== undefined,
-      );
-      const timingChanged = TIMING_FIELDS.some((field) => changed.includes(field));
-      const update: Updateable<SchedulesTable> = { ...values, name: settings.name };
-      if (timingChanged) {
+      const changed = changedSettings(current, values);
+      if (changed.length === 0) return { ...toScheduleDto(current), changed };
+      const update: Updateable<SchedulesTable> = { ...values };
+      if (movesSlots(changed)) {
         update.next_run_at = initialSlot(timingOf(values), now);
         update.catch_up_remaining = 0;
         update.catch_up_resume_at = null;
@@ -125,19 +135,18 @@ export async function updateSchedule(
         .where('id', '=', current.id)
         .returningAll()
         .executeTakeFirstOrThrow();
+      const after = settings;
       await audit(trx, actor, 'scheduler.schedule.updated', row, {
         changed,
         ...Object.fromEntries(
-          changed
-            .filter((key) => key !== 'payload')
-            .map((key) => [key, auditable(changes[key as keyof typeof changes])]),
+          changed.filter((key) => key !== 'payload').map((key) => [key, auditable(after[key])]),
         ),
       });
-      return toScheduleDto(row);
+      return { ...toScheduleDto(row), changed };
     });
   } catch (error) {
     if (isUniqueViolation(error, 'schedules_name_key')) {
-      throw new ConflictError(`A schedule named "${changes.name}" already exists`);
+      throw new ConflictError(`A schedule named "${settings?.name}" already exists`);
     }
     throw error;
   }
@@ -258,7 +267,6 @@ export async function ensureBuiltInSchedules(
         .insertInto('schedules')
         .values({
           ...values,
-          name: settings.name,
           builtin: true,
           next_run_at: initialSlot(timingOf(values), now),
           created_at: now,
@@ -272,14 +280,8 @@ export async function ensureBuiltInSchedules(
         .where('name', '=', settings.name)
         .forUpdate()
         .executeTakeFirstOrThrow();
-      const timingChanged =
-        current.kind !== values.kind ||
-        current.cron_expr !== values.cron_expr ||
-        current.interval_seconds !== values.interval_seconds ||
-        current.timezone !== values.timezone ||
-        (current.run_at?.getTime() ?? null) !== (values.run_at?.getTime() ?? null);
       const update: Updateable<SchedulesTable> = { ...values, builtin: true };
-      if (timingChanged) {
+      if (movesSlots(changedSettings(current, values))) {
         update.next_run_at = initialSlot(timingOf(values), now);
         update.catch_up_remaining = 0;
         update.catch_up_resume_at = null;

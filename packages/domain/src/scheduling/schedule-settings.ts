@@ -1,6 +1,7 @@
 import type { Schedule, SchedulesTable } from '@atrium/db';
 import type { Insertable } from 'kysely';
 import { z } from 'zod';
+import { canonicalJson } from '../audit/chain.ts';
 import { ValidationError } from '../errors.ts';
 import { validationErrorFromZod } from '../platform/validate-input.ts';
 import { SCHEDULE_HANDLER_NAME, type ScheduleHandlerRegistry } from './handlers.ts';
@@ -23,8 +24,13 @@ const ZName = z
 const ZHandlerName = z.string().trim().max(100).regex(SCHEDULE_HANDLER_NAME, 'Not a handler name');
 const ZPayload = z.record(z.string(), z.unknown());
 
-/** Every setting of a schedule but its name; timing fields apply to their kind only. */
-const settingsShape = {
+/**
+ * Every setting of a schedule, declared once: its name, its handler and payload, its timing (the
+ * fields of its kind apply, the others are dropped), its retry and misfire policies. Create fills in
+ * SCHEDULE_DEFAULTS; update takes any subset.
+ */
+const settingFields = {
+  name: ZName,
   handler: ZHandlerName,
   kind: z.enum(KINDS),
   cronExpr: z.string().trim().max(200).nullish(),
@@ -35,31 +41,47 @@ const settingsShape = {
     .max(366 * 86_400)
     .nullish(),
   runAt: z.coerce.date().nullish(),
-  timezone: z.string().trim().max(100).default('UTC'),
-  payload: ZPayload.default({}),
-  maxAttempts: z.number().int().min(1).max(100).default(3),
-  backoffSeconds: z.number().int().min(0).max(86_400).default(30),
-  maxRuntimeSeconds: z.number().int().min(1).max(86_400).default(300),
-  maxConsecutiveFailures: z.number().int().min(1).max(1_000).default(5),
-  misfire: z.enum(MISFIRE_POLICIES).default('run_once'),
-  maxCatchUp: z.number().int().min(0).max(100).default(1),
+  timezone: z.string().trim().max(100),
+  payload: ZPayload,
+  maxAttempts: z.number().int().min(1).max(100),
+  backoffSeconds: z.number().int().min(0).max(86_400),
+  maxRuntimeSeconds: z.number().int().min(1).max(86_400),
+  maxConsecutiveFailures: z.number().int().min(1).max(1_000),
+  misfire: z.enum(MISFIRE_POLICIES),
+  maxCatchUp: z.number().int().min(0).max(100),
 };
 
-export type Settings = {
-  handler: string;
-  kind: (typeof KINDS)[number];
-  cronExpr?: string | null | undefined;
-  intervalSeconds?: number | null | undefined;
-  runAt?: Date | null | undefined;
-  timezone: string;
-  payload: Record<string, unknown>;
-  maxAttempts: number;
-  backoffSeconds: number;
-  maxRuntimeSeconds: number;
-  maxConsecutiveFailures: number;
-  misfire: (typeof MISFIRE_POLICIES)[number];
-  maxCatchUp: number;
-};
+export type ScheduleSettingName = keyof typeof settingFields;
+type SettingValue<K extends ScheduleSettingName> = z.output<(typeof settingFields)[K]>;
+
+/** What a new schedule gets for a setting it leaves out (the web form starts from these too). */
+export const SCHEDULE_DEFAULTS = {
+  timezone: 'UTC',
+  payload: {},
+  maxAttempts: 3,
+  backoffSeconds: 30,
+  maxRuntimeSeconds: 300,
+  maxConsecutiveFailures: 5,
+  misfire: 'run_once',
+  maxCatchUp: 1,
+} as const satisfies { [K in ScheduleSettingName]?: SettingValue<K> };
+
+type Defaulted = keyof typeof SCHEDULE_DEFAULTS;
+type WithDefaults<S> = { [K in keyof S]: K extends Defaulted ? z.ZodDefault<S[K] & z.ZodType> : S[K] };
+
+/** The fields with their defaults attached (`.default()`), for the schema of a whole schedule. */
+function withDefaults<S extends Record<ScheduleSettingName, z.ZodType>>(fields: S): WithDefaults<S> {
+  const defaults: Partial<Record<string, unknown>> = SCHEDULE_DEFAULTS;
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, field]) => [
+      name,
+      name in defaults ? field.default(defaults[name] as never) : field,
+    ]),
+  ) as WithDefaults<S>;
+}
+
+/** Every setting, defaults applied: what createSchedule stores and the engine runs. */
+export type Settings = z.output<typeof ZCreateScheduleInput>;
 
 /** The rules across fields: the kind's timing field is present and valid, the zone exists, … */
 function checkSettings(settings: Settings, ctx: z.RefinementCtx): void {
@@ -102,39 +124,50 @@ function checkSettings(settings: Settings, ctx: z.RefinementCtx): void {
 }
 
 export const ZCreateScheduleInput = z
-  .object({ name: ZName, ...settingsShape })
+  .object(withDefaults(settingFields))
   .superRefine((value, ctx) => checkSettings(value, ctx));
 export type CreateScheduleInput = z.input<typeof ZCreateScheduleInput>;
 
-/** Only the fields given change; the result is validated as a whole. */
-export const ZUpdateScheduleInput = z.object({
-  id: z.guid(),
-  name: ZName.optional(),
-  handler: ZHandlerName.optional(),
-  kind: z.enum(KINDS).optional(),
-  cronExpr: z.string().trim().max(200).nullish(),
-  intervalSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(366 * 86_400)
-    .nullish(),
-  runAt: z.coerce.date().nullish(),
-  timezone: z.string().trim().max(100).optional(),
-  payload: ZPayload.optional(),
-  maxAttempts: z.number().int().min(1).max(100).optional(),
-  backoffSeconds: z.number().int().min(0).max(86_400).optional(),
-  maxRuntimeSeconds: z.number().int().min(1).max(86_400).optional(),
-  maxConsecutiveFailures: z.number().int().min(1).max(1_000).optional(),
-  misfire: z.enum(MISFIRE_POLICIES).optional(),
-  maxCatchUp: z.number().int().min(0).max(100).optional(),
-});
+/**
+ * Any subset of the settings (the web form sends them all); the merged result is validated as a
+ * whole, and only settings whose value really changes count as changed.
+ */
+export const ZUpdateScheduleInput = z.object(settingFields).partial().extend({ id: z.guid() });
 export type UpdateScheduleInput = z.input<typeof ZUpdateScheduleInput>;
 
-/** The settings whose change moves the schedule's slots (`next_run_at` is recomputed from now). */
-export const TIMING_FIELDS = ['kind', 'cronExpr', 'intervalSeconds', 'runAt', 'timezone'] as const;
+/** The column each setting is stored in. */
+const SETTING_COLUMNS = {
+  name: 'name',
+  handler: 'handler',
+  kind: 'kind',
+  cronExpr: 'cron_expr',
+  intervalSeconds: 'interval_seconds',
+  runAt: 'run_at',
+  timezone: 'timezone',
+  payload: 'payload',
+  maxAttempts: 'max_attempts',
+  backoffSeconds: 'backoff_seconds',
+  maxRuntimeSeconds: 'max_runtime_seconds',
+  maxConsecutiveFailures: 'max_consecutive_failures',
+  misfire: 'misfire',
+  maxCatchUp: 'max_catch_up',
+} as const satisfies Record<ScheduleSettingName, keyof Schedule>;
 
-export type ScheduleValues = Omit<Insertable<SchedulesTable>, 'name' | 'payload'> & {
+/** The settings whose change moves the schedule's slots (`next_run_at` is recomputed from now). */
+const TIMING_SETTINGS: readonly ScheduleSettingName[] = [
+  'kind',
+  'cronExpr',
+  'intervalSeconds',
+  'runAt',
+  'timezone',
+];
+
+export function movesSlots(changed: readonly ScheduleSettingName[]): boolean {
+  return changed.some((setting) => TIMING_SETTINGS.includes(setting));
+}
+
+export type ScheduleValues = Omit<Insertable<SchedulesTable>, 'payload'> & {
+  name: string;
   kind: Schedule['kind'];
   cron_expr: string | null;
   interval_seconds: number | null;
@@ -146,6 +179,7 @@ export type ScheduleValues = Omit<Insertable<SchedulesTable>, 'name' | 'payload'
 /** Settings → columns. Timing fields of other kinds are dropped; the zone is stored canonical. */
 export function rowValues(settings: Settings): ScheduleValues {
   return {
+    name: settings.name,
     handler: settings.handler,
     kind: settings.kind,
     cron_expr: settings.kind === 'cron' ? (settings.cronExpr ?? null) : null,
@@ -163,22 +197,29 @@ export function rowValues(settings: Settings): ScheduleValues {
   };
 }
 
+/** A stored schedule's settings. */
 export function settingsOf(row: Schedule): Settings {
-  return {
-    handler: row.handler,
-    kind: row.kind,
-    cronExpr: row.cron_expr,
-    intervalSeconds: row.interval_seconds,
-    runAt: row.run_at,
-    timezone: row.timezone,
-    payload: row.payload,
-    maxAttempts: row.max_attempts,
-    backoffSeconds: row.backoff_seconds,
-    maxRuntimeSeconds: row.max_runtime_seconds,
-    maxConsecutiveFailures: row.max_consecutive_failures,
-    misfire: row.misfire,
-    maxCatchUp: row.max_catch_up,
-  };
+  return Object.fromEntries(
+    Object.entries(SETTING_COLUMNS).map(([setting, column]) => [setting, row[column]]),
+  ) as Settings;
+}
+
+/**
+ * The settings whose stored value `next` would change, as the row holds them: a timing field of
+ * another kind, a zone spelled differently or a payload with its keys in another order is no change.
+ */
+export function changedSettings(current: Schedule, next: ScheduleValues): ScheduleSettingName[] {
+  const stored = (value: unknown) =>
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'object' && value !== null
+        ? canonicalJson(value)
+        : value;
+  return (Object.keys(SETTING_COLUMNS) as ScheduleSettingName[]).filter((setting) => {
+    const column = SETTING_COLUMNS[setting];
+    const after = column === 'payload' ? JSON.parse(next.payload) : next[column];
+    return stored(current[column]) !== stored(after);
+  });
 }
 
 export function checkHandler(handlers: ScheduleHandlerRegistry, settings: Settings): void {

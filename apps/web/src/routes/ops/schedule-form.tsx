@@ -4,7 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { TextAreaField, TextField } from '../../components/form-field.tsx';
 import { type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
-import { api, type RouterInputs } from '../../lib/trpc.ts';
+import { api, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
 import { formatDateTime, formatInterval } from './format.ts';
 import { refreshScheduler, type Schedule } from './ops-queries.ts';
 import { MISFIRE_HINT, MISFIRE_LABEL, schedulePath } from './schedule-format.ts';
@@ -12,7 +12,7 @@ import { MISFIRE_HINT, MISFIRE_LABEL, schedulePath } from './schedule-format.ts'
 type Kind = Schedule['kind'];
 type Misfire = Schedule['misfire'];
 type CreateInput = RouterInputs['scheduler']['create'];
-type UpdateInput = RouterInputs['scheduler']['update'];
+type ScheduleDefaults = RouterOutputs['scheduler']['defaults'];
 
 /** What the form edits: every input as the operator typed it. */
 interface FormValues {
@@ -33,23 +33,25 @@ interface FormValues {
   maxCatchUp: string;
 }
 
-/** The API's defaults (packages/domain/src/scheduling/schedules.ts), so a new form starts where the API would. */
-const NEW_SCHEDULE: FormValues = {
-  name: '',
-  handler: '',
-  kind: 'cron',
-  cronExpr: '',
-  timezone: 'UTC',
-  intervalSeconds: '',
-  runAt: '',
-  payload: '{}',
-  maxAttempts: '3',
-  backoffSeconds: '30',
-  maxRuntimeSeconds: '300',
-  maxConsecutiveFailures: '5',
-  misfire: 'run_once',
-  maxCatchUp: '1',
-};
+/** A new schedule's form: empty where the operator must say, the API's defaults elsewhere. */
+function newScheduleValues(defaults: ScheduleDefaults): FormValues {
+  return {
+    name: '',
+    handler: '',
+    kind: 'cron',
+    cronExpr: '',
+    timezone: defaults.timezone,
+    intervalSeconds: '',
+    runAt: '',
+    payload: JSON.stringify(defaults.payload),
+    maxAttempts: String(defaults.maxAttempts),
+    backoffSeconds: String(defaults.backoffSeconds),
+    maxRuntimeSeconds: String(defaults.maxRuntimeSeconds),
+    maxConsecutiveFailures: String(defaults.maxConsecutiveFailures),
+    misfire: defaults.misfire,
+    maxCatchUp: String(defaults.maxCatchUp),
+  };
+}
 
 const KINDS: ReadonlyArray<{ value: Kind; label: string; hint: string }> = [
   { value: 'cron', label: 'Cron', hint: 'A cron expression in a time zone (DST-aware).' },
@@ -140,25 +142,11 @@ function parseValues(values: FormValues): { input: CreateInput } | { errors: Fie
   return Object.keys(errors).length > 0 ? { errors } : { input };
 }
 
-/**
- * Only what changed: `scheduler.update` recomputes the next slot whenever a timing field is given, so
- * an edit of, say, the payload must not send the timing again (an interval's grid would move).
- */
-function changesFrom(original: Schedule, input: CreateInput): Omit<UpdateInput, 'id'> {
-  const before = parseValues(valuesOf(original));
-  if (!('input' in before)) return input;
-  const changes: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) {
-    const previous = (before.input as Record<string, unknown>)[key];
-    if (JSON.stringify(value) !== JSON.stringify(previous)) changes[key] = value;
-  }
-  return changes as Omit<UpdateInput, 'id'>;
-}
-
 /** New schedule, or edit an existing one (`/ops/schedules/:id/edit`). */
 export function ScheduleFormPage({ mode }: { mode: 'create' | 'edit' }) {
   const { id = '' } = useParams();
   const existing = useQuery({ ...api.scheduler.get.queryOptions({ id }), enabled: mode === 'edit' });
+  const defaults = useQuery({ ...api.scheduler.defaults.queryOptions(), enabled: mode === 'create' });
   const title = mode === 'create' ? 'New schedule' : `Edit ${existing.data?.name ?? 'schedule'}`;
 
   return (
@@ -176,7 +164,13 @@ export function ScheduleFormPage({ mode }: { mode: 'create' | 'edit' }) {
       <header className="ops-section__header">
         <h2>{title}</h2>
       </header>
-      {mode === 'create' && <ScheduleForm original={null} />}
+      {mode === 'create' && defaults.isError && (
+        <ErrorMessage error={defaults.error} title="Could not load the schedule defaults" />
+      )}
+      {mode === 'create' && defaults.isPending && <p className="muted">Loading…</p>}
+      {mode === 'create' && defaults.data && (
+        <ScheduleForm original={null} initial={newScheduleValues(defaults.data)} />
+      )}
       {mode === 'edit' && existing.isError && (
         <ErrorMessage error={existing.error} title="Could not load the schedule" />
       )}
@@ -189,7 +183,11 @@ export function ScheduleFormPage({ mode }: { mode: 'create' | 'edit' }) {
             <Link to={schedulePath(existing.data.id)}>its page</Link>.
           </p>
         ) : (
-          <ScheduleForm key={existing.data.updatedAt.getTime()} original={existing.data} />
+          <ScheduleForm
+            key={existing.data.updatedAt.getTime()}
+            original={existing.data}
+            initial={valuesOf(existing.data)}
+          />
         ))}
     </div>
   );
@@ -198,10 +196,10 @@ export function ScheduleFormPage({ mode }: { mode: 'create' | 'edit' }) {
 const createSchedule = api.scheduler.create.mutationOptions().mutationFn;
 const updateSchedule = api.scheduler.update.mutationOptions().mutationFn;
 
-function ScheduleForm({ original }: { original: Schedule | null }) {
+function ScheduleForm({ original, initial }: { original: Schedule | null; initial: FormValues }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const [values, setValues] = useState<FormValues>(original ? valuesOf(original) : NEW_SCHEDULE);
+  const [values, setValues] = useState<FormValues>(initial);
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
   const [nothingChanged, setNothingChanged] = useState(false);
   const handlers = useQuery(api.scheduler.handlers.queryOptions());
@@ -210,11 +208,12 @@ function ScheduleForm({ original }: { original: Schedule | null }) {
   const ids = useId();
 
   const save = useMutation({
+    // The whole form goes to the API, which compares it with the stored schedule: only settings whose
+    // value really changes are written (a timing change moves the slots), and it says which.
     mutationFn: async (input: CreateInput): Promise<Schedule | null> => {
       if (!original) return createSchedule(input);
-      const changes = changesFrom(original, input);
-      if (Object.keys(changes).length === 0) return null;
-      return updateSchedule({ id: original.id, ...changes });
+      const updated = await updateSchedule({ id: original.id, ...input });
+      return updated.changed.length > 0 ? updated : null;
     },
     onSuccess: async (saved) => {
       if (!saved) {
