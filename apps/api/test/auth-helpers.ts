@@ -116,3 +116,14 @@ export async function outboxCount(db: Kysely<Database>, type: string, userId: st
     .executeTakeFirstOrThrow();
   return Number(n);
 }
+
+/** The audit entries about a user, in chain order: what the flows wrote for them. */
+export async function auditEntriesAbout(db: Kysely<Database>, userId: string) {
+  return db
+    .selectFrom('audit_entries')
+    .select(['action', 'actor_id', 'payload'])
+    .where('resource_type', '=', 'user')
+    .where('resource_id', '=', userId)
+    .orderBy('seq')
+    .execute();
+}

@@ -2,7 +2,14 @@ import { useTestDatabase } from '@atrium/testkit';
 import { createTestOrg, createTestUser, TEST_PASSWORD, uniqueEmail } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import { call, cookieValue, freshIp, type LoginData, startTestApi } from './auth-helpers.ts';
+import {
+  auditEntriesAbout,
+  call,
+  cookieValue,
+  freshIp,
+  type LoginData,
+  startTestApi,
+} from './auth-helpers.ts';
 
 describe('auth.login', () => {
   const t = useTestDatabase();
@@ -59,6 +66,43 @@ describe('auth.login', () => {
     expect(tokens).toHaveLength(1);
     expect(tokens[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(tokens[0]?.token_hash).not.toBe(cookieValue(result.refreshCookie));
+  });
+
+  it('audits every sign-in: a success as the user, a failure with its reason, both with the address', async () => {
+    const user = await createTestUser(t.db, { orgId });
+    const unverified = await createTestUser(t.db, { orgId, verified: false });
+    const disabled = await createTestUser(t.db, { orgId, status: 'disabled' });
+    const ip = freshIp();
+    const signIn = (email: string, password: string) =>
+      call(api, 'auth.login', { input: { email, password }, ip });
+
+    expect((await signIn(user.email, 'not-the-password-at-all')).status).toBe(401);
+    expect((await signIn(user.email, TEST_PASSWORD)).status).toBe(200);
+    expect((await signIn(unverified.email, TEST_PASSWORD)).status).toBe(403);
+    expect((await signIn(disabled.email, TEST_PASSWORD)).status).toBe(403);
+
+    expect(await auditEntriesAbout(t.db, user.id)).toEqual([
+      {
+        action: 'auth.login.failed',
+        actor_id: null,
+        payload: expect.objectContaining({ reason: 'wrong_password', ip }),
+      },
+      { action: 'auth.login.succeeded', actor_id: user.id, payload: expect.objectContaining({ ip }) },
+    ]);
+    expect(await auditEntriesAbout(t.db, unverified.id)).toEqual([
+      {
+        action: 'auth.login.failed',
+        actor_id: null,
+        payload: expect.objectContaining({ reason: 'email_not_verified', ip }),
+      },
+    ]);
+    expect(await auditEntriesAbout(t.db, disabled.id)).toEqual([
+      {
+        action: 'auth.login.failed',
+        actor_id: null,
+        payload: expect.objectContaining({ reason: 'disabled', ip }),
+      },
+    ]);
   });
 
   it('gives the access token the claims sub, org, roles and pv', async () => {

@@ -6,7 +6,7 @@ import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
 import { createTestOrg, outboxEnvelope, TEST_PASSWORD, uniqueEmail } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import { call, outboxCount, startTestApi } from './auth-helpers.ts';
+import { auditEntriesAbout, call, freshIp, outboxCount, startTestApi } from './auth-helpers.ts';
 import { dispatchQueued } from './notifications-helpers.ts';
 
 describe('email verification', () => {
@@ -186,6 +186,24 @@ describe('email verification', () => {
     expect(second.code).toBe('RATE_LIMITED');
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(50);
     expect(await outboxCount(t.db, 'EmailVerificationRequested', userId)).toBe(2);
+  });
+
+  it('audits a resend that asks for a new code, with the address it came from; other resends audit nothing', async () => {
+    const { userId, email } = await register();
+    const ip = freshIp();
+    expect((await call(api, 'auth.resendVerification', { input: { email }, ip })).status).toBe(200);
+    const resends = (await auditEntriesAbout(t.db, userId)).filter(
+      (entry) => entry.action === 'auth.email_verification.requested',
+    );
+    expect(resends).toEqual([
+      { action: 'auth.email_verification.requested', actor_id: null, payload: { ip } },
+    ]);
+
+    const before = await t.db.selectFrom('audit_entries').select('seq').execute();
+    expect(
+      (await call(api, 'auth.resendVerification', { input: { email: uniqueEmail('ghost') } })).status,
+    ).toBe(200);
+    expect(await t.db.selectFrom('audit_entries').select('seq').execute()).toHaveLength(before.length);
   });
 
   it('resend for an unknown address looks exactly like resend for a real one', async () => {
