@@ -114,8 +114,10 @@ describe('delivery through the worker', { timeout: 20_000 }, () => {
     worker = await startWorker(testWorkerEnv(t.url), {
       queues: { catalogue, handlers },
       relayHooks: {
-        beforeCommit: () => {
-          if (injectFaults > 0) {
+        // Only a batch that publishes something fails: the relay's empty polls run this hook too, and
+        // one of them would otherwise take the fault before the test's event is even written.
+        beforeCommit: (published) => {
+          if (injectFaults > 0 && published.length > 0) {
             injectFaults -= 1;
             throw new Error('injected fault before commit');
           }
