@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globalSetup: ['./packages/testkit/src/global-setup.ts'],
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'apps/web/vitest.unit.config.ts'],
     // Real engines, two cores: keep concurrency modest so timing-sensitive flows stay stable.
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -16,7 +16,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createDb, migrateToLatest } from '@atrium/db';
-import { seedDemo } from '@atrium/db/seed';
 import {
   type RunningMailCatcher,
   type RunningPostgres,
@@ -25,6 +24,7 @@ import {
   startMailCatcher,
   startRedisServer,
 } from '@atrium/local-engines';
+import { seedDemo } from '@atrium/seed';
 import pg from 'pg';
 
 const root = resolve(import.meta.dirname, '..');

@@ -1,4 +1,5 @@
 import { AppError, type ErrorCode, type FieldErrors } from '@atrium/domain/errors';
+import { validationErrorFromZod } from '@atrium/domain/platform/validate-input';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
@@ -95,20 +96,6 @@ export function isPostgresDataException(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, severity } = error as { code?: unknown; severity?: unknown };
   return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && typeof severity === 'string';
-}
-
-function validationErrorFromZod(error: ZodError): AppError {
-  const fieldErrors: FieldErrors = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '_';
-    fieldErrors[key] ??= [];
-    fieldErrors[key].push(issue.message);
-  }
-  const first = error.issues[0];
-  const summary = first
-    ? `Invalid input${first.path.length > 0 ? ` at ${first.path.map(String).join('.')}` : ''}: ${first.message}`
-    : 'Invalid input';
-  return new AppError('VALIDATION_ERROR', summary, { details: { fieldErrors } });
 }
 
 /** What a client sees in `error.data`; stable across releases. */

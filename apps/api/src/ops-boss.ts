@@ -1,4 +1,3 @@
-import type { Database } from '@atrium/db';
 import type { QueueCatalogue } from '@atrium/domain/events/catalogue';
 import type { OpsQueuePort } from '@atrium/domain/ops/port';
 import type { Logger } from '@atrium/observability';
@@ -46,7 +45,7 @@ export function lazyOpsBoss(options: {
         await boss.stop({ graceful: false, close: true });
         throw error;
       }
-      const port: OpsQueuePort = createPgBossOpsQueues<Database>({ boss });
+      const port = createPgBossOpsQueues({ boss });
       return { boss, port };
     })();
     started = attempt;

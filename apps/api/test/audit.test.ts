@@ -2,6 +2,7 @@ import type { Permission } from '@atrium/domain/access/permissions';
 import type { Session } from '@atrium/domain/access/session';
 import { appendAuditBatch } from '@atrium/domain/audit/index';
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, testSession } from '@atrium/testkit/factories';
 import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,22 +21,12 @@ describe('audit router', () => {
   let orgA: string;
   let orgB: string;
 
-  const session = (orgId: string, permissions: Permission[] = ['audit.read']): Session => ({
-    userId: AUDITOR,
-    orgId,
-    roles: ['admin'],
-    permissions: new Set(permissions),
-    platformRole: null,
-    permissionVersion: 1,
-  });
+  const session = (orgId: string, permissions: Permission[] = ['audit.read']): Session =>
+    testSession({ userId: AUDITOR, orgId, roles: ['admin'], permissions });
   const callerFor = (s: Session | null) => createCaller(createInnerContext({ services, session: s }));
 
   async function seed(slug: string, count: number): Promise<string> {
-    const org = await t.db
-      .insertInto('orgs')
-      .values({ slug, name: slug })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const org = await createTestOrg(t.db, { slug, name: slug, bare: true });
     const entries = Array.from({ length: count }, (_, i) => ({
       actorId: AUDITOR,
       action: 'role.updated' as const,

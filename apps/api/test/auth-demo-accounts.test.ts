@@ -1,5 +1,6 @@
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from '@atrium/db/seed';
-import { useTestDatabase } from '@atrium/testkit';
+import { fileURLToPath } from 'node:url';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from '@atrium/seed';
+import { spawnNode, useTestDatabase } from '@atrium/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
 import { call, type LoginData, startTestApi } from './auth-helpers.ts';
@@ -42,4 +43,33 @@ describe('demo accounts (seedDemo)', () => {
         expect(result.data.user.permissions).toContain('scheduler.manage');
     },
   );
+});
+
+describe('pnpm db:seed', () => {
+  const t = useTestDatabase();
+  const seedCli = new URL('../../../packages/seed/src/cli.ts', import.meta.url);
+  const run = (env: Record<string, string | undefined>) =>
+    spawnNode(fileURLToPath(seedCli), {
+      cwd: new URL('../../../', import.meta.url),
+      env: { DATABASE_URL: t.url, ...env },
+    });
+
+  it.each([
+    ['unset (production)', undefined],
+    ['production', 'production'],
+  ])('refuses to seed demo accounts when NODE_ENV is %s, and writes nothing', async (_label, nodeEnv) => {
+    const child = run({ NODE_ENV: nodeEnv });
+    const { code } = await child.exited;
+    expect(code).toBe(2);
+    expect(child.output()).toContain('Refusing to seed demo accounts');
+    expect(
+      await t.db.selectFrom('orgs').select('id').where('slug', '=', 'demo').executeTakeFirst(),
+    ).toBeUndefined();
+  });
+
+  it('seeds a development database when asked for development', async () => {
+    const child = run({ NODE_ENV: 'development' });
+    expect((await child.exited).code).toBe(0);
+    expect(child.output()).toContain('seeded demo organisation "demo"');
+  });
 });

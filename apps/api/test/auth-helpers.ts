@@ -1,15 +1,7 @@
 import type { Database } from '@atrium/db';
-import type { EventEnvelope } from '@atrium/domain/events/envelope';
-import { replaceUserRoles, resolveRoles } from '@atrium/domain/identity/users';
-import { hashPassword } from '@atrium/domain/platform/passwords';
-import { createOrg } from '@atrium/domain/tenancy/orgs';
-import { envelopeOf } from '@atrium/worker/relay';
 import type { Kysely } from 'kysely';
 import { type RunningApi, startApi } from '../src/server.ts';
 import { callProcedure, type TrpcResponseBody, testApiEnv } from './helpers.ts';
-
-/** A strong password every test account shares (passes the strength rules). */
-export const PASSWORD = 'correct-horse-battery-staple';
 
 // Header values only, never contacted: 198.18.0.0/15 is reserved for benchmarking. Test files run in
 // parallel against one Redis, so each draws its addresses from its own block.
@@ -19,10 +11,6 @@ let ipCounter = 0;
 export function freshIp(): string {
   ipCounter += 1;
   return `198.${18 + (Math.floor(ipCounter / 250) % 2)}.${ipBlock}.${(ipCounter % 250) + 1}`;
-}
-
-export function uniqueEmail(label = 'user'): string {
-  return `${label}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}@example.test`;
 }
 
 /**
@@ -101,70 +89,6 @@ export function cookieValue(setCookie: string | null): string | null {
   return match ? decodeURIComponent(match[1] ?? '') : null;
 }
 
-export interface TestUser {
-  id: string;
-  orgId: string;
-  email: string;
-  password: string;
-}
-
-/** An org made the way auth.register makes one (built-in roles, outbox event), without HTTP. */
-export async function createTestOrg(
-  db: Kysely<Database>,
-  input: { name?: string; settings?: Record<string, unknown> } = {},
-): Promise<{ id: string; slug: string }> {
-  return db.transaction().execute((trx) =>
-    createOrg(trx, {
-      name: input.name ?? `Org ${Math.random().toString(36).slice(2, 8)}`,
-      settings: input.settings,
-    }),
-  );
-}
-
-let sharedHash: Promise<string> | undefined;
-
-/** A verified, active user with roles, straight into the database (one shared argon2 hash: fast). */
-export async function createTestUser(
-  db: Kysely<Database>,
-  input: {
-    orgId: string;
-    roles?: string[];
-    email?: string;
-    name?: string;
-    platformRole?: 'operator';
-    verified?: boolean;
-    mustChangePassword?: boolean;
-  },
-): Promise<TestUser> {
-  sharedHash ??= hashPassword(PASSWORD);
-  const email = input.email ?? uniqueEmail();
-  const passwordHash = await sharedHash;
-  const id = await db.transaction().execute(async (trx) => {
-    const user = await trx
-      .insertInto('users')
-      .values({
-        org_id: input.orgId,
-        email,
-        name: input.name ?? 'Test User',
-        password_hash: passwordHash,
-        email_verified_at: input.verified === false ? null : new Date(),
-        platform_role: input.platformRole ?? null,
-        must_change_password: input.mustChangePassword ?? false,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const roles = await resolveRoles(trx, input.orgId, input.roles ?? ['viewer']);
-    await replaceUserRoles(
-      trx,
-      input.orgId,
-      user.id,
-      roles.map((r) => r.id),
-    );
-    return user.id;
-  });
-  return { id, orgId: input.orgId, email, password: PASSWORD };
-}
-
 export interface LoginData {
   accessToken: string;
   expiresAt: string;
@@ -196,23 +120,6 @@ export async function login(
   return { ...result.data, refreshToken };
 }
 
-/** The newest outbox event of `type` about `userId`, as the relay would deliver it to a consumer. */
-export async function outboxEnvelope<P extends Record<string, unknown>>(
-  db: Kysely<Database>,
-  type: string,
-  userId: string,
-): Promise<EventEnvelope<string, P>> {
-  const row = await db
-    .selectFrom('outbox_events')
-    .selectAll()
-    .where('type', '=', type)
-    .where('aggregate_id', '=', userId)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirstOrThrow();
-  return envelopeOf(row) as EventEnvelope<string, P>;
-}
-
 export async function outboxCount(db: Kysely<Database>, type: string, userId: string): Promise<number> {
   const { n } = await db
     .selectFrom('outbox_events')
@@ -221,4 +128,15 @@ export async function outboxCount(db: Kysely<Database>, type: string, userId: st
     .where('aggregate_id', '=', userId)
     .executeTakeFirstOrThrow();
   return Number(n);
+}
+
+/** The audit entries about a user, in chain order: what the flows wrote for them. */
+export async function auditEntriesAbout(db: Kysely<Database>, userId: string) {
+  return db
+    .selectFrom('audit_entries')
+    .select(['action', 'actor_id', 'payload'])
+    .where('resource_type', '=', 'user')
+    .where('resource_id', '=', userId)
+    .orderBy('seq')
+    .execute();
 }

@@ -1,16 +1,14 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser, TEST_PASSWORD, uniqueEmail } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
 import {
+  auditEntriesAbout,
   call,
   cookieValue,
-  createTestOrg,
-  createTestUser,
   freshIp,
   type LoginData,
-  PASSWORD,
   startTestApi,
-  uniqueEmail,
 } from './auth-helpers.ts';
 
 describe('auth.login', () => {
@@ -27,7 +25,7 @@ describe('auth.login', () => {
   it('signs in: access token, user with roles and permissions, and an HttpOnly SameSite=Strict refresh cookie', async () => {
     const user = await createTestUser(t.db, { orgId, roles: ['viewer', 'creator'], name: 'Cora' });
     const result = await call<LoginData>(api, 'auth.login', {
-      input: { email: user.email, password: PASSWORD },
+      input: { email: user.email, password: TEST_PASSWORD },
     });
     expect(result.status).toBe(200);
     expect(result.data.accessToken.split('.')).toHaveLength(3);
@@ -70,10 +68,47 @@ describe('auth.login', () => {
     expect(tokens[0]?.token_hash).not.toBe(cookieValue(result.refreshCookie));
   });
 
+  it('audits every sign-in: a success as the user, a failure with its reason, both with the address', async () => {
+    const user = await createTestUser(t.db, { orgId });
+    const unverified = await createTestUser(t.db, { orgId, verified: false });
+    const disabled = await createTestUser(t.db, { orgId, status: 'disabled' });
+    const ip = freshIp();
+    const signIn = (email: string, password: string) =>
+      call(api, 'auth.login', { input: { email, password }, ip });
+
+    expect((await signIn(user.email, 'not-the-password-at-all')).status).toBe(401);
+    expect((await signIn(user.email, TEST_PASSWORD)).status).toBe(200);
+    expect((await signIn(unverified.email, TEST_PASSWORD)).status).toBe(403);
+    expect((await signIn(disabled.email, TEST_PASSWORD)).status).toBe(403);
+
+    expect(await auditEntriesAbout(t.db, user.id)).toEqual([
+      {
+        action: 'auth.login.failed',
+        actor_id: null,
+        payload: expect.objectContaining({ reason: 'wrong_password', ip }),
+      },
+      { action: 'auth.login.succeeded', actor_id: user.id, payload: expect.objectContaining({ ip }) },
+    ]);
+    expect(await auditEntriesAbout(t.db, unverified.id)).toEqual([
+      {
+        action: 'auth.login.failed',
+        actor_id: null,
+        payload: expect.objectContaining({ reason: 'email_not_verified', ip }),
+      },
+    ]);
+    expect(await auditEntriesAbout(t.db, disabled.id)).toEqual([
+      {
+        action: 'auth.login.failed',
+        actor_id: null,
+        payload: expect.objectContaining({ reason: 'disabled', ip }),
+      },
+    ]);
+  });
+
   it('gives the access token the claims sub, org, roles and pv', async () => {
     const user = await createTestUser(t.db, { orgId, roles: ['editor'] });
     const { data } = await call<LoginData>(api, 'auth.login', {
-      input: { email: user.email, password: PASSWORD },
+      input: { email: user.email, password: TEST_PASSWORD },
     });
     const [, payload] = data.accessToken.split('.');
     const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
@@ -85,7 +120,7 @@ describe('auth.login', () => {
   it('can hand the refresh token to non-browser clients in the body instead of a cookie', async () => {
     const user = await createTestUser(t.db, { orgId });
     const result = await call<LoginData & { refreshToken: string }>(api, 'auth.login', {
-      input: { email: user.email, password: PASSWORD, refreshTokenIn: 'body' },
+      input: { email: user.email, password: TEST_PASSWORD, refreshTokenIn: 'body' },
     });
     expect(result.status).toBe(200);
     expect(result.data.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -161,7 +196,7 @@ describe('auth.login', () => {
 
   it('refuses an unverified email with 403 EMAIL_NOT_VERIFIED — only with the right password', async () => {
     const user = await createTestUser(t.db, { orgId, verified: false });
-    const right = await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } });
+    const right = await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } });
     expect(right.status).toBe(403);
     expect(right.code).toBe('EMAIL_NOT_VERIFIED');
     const wrong = await call(api, 'auth.login', {
@@ -174,7 +209,7 @@ describe('auth.login', () => {
   it('refuses a disabled account with 403 FORBIDDEN — only with the right password', async () => {
     const user = await createTestUser(t.db, { orgId });
     await t.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', user.id).execute();
-    const right = await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } });
+    const right = await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } });
     expect(right.status).toBe(403);
     expect(right.code).toBe('FORBIDDEN');
     const wrong = await call(api, 'auth.login', {
@@ -210,7 +245,7 @@ describe('auth.login limits count failures only, by device', () => {
   const wrong = (email: string, options: { ip?: string; device?: string | null } = {}) =>
     call(api, 'auth.login', { input: { email, password: 'wrong-password-123' }, ...options });
   const right = (email: string, options: { ip?: string; device?: string | null } = {}) =>
-    call(api, 'auth.login', { input: { email, password: PASSWORD }, ...options });
+    call(api, 'auth.login', { input: { email, password: TEST_PASSWORD }, ...options });
 
   it('a success never counts: a whole office signs in from one address', async () => {
     const office = freshIp();
@@ -262,7 +297,7 @@ describe('auth.login: nobody can lock out a user on a device they signed in from
 
   it('ten wrong guesses from elsewhere close only the untrusted bucket; the real user on a known device signs in', async () => {
     const user = await createTestUser(t.db, { orgId });
-    const device = (await attempt(user.email, PASSWORD)).deviceCookie;
+    const device = (await attempt(user.email, TEST_PASSWORD)).deviceCookie;
     expect(device).toBeTruthy();
     for (let i = 1; i <= 10; i++) {
       expect((await attempt(user.email, `wrong-password-${i}`)).status, `guess ${i}`).toBe(401);
@@ -274,26 +309,26 @@ describe('auth.login: nobody can lock out a user on a device they signed in from
     );
     expect(Number(attacker.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
     // Without the cookie even the right password waits (a new device is a stranger)…
-    expect((await attempt(user.email, PASSWORD)).status).toBe(429);
+    expect((await attempt(user.email, TEST_PASSWORD)).status).toBe(429);
     // …with it, the owner signs in as if nothing happened.
-    expect((await attempt(user.email, PASSWORD, device)).status).toBe(200);
+    expect((await attempt(user.email, TEST_PASSWORD, device)).status).toBe(200);
   });
 
   it('ten failures on a known device close that device only', async () => {
     const user = await createTestUser(t.db, { orgId });
-    const laptop = (await attempt(user.email, PASSWORD)).deviceCookie;
-    const phone = (await attempt(user.email, PASSWORD)).deviceCookie;
+    const laptop = (await attempt(user.email, TEST_PASSWORD)).deviceCookie;
+    const phone = (await attempt(user.email, TEST_PASSWORD)).deviceCookie;
     for (let i = 0; i < 10; i++)
       expect((await attempt(user.email, 'wrong-password-123', laptop)).status).toBe(401);
-    expect((await attempt(user.email, PASSWORD, laptop)).status).toBe(429);
-    expect((await attempt(user.email, PASSWORD, phone)).status).toBe(200);
-    expect((await attempt(user.email, PASSWORD)).status).toBe(200);
+    expect((await attempt(user.email, TEST_PASSWORD, laptop)).status).toBe(429);
+    expect((await attempt(user.email, TEST_PASSWORD, phone)).status).toBe(200);
+    expect((await attempt(user.email, TEST_PASSWORD)).status).toBe(200);
   });
 
   it('a device cookie of another account counts as a stranger', async () => {
     const owner = await createTestUser(t.db, { orgId });
     const victim = await createTestUser(t.db, { orgId });
-    const ownersDevice = (await attempt(owner.email, PASSWORD)).deviceCookie;
+    const ownersDevice = (await attempt(owner.email, TEST_PASSWORD)).deviceCookie;
     for (let i = 0; i < 10; i++)
       expect((await attempt(victim.email, 'wrong-password-123', ownersDevice)).status).toBe(401);
     expect((await attempt(victim.email, 'wrong-password-123')).status).toBe(429);
@@ -323,7 +358,7 @@ describe('auth.login: nobody can lock out a user on a device they signed in from
 
   it('audits each failure with the device it came from', async () => {
     const user = await createTestUser(t.db, { orgId });
-    const device = (await attempt(user.email, PASSWORD)).deviceCookie;
+    const device = (await attempt(user.email, TEST_PASSWORD)).deviceCookie;
     await attempt(user.email, 'wrong-password-123', device);
     await attempt(user.email, 'wrong-password-123');
     const entries = await t.db

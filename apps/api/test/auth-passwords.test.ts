@@ -3,24 +3,21 @@ import {
   deliverPasswordResetLink,
   type IdentityMailDeps,
 } from '@atrium/domain/identity/consumers';
+import { PasswordChanged, PasswordResetRequested } from '@atrium/domain/identity/events';
 import type { Mailer } from '@atrium/domain/platform/mailer';
 import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
 import { sha256Hex } from '@atrium/domain/platform/tokens';
 import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningApi } from '../src/server.ts';
 import {
-  call,
-  cookieValue,
   createTestOrg,
   createTestUser,
-  type LoginData,
-  login,
   outboxEnvelope,
-  PASSWORD,
-  startTestApi,
+  TEST_PASSWORD,
   uniqueEmail,
-} from './auth-helpers.ts';
+} from '@atrium/testkit/factories';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApi } from '../src/server.ts';
+import { call, cookieValue, type LoginData, login, startTestApi } from './auth-helpers.ts';
 import { dispatchQueued } from './notifications-helpers.ts';
 
 const NEW_PASSWORD = 'a-brand-new-passphrase-42';
@@ -70,13 +67,13 @@ describe('passwords: change and reset', () => {
       ]);
       const weak = await call(api, 'auth.changePassword', {
         token: session.accessToken,
-        input: { current: PASSWORD, next: 'password1234' },
+        input: { current: TEST_PASSWORD, next: 'password1234' },
       });
       expect(weak.status).toBe(400);
       expect(weak.body.error?.json.data.fieldErrors?.next).toBeDefined();
       const same = await call(api, 'auth.changePassword', {
         token: session.accessToken,
-        input: { current: PASSWORD, next: PASSWORD },
+        input: { current: TEST_PASSWORD, next: TEST_PASSWORD },
       });
       expect(same.status).toBe(400);
       expect(same.body.error?.json.data.fieldErrors?.next).toEqual([
@@ -84,13 +81,13 @@ describe('passwords: change and reset', () => {
       ]);
       // Nothing changed: the old password still signs in.
       expect(
-        (await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } })).status,
+        (await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } })).status,
       ).toBe(200);
     });
 
     it('needs a signed-in caller', async () => {
       const result = await call(api, 'auth.changePassword', {
-        input: { current: PASSWORD, next: NEW_PASSWORD },
+        input: { current: TEST_PASSWORD, next: NEW_PASSWORD },
       });
       expect(result.status).toBe(401);
     });
@@ -101,7 +98,7 @@ describe('passwords: change and reset', () => {
       const phone = await login(api, user);
       const changed = await call<LoginData>(api, 'auth.changePassword', {
         token: laptop.accessToken,
-        input: { current: PASSWORD, next: NEW_PASSWORD },
+        input: { current: TEST_PASSWORD, next: NEW_PASSWORD },
       });
       expect(changed.status).toBe(200);
       expect(changed.data.user.mustChangePassword).toBe(false);
@@ -117,19 +114,15 @@ describe('passwords: change and reset', () => {
       expect((await call(api, 'users.me', { token: laptop.accessToken })).status).toBe(200);
 
       expect(
-        (await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } })).status,
+        (await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } })).status,
       ).toBe(401);
       expect(
         (await call(api, 'auth.login', { input: { email: user.email, password: NEW_PASSWORD } })).status,
       ).toBe(200);
 
-      const event = await outboxEnvelope<{ userId: string; via?: 'change' | 'reset' }>(
-        t.db,
-        'PasswordChanged',
-        user.id,
-      );
+      const event = await outboxEnvelope(t.db, PasswordChanged, { aggregateId: user.id });
       expect(event.payload).toEqual({ userId: user.id, via: 'change' });
-      const delivered = await deliverPasswordChangedNotice(deps, { ...event, type: 'PasswordChanged' });
+      const delivered = await deliverPasswordChangedNotice(deps, event);
       expect(delivered.queued).toBe(true);
       const messageId = await dispatchQueued(t.db, mailer, delivered);
       const mail = await smtp.waitForMessage((m) => m.to.includes(user.email) && m.messageId === messageId);
@@ -150,20 +143,7 @@ describe('passwords: change and reset', () => {
 
   describe('password reset', () => {
     /** The newest reset request's event, as the relay would hand it to the consumer. */
-    async function latestResetEvent() {
-      const row = await t.db
-        .selectFrom('outbox_events')
-        .select('aggregate_id')
-        .where('type', '=', 'PasswordResetRequested')
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirstOrThrow();
-      return outboxEnvelope<{ emailSealed: string; ip: string | null }>(
-        t.db,
-        'PasswordResetRequested',
-        row.aggregate_id,
-      );
-    }
+    const latestResetEvent = () => outboxEnvelope(t.db, PasswordResetRequested);
     const resetEvents = async () =>
       (
         await t.db
@@ -177,7 +157,7 @@ describe('passwords: change and reset', () => {
       const requested = await call(api, 'auth.requestPasswordReset', { input: { email } });
       expect(requested.status).toBe(200);
       const event = await latestResetEvent();
-      const delivered = await deliverPasswordResetLink(deps, { ...event, type: 'PasswordResetRequested' });
+      const delivered = await deliverPasswordResetLink(deps, event);
       expect(delivered.queued).toBe(true);
       const messageId = await dispatchQueued(t.db, mailer, delivered);
       const mail = await smtp.waitForMessage((m) => m.messageId === messageId);
@@ -194,21 +174,17 @@ describe('passwords: change and reset', () => {
       const ghostEvent = await latestResetEvent();
       // The address travels sealed, never in clear.
       expect(JSON.stringify(ghostEvent.payload)).not.toContain('ghost');
-      expect(await deliverPasswordResetLink(deps, { ...ghostEvent, type: 'PasswordResetRequested' })).toEqual(
-        {
-          queued: false,
-          reason: 'no account',
-        },
-      );
+      expect(await deliverPasswordResetLink(deps, ghostEvent)).toEqual({
+        queued: false,
+        reason: 'no account',
+      });
 
       const disabled = await createTestUser(t.db, { orgId });
       await t.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', disabled.id).execute();
       const refused = await call(api, 'auth.requestPasswordReset', { input: { email: disabled.email } });
       expect(refused.data).toEqual(ghost.data);
       const disabledEvent = await latestResetEvent();
-      expect(
-        await deliverPasswordResetLink(deps, { ...disabledEvent, type: 'PasswordResetRequested' }),
-      ).toEqual({
+      expect(await deliverPasswordResetLink(deps, disabledEvent)).toEqual({
         queued: false,
         reason: 'account disabled',
       });
@@ -262,7 +238,7 @@ describe('passwords: change and reset', () => {
         await call(api, 'auth.login', { input: { email: user.email, password: 'wrong-password-123' } });
       }
       expect(
-        (await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } })).status,
+        (await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } })).status,
       ).toBe(429);
       const token = await requestLink(user.email);
 
@@ -294,11 +270,7 @@ describe('passwords: change and reset', () => {
       expect(again.status).toBe(400);
       expect(again.code).toBe('VALIDATION_ERROR');
 
-      const changed = await outboxEnvelope<{ userId: string; via?: string }>(
-        t.db,
-        'PasswordChanged',
-        user.id,
-      );
+      const changed = await outboxEnvelope(t.db, PasswordChanged, { aggregateId: user.id });
       expect(changed.payload).toEqual({ userId: user.id, via: 'reset' });
       const audit = await t.db
         .selectFrom('audit_entries')
@@ -336,7 +308,7 @@ describe('passwords: change and reset', () => {
       expect(unknown.status).toBe(400);
       expect(unknown.message).toBe(expired.message);
       expect(
-        (await call(api, 'auth.login', { input: { email: user.email, password: PASSWORD } })).status,
+        (await call(api, 'auth.login', { input: { email: user.email, password: TEST_PASSWORD } })).status,
       ).toBe(200);
     });
 

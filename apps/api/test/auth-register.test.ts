@@ -1,7 +1,8 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, TEST_PASSWORD, uniqueEmail } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import { call, createTestOrg, type LoginData, PASSWORD, startTestApi, uniqueEmail } from './auth-helpers.ts';
+import { call, type LoginData, startTestApi } from './auth-helpers.ts';
 
 interface RegisterData {
   userId: string;
@@ -38,7 +39,7 @@ describe('auth.register', () => {
   it('with orgName: creates the org (slug derived and made unique) with the user as its admin', async () => {
     const email = uniqueEmail('founder');
     const result = await call<RegisterData>(api, 'auth.register', {
-      input: { orgName: 'Open Org', email, password: PASSWORD, name: 'Founder' },
+      input: { orgName: 'Open Org', email, password: TEST_PASSWORD, name: 'Founder' },
     });
     expect(result.status).toBe(200);
     expect(result.data).toMatchObject({
@@ -74,14 +75,14 @@ describe('auth.register', () => {
       { type: 'EmailVerificationRequested', payload: { userId: result.data.userId } },
     ]);
     // Nothing to sign in with until the address is verified.
-    const login = await call(api, 'auth.login', { input: { email, password: PASSWORD } });
+    const login = await call(api, 'auth.login', { input: { email, password: TEST_PASSWORD } });
     expect(login.code).toBe('EMAIL_NOT_VERIFIED');
   });
 
   it('audits the registration (and the org creation) under the new org', async () => {
     const email = uniqueEmail('audited');
     const { data } = await call<RegisterData>(api, 'auth.register', {
-      input: { orgName: 'Audited Org', email, password: PASSWORD, name: 'A' },
+      input: { orgName: 'Audited Org', email, password: TEST_PASSWORD, name: 'A' },
     });
     const entries = await t.db
       .selectFrom('audit_entries')
@@ -97,7 +98,7 @@ describe('auth.register', () => {
 
   it('with orgSlug: joins an org that allows sign-up with its default role (viewer)', async () => {
     const result = await call<RegisterData>(api, 'auth.register', {
-      input: { orgSlug: openOrg.slug, email: uniqueEmail('joiner'), password: PASSWORD, name: 'Joiner' },
+      input: { orgSlug: openOrg.slug, email: uniqueEmail('joiner'), password: TEST_PASSWORD, name: 'Joiner' },
     });
     expect(result.status).toBe(200);
     expect(result.data).toMatchObject({ orgId: openOrg.id, orgSlug: openOrg.slug, role: 'viewer' });
@@ -107,19 +108,19 @@ describe('auth.register', () => {
   it("uses the org's defaultRole setting when it names one of its roles", async () => {
     const org = await createTestOrg(t.db, { settings: { allowSignup: true, defaultRole: 'creator' } });
     const result = await call<RegisterData>(api, 'auth.register', {
-      input: { orgSlug: org.slug, email: uniqueEmail(), password: PASSWORD, name: 'C' },
+      input: { orgSlug: org.slug, email: uniqueEmail(), password: TEST_PASSWORD, name: 'C' },
     });
     expect(result.data.role).toBe('creator');
   });
 
   it('refuses an org that does not allow sign-up with 403, and an unknown slug with 404', async () => {
     const closed = await call(api, 'auth.register', {
-      input: { orgSlug: closedOrg.slug, email: uniqueEmail(), password: PASSWORD, name: 'X' },
+      input: { orgSlug: closedOrg.slug, email: uniqueEmail(), password: TEST_PASSWORD, name: 'X' },
     });
     expect(closed.status).toBe(403);
     expect(closed.code).toBe('FORBIDDEN');
     const unknown = await call(api, 'auth.register', {
-      input: { orgSlug: 'no-such-org', email: uniqueEmail(), password: PASSWORD, name: 'X' },
+      input: { orgSlug: 'no-such-org', email: uniqueEmail(), password: TEST_PASSWORD, name: 'X' },
     });
     expect(unknown.status).toBe(404);
     expect(unknown.code).toBe('NOT_FOUND');
@@ -130,12 +131,12 @@ describe('auth.register', () => {
     expect(
       (
         await call(api, 'auth.register', {
-          input: { orgSlug: openOrg.slug, email, password: PASSWORD, name: 'First' },
+          input: { orgSlug: openOrg.slug, email, password: TEST_PASSWORD, name: 'First' },
         })
       ).status,
     ).toBe(200);
     const again = await call(api, 'auth.register', {
-      input: { orgName: 'Another', email: email.toUpperCase(), password: PASSWORD, name: 'Second' },
+      input: { orgName: 'Another', email: email.toUpperCase(), password: TEST_PASSWORD, name: 'Second' },
     });
     expect(again.status).toBe(409);
     expect(again.code).toBe('CONFLICT');
@@ -162,16 +163,22 @@ describe('auth.register', () => {
 
   it('wants exactly one of orgSlug and orgName, a valid email and a name', async () => {
     const both = await call(api, 'auth.register', {
-      input: { orgSlug: openOrg.slug, orgName: 'X', email: uniqueEmail(), password: PASSWORD, name: 'B' },
+      input: {
+        orgSlug: openOrg.slug,
+        orgName: 'X',
+        email: uniqueEmail(),
+        password: TEST_PASSWORD,
+        name: 'B',
+      },
     });
     expect(both.status).toBe(400);
     expect(both.body.error?.json.data.fieldErrors?.orgSlug).toBeDefined();
     const neither = await call(api, 'auth.register', {
-      input: { email: uniqueEmail(), password: PASSWORD, name: 'N' },
+      input: { email: uniqueEmail(), password: TEST_PASSWORD, name: 'N' },
     });
     expect(neither.status).toBe(400);
     const bad = await call(api, 'auth.register', {
-      input: { orgSlug: openOrg.slug, email: 'not-an-email', password: PASSWORD, name: '' },
+      input: { orgSlug: openOrg.slug, email: 'not-an-email', password: TEST_PASSWORD, name: '' },
     });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.error?.json.data.fieldErrors ?? {}).sort()).toEqual(['email', 'name']);
@@ -180,14 +187,14 @@ describe('auth.register', () => {
   it('a verified registrant signs in as the admin of the new org', async () => {
     const email = uniqueEmail('verified');
     const { data } = await call<RegisterData>(api, 'auth.register', {
-      input: { orgName: 'Signed In Org', email, password: PASSWORD, name: 'V' },
+      input: { orgName: 'Signed In Org', email, password: TEST_PASSWORD, name: 'V' },
     });
     await t.db
       .updateTable('users')
       .set({ email_verified_at: new Date() })
       .where('id', '=', data.userId)
       .execute();
-    const login = await call<LoginData>(api, 'auth.login', { input: { email, password: PASSWORD } });
+    const login = await call<LoginData>(api, 'auth.login', { input: { email, password: TEST_PASSWORD } });
     expect(login.status).toBe(200);
     expect(login.data.user.roles).toEqual(['admin']);
     expect(login.data.user.permissions).toContain('users.manage');
@@ -208,7 +215,7 @@ describe('auth.register rate limit', () => {
     const statuses = [];
     for (let i = 0; i < 3; i++) {
       const result = await call(api, 'auth.register', {
-        input: { orgName: `Spam ${i}`, email: uniqueEmail('spam'), password: PASSWORD, name: 'S' },
+        input: { orgName: `Spam ${i}`, email: uniqueEmail('spam'), password: TEST_PASSWORD, name: 'S' },
         ip,
       });
       statuses.push(result.status);

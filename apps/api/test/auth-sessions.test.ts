@@ -1,13 +1,14 @@
 import { createAccessTokens } from '@atrium/domain/access/access-tokens';
 import { sha256Hex } from '@atrium/domain/platform/tokens';
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
 import {
+  auditEntriesAbout,
   call,
   cookieValue,
-  createTestOrg,
-  createTestUser,
+  freshIp,
   type LoginData,
   login,
   startTestApi,
@@ -58,6 +59,24 @@ describe('sessions: refresh rotation, reuse detection, logout, access-token chec
     // And again from the successor.
     const second = await refresh(next);
     expect(second.status).toBe(200);
+  });
+
+  it('audits each rotation in the user’s org: who, which family, from where', async () => {
+    const user = await createTestUser(t.db, { orgId });
+    const session = await login(api, user);
+    const ip = freshIp();
+    expect((await call(api, 'auth.refresh', { cookie: session.refreshToken, ip })).status).toBe(200);
+    const { family_id: familyId } = await rowOf(session.refreshToken);
+    expect(
+      (await auditEntriesAbout(t.db, user.id)).map(({ action, actor_id, payload }) => [
+        action,
+        actor_id,
+        payload,
+      ]),
+    ).toEqual([
+      ['auth.login.succeeded', user.id, expect.anything()],
+      ['auth.refresh_token.rotated', user.id, { familyId, ip }],
+    ]);
   });
 
   it('presenting an already-rotated token revokes the whole family: the newest token stops working too', async () => {

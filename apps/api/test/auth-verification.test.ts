@@ -1,18 +1,12 @@
 import { deliverVerificationCode, type IdentityMailDeps } from '@atrium/domain/identity/consumers';
+import { EmailVerificationRequested } from '@atrium/domain/identity/events';
 import { MailDeliveryError, type Mailer } from '@atrium/domain/platform/mailer';
 import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
 import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, outboxEnvelope, TEST_PASSWORD, uniqueEmail } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import {
-  call,
-  createTestOrg,
-  outboxCount,
-  outboxEnvelope,
-  PASSWORD,
-  startTestApi,
-  uniqueEmail,
-} from './auth-helpers.ts';
+import { auditEntriesAbout, call, freshIp, outboxCount, startTestApi } from './auth-helpers.ts';
 import { dispatchQueued } from './notifications-helpers.ts';
 
 describe('email verification', () => {
@@ -37,7 +31,7 @@ describe('email verification', () => {
   async function register(): Promise<{ userId: string; email: string }> {
     const email = uniqueEmail('verify');
     const result = await call<{ userId: string }>(api, 'auth.register', {
-      input: { orgSlug, email, password: PASSWORD, name: 'Vera' },
+      input: { orgSlug, email, password: TEST_PASSWORD, name: 'Vera' },
     });
     expect(result.status).toBe(200);
     return { userId: result.data.userId, email };
@@ -48,8 +42,8 @@ describe('email verification', () => {
    * then notifications.dispatch); returns the mailed code.
    */
   async function deliverCode(userId: string, email: string): Promise<string> {
-    const event = await outboxEnvelope<{ userId: string }>(t.db, 'EmailVerificationRequested', userId);
-    const result = await deliverVerificationCode(deps, { ...event, type: 'EmailVerificationRequested' });
+    const event = await outboxEnvelope(t.db, EmailVerificationRequested, { aggregateId: userId });
+    const result = await deliverVerificationCode(deps, event);
     expect(result.queued).toBe(true);
     // The consumer queues the email; the notifications dispatcher sends it.
     const messageId = await dispatchQueued(t.db, mailer, result);
@@ -92,7 +86,7 @@ describe('email verification', () => {
       .where('id', '=', userId)
       .executeTakeFirstOrThrow();
     expect(user.email_verified_at).not.toBeNull();
-    expect((await call(api, 'auth.login', { input: { email, password: PASSWORD } })).status).toBe(200);
+    expect((await call(api, 'auth.login', { input: { email, password: TEST_PASSWORD } })).status).toBe(200);
 
     const audit = await t.db
       .selectFrom('audit_entries')
@@ -109,9 +103,9 @@ describe('email verification', () => {
   it('a redelivered event sends nothing twice (inbox)', async () => {
     const { userId, email } = await register();
     await deliverCode(userId, email);
-    const event = await outboxEnvelope<{ userId: string }>(t.db, 'EmailVerificationRequested', userId);
+    const event = await outboxEnvelope(t.db, EmailVerificationRequested, { aggregateId: userId });
     const before = smtp.messages.length;
-    const again = await deliverVerificationCode(deps, { ...event, type: 'EmailVerificationRequested' });
+    const again = await deliverVerificationCode(deps, event);
     expect(again).toEqual({ queued: false, reason: 'already processed' });
     expect(smtp.messages.length).toBe(before);
   });
@@ -194,6 +188,24 @@ describe('email verification', () => {
     expect(await outboxCount(t.db, 'EmailVerificationRequested', userId)).toBe(2);
   });
 
+  it('audits a resend that asks for a new code, with the address it came from; other resends audit nothing', async () => {
+    const { userId, email } = await register();
+    const ip = freshIp();
+    expect((await call(api, 'auth.resendVerification', { input: { email }, ip })).status).toBe(200);
+    const resends = (await auditEntriesAbout(t.db, userId)).filter(
+      (entry) => entry.action === 'auth.email_verification.requested',
+    );
+    expect(resends).toEqual([
+      { action: 'auth.email_verification.requested', actor_id: null, payload: { ip } },
+    ]);
+
+    const before = await t.db.selectFrom('audit_entries').select('seq').execute();
+    expect(
+      (await call(api, 'auth.resendVerification', { input: { email: uniqueEmail('ghost') } })).status,
+    ).toBe(200);
+    expect(await t.db.selectFrom('audit_entries').select('seq').execute()).toHaveLength(before.length);
+  });
+
   it('resend for an unknown address looks exactly like resend for a real one', async () => {
     const email = uniqueEmail('ghost');
     const first = await call(api, 'auth.resendVerification', { input: { email } });
@@ -211,8 +223,8 @@ describe('email verification', () => {
 
   it('a failed send keeps the code and its notification: the retry mails the same code, which verifies', async () => {
     const { userId, email } = await register();
-    const event = await outboxEnvelope<{ userId: string }>(t.db, 'EmailVerificationRequested', userId);
-    const queued = await deliverVerificationCode(deps, { ...event, type: 'EmailVerificationRequested' });
+    const event = await outboxEnvelope(t.db, EmailVerificationRequested, { aggregateId: userId });
+    const queued = await deliverVerificationCode(deps, event);
     expect(queued.queued).toBe(true);
     await smtp.setFailure('reject-transient');
     await expect(dispatchQueued(t.db, mailer, queued)).rejects.toBeInstanceOf(MailDeliveryError);

@@ -1,5 +1,6 @@
 import type { Database } from '@atrium/db';
 import { queueCatalogue, subscriptionsByEventType } from '@atrium/domain';
+import { envelopeOf } from '@atrium/domain/events/envelope';
 import {
   spawnNode,
   testRedisUrl,
@@ -9,28 +10,15 @@ import {
   waitFor,
   waitUntilPublished,
 } from '@atrium/testkit';
-import {
-  fastNotificationsDispatch,
-  type QueueHandlers,
-  queueHandlers,
-  type RunningWorker,
-  startWorker,
-  testWorkerEnv,
-} from '@atrium/worker';
+import { createTestOrg, createTestUser, type TestUser } from '@atrium/testkit/factories';
+import { type QueueHandlers, queueHandlers, type RunningWorker, startWorker } from '@atrium/worker';
 import { createNotificationsDispatchHandler } from '@atrium/worker/handlers/notifications';
-import { type ClaimedEvent, envelopeOf } from '@atrium/worker/relay';
+import type { ClaimedEvent } from '@atrium/worker/relay';
+import { fastNotificationsDispatch, testWorkerEnv } from '@atrium/worker/testing';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../src/server.ts';
-import {
-  type CallResult,
-  call,
-  cookieValue,
-  createTestOrg,
-  createTestUser,
-  login,
-  type TestUser,
-} from './auth-helpers.ts';
+import { type CallResult, call, cookieValue, login } from './auth-helpers.ts';
 import { testApiEnv } from './helpers.ts';
 import { type Subscription, settle, subscribeEvents } from './realtime-client.ts';
 
@@ -320,6 +308,38 @@ describe('creator programme, end to end', { timeout: 60_000 }, () => {
     expect(await snapshot()).toEqual(settled);
     expect(mailsTo(vera.user.email)).toHaveLength(1);
     expect(vera.refreshes).toBe(1);
+  });
+
+  it('a rejection mails the applicant the reviewer’s reason, through the worker and SMTP', async () => {
+    worker ??= await startTheWorker();
+    const { client: rita, applicationId } = await applicant('Rita Rejected');
+    const reason = 'Please add two finished pieces to your portfolio first — drafts do not count.';
+    const rejected = await clientCall<{ status: string }>(staff, 'creators.reject', {
+      type: 'mutation',
+      input: { id: applicationId, reason },
+    });
+    expect(rejected.status).toBe(200);
+    expect(rejected.data.status).toBe('rejected');
+
+    const mail = await smtp.waitForMessage((m) => m.to.includes(rita.user.email), 15_000);
+    expect(mail.subject).toBe('Content Creator Application Not Approved');
+    for (const value of ['Hello Rita Rejected', 'Lumen Media', `Reason: ${reason}`, applicationId]) {
+      expect(mail.text).toContain(value);
+    }
+    const notices = await waitFor(
+      async () => {
+        const rows = await notificationsOf(rita.user.id);
+        return rows.length === 2 && rows.every((row) => row.status === 'sent') ? rows : null;
+      },
+      { what: 'both rejection notices sent' },
+    );
+    expect(notices.map((n) => [n.channel, n.template_key])).toEqual([
+      ['email', 'creator-rejected'],
+      ['in_app', 'creator-rejected'],
+    ]);
+    expect(mail.headers['x-atrium-notification']).toBe(notices[0]?.id);
+    expect(mailsTo(rita.user.email)).toHaveLength(1);
+    expect(await rolesOf(rita.user.id)).toEqual(['viewer']);
   });
 
   it('SMTP down: the approval stands, the role is granted, the email is retried and then failed with every attempt recorded', async () => {

@@ -1,6 +1,7 @@
 import { PERMISSIONS } from '@atrium/domain/access/permissions';
 import type { Session } from '@atrium/domain/access/session';
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import type { AnyProcedure, AnyRouter } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { appRouter } from '../src/router.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { BULK_BODY_LIMITS } from '../src/transport.ts';
 import { createCallerFactory } from '../src/trpc.ts';
-import { createTestOrg, createTestUser } from './auth-helpers.ts';
+
 import { testApiEnv } from './helpers.ts';
 import { hostileVariants } from './hostile/arbitrary.ts';
 

@@ -1,8 +1,10 @@
 import { useSmtpReceiver, useTestDatabase, waitFor } from '@atrium/testkit';
-import { type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
+import { createTestOrg, TEST_PASSWORD, uniqueEmail } from '@atrium/testkit/factories';
+import { type RunningWorker, startWorker } from '@atrium/worker';
+import { testWorkerEnv } from '@atrium/worker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import { call, createTestOrg, PASSWORD, startTestApi, uniqueEmail } from './auth-helpers.ts';
+import { call, startTestApi } from './auth-helpers.ts';
 
 /**
  * Identity's emails through the real pipeline: HTTP request → transaction + outbox → relay → pg-boss
@@ -30,11 +32,11 @@ describe('identity emails, sent by the worker over SMTP', () => {
   it('sign-up mails a verification code that verifies the address, after which sign-in works', async () => {
     const email = uniqueEmail('flow');
     const registered = await call(api, 'auth.register', {
-      input: { orgSlug, email, password: PASSWORD, name: 'Flo' },
+      input: { orgSlug, email, password: TEST_PASSWORD, name: 'Flo' },
     });
     expect(registered.status).toBe(200);
 
-    const before = await call(api, 'auth.login', { input: { email, password: PASSWORD } });
+    const before = await call(api, 'auth.login', { input: { email, password: TEST_PASSWORD } });
     expect(before.status).toBe(403);
     expect(before.code).toBe('EMAIL_NOT_VERIFIED');
 
@@ -46,7 +48,7 @@ describe('identity emails, sent by the worker over SMTP', () => {
     const verified = await call(api, 'auth.verifyEmail', { input: { email, code } });
     expect(verified.status).toBe(200);
     const login = await call<{ accessToken: string }>(api, 'auth.login', {
-      input: { email, password: PASSWORD },
+      input: { email, password: TEST_PASSWORD },
     });
     expect(login.status).toBe(200);
     expect(login.data.accessToken).toBeTruthy();
@@ -55,7 +57,7 @@ describe('identity emails, sent by the worker over SMTP', () => {
 
   it('a password reset link arrives, works once, and the change is announced by a second email', async () => {
     const email = uniqueEmail('reset');
-    await call(api, 'auth.register', { input: { orgSlug, email, password: PASSWORD, name: 'Rhea' } });
+    await call(api, 'auth.register', { input: { orgSlug, email, password: TEST_PASSWORD, name: 'Rhea' } });
     const verification = await smtp.waitForMessage((m) => m.to.includes(email), 20_000);
     const code = /verification code is: (\d{6})/.exec(verification.text)?.[1];
     expect((await call(api, 'auth.verifyEmail', { input: { email, code } })).status).toBe(200);

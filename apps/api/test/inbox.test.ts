@@ -1,8 +1,10 @@
 import { useSmtpReceiver, useTestDatabase, waitFor } from '@atrium/testkit';
-import { type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
+import { type RunningWorker, startWorker } from '@atrium/worker';
+import { testWorkerEnv } from '@atrium/worker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import { call, createTestOrg, createTestUser, login, startTestApi } from './auth-helpers.ts';
+import { call, login, startTestApi } from './auth-helpers.ts';
 import { type Subscription, settle, subscribeEvents } from './realtime-client.ts';
 
 interface InboxPage {

@@ -3,19 +3,11 @@ import { notificationKeyring, recipientHashCandidates } from '@atrium/domain/not
 import type { Mailer } from '@atrium/domain/platform/mailer';
 import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
 import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser, type TestUser, uniqueEmail } from '@atrium/testkit/factories';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import {
-  call,
-  createTestOrg,
-  createTestUser,
-  type LoginData,
-  login,
-  startTestApi,
-  type TestUser,
-  uniqueEmail,
-} from './auth-helpers.ts';
+import { call, type LoginData, login, startTestApi } from './auth-helpers.ts';
 import { dispatchQueued } from './notifications-helpers.ts';
 
 interface Invitation {

@@ -1,7 +1,8 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser, uniqueEmail } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import { call, createTestOrg, createTestUser, login, startTestApi, uniqueEmail } from './auth-helpers.ts';
+import { call, login, startTestApi } from './auth-helpers.ts';
 
 /**
  * Atrium is not a relay (SPEC §6): whoever signs up becomes an org admin, so `notifications.send`

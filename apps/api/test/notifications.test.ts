@@ -1,7 +1,8 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import { call, createTestOrg, createTestUser, login, startTestApi } from './auth-helpers.ts';
+import { call, login, startTestApi } from './auth-helpers.ts';
 
 interface NotificationBody {
   id: string;

@@ -1,4 +1,3 @@
-import type { Database } from '@atrium/db';
 import type { OpsQueuePort } from '@atrium/domain/ops/port';
 import { createBoss, createPgBossOpsQueues } from '@atrium/jobs';
 import { useTestDatabase } from '@atrium/testkit';
@@ -25,7 +24,7 @@ describe('pg-boss ops adapter', { timeout: 60_000 }, () => {
     await boss.start();
     await boss.createQueue(DLQ, { retryLimit: 0 });
     await boss.createQueue(Q, { retryLimit: 0, deadLetter: DLQ });
-    port = createPgBossOpsQueues<Database>({ boss });
+    port = createPgBossOpsQueues({ boss });
     const send = async (name: string, data: object) => (await boss.send(Q, data)) ?? name;
     ids.a1 = await send('a1', { orgId: ORG_A, label: 'alpha one', n: 1 });
     ids.a2 = await send('a2', { orgId: ORG_A, label: 'alpha two', n: 2 });

@@ -5,6 +5,7 @@ import type { QueueCatalogue } from '@atrium/domain/events/catalogue';
 import { consumeOnce } from '@atrium/domain/events/inbox';
 import { ensureQueues } from '@atrium/jobs';
 import type { TestDatabase } from '@atrium/testkit';
+import { testSession } from '@atrium/testkit/factories';
 import { TRPCError } from '@trpc/server';
 import { type Generated, type Kysely, sql } from 'kysely';
 import { createInnerContext } from '../src/context.ts';
@@ -36,40 +37,22 @@ export function opsCaller(services: Services, session: Session) {
   return createCaller(createInnerContext({ services, session })).ops;
 }
 
+/** What identity grants a platform operator (OPERATOR_PERMISSIONS), as a viewer of `orgId`. */
 export function operatorSession(orgId: string): Session {
-  return {
-    userId: crypto.randomUUID(),
+  return testSession({
     orgId,
     roles: ['viewer'],
-    // What identity grants an operator (OPERATOR_PERMISSIONS).
-    permissions: new Set<Permission>(['ops.read', 'ops.manage', 'scheduler.manage']),
+    permissions: ['ops.read', 'ops.manage', 'scheduler.manage'],
     platformRole: 'operator',
-    permissionVersion: 1,
-  };
+  });
 }
 
+/** An admin of `orgId` who holds (of the Ops permissions) just these. */
 export function orgAdminSession(
   orgId: string,
   permissions: Permission[] = ['ops.read', 'ops.manage'],
 ): Session {
-  return {
-    userId: crypto.randomUUID(),
-    orgId,
-    roles: ['admin'],
-    permissions: new Set<Permission>(permissions),
-    platformRole: null,
-    permissionVersion: 1,
-  };
-}
-
-export async function createOrgRow(db: Kysely<Database>, label: string): Promise<string> {
-  const slug = `${label}-${Math.random().toString(36).slice(2, 8)}`;
-  const row = await db
-    .insertInto('orgs')
-    .values({ slug, name: label })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return testSession({ orgId, roles: ['admin'], permissions });
 }
 
 /** The domain error code a procedure failed with, or OK. */
@@ -124,17 +107,6 @@ export async function effectCount(db: Kysely<Database>, consumer: string, eventI
   if (eventId) query = query.where('event_id', '=', eventId);
   const { n } = await query.executeTakeFirstOrThrow();
   return Number(n);
-}
-
-/** pg-boss jobs of a queue, straight from its table. */
-export async function jobsIn(
-  db: Kysely<Database>,
-  queue: string,
-): Promise<Array<{ id: string; state: string; data: { eventId?: string; orgId?: string } }>> {
-  const { rows } = await sql<{ id: string; state: string; data: { eventId?: string; orgId?: string } }>`
-    SELECT id, state::text AS state, data FROM pgboss.job WHERE name = ${queue} ORDER BY created_on, id
-  `.execute(db);
-  return rows;
 }
 
 export async function auditActions(db: Kysely<Database>, orgId: string): Promise<string[]> {

@@ -1,7 +1,8 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import { call, createTestOrg, createTestUser, login, startTestApi } from './auth-helpers.ts';
+import { call, login, startTestApi } from './auth-helpers.ts';
 
 /** The Ops console over HTTP with real sign-ins: who gets in, and with which scope. */
 describe('ops over HTTP', { timeout: 60_000 }, () => {

@@ -6,7 +6,9 @@ import {
   writeOutboxEvent,
 } from '@atrium/domain';
 import { useTestDatabase, waitFor, waitUntilPublished } from '@atrium/testkit';
-import { type QueueHandlers, type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
+import { createTestOrg, jobsOf } from '@atrium/testkit/factories';
+import { type QueueHandlers, type RunningWorker, startWorker } from '@atrium/worker';
+import { testWorkerEnv } from '@atrium/worker/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -14,9 +16,7 @@ import type { Services } from '../src/services.ts';
 import {
   auditActions,
   codeOf,
-  createOrgRow,
   effectCount,
-  jobsIn,
   operatorSession,
   opsCaller,
   orgAdminSession,
@@ -60,8 +60,8 @@ describe('ops outbox: pending, failed, lag and replay', { timeout: 60_000 }, () 
   }
 
   beforeAll(async () => {
-    orgA = await createOrgRow(t.db, 'outbox-a');
-    orgB = await createOrgRow(t.db, 'outbox-b');
+    orgA = (await createTestOrg(t.db, { name: 'outbox-a', bare: true })).id;
+    orgB = (await createTestOrg(t.db, { name: 'outbox-b', bare: true })).id;
     services = await startOpsServices(t, catalogue as QueueCatalogue);
   });
   afterAll(async () => {
@@ -140,13 +140,13 @@ describe('ops outbox: pending, failed, lag and replay', { timeout: 60_000 }, () 
 
   it('re-publishes a published event without a duplicate job or a second effect', async () => {
     const eventId = events.a ?? '';
-    const jobsBefore = (await jobsIn(t.db, CONSUMER)).filter((j) => j.data.eventId === eventId);
+    const jobsBefore = (await jobsOf(t.db, CONSUMER)).filter((j) => j.data.eventId === eventId);
     expect(jobsBefore).toHaveLength(1);
 
     // While the first job exists, the deterministic job id makes the second enqueue a no-op.
     expect(await operator().outboxReplay({ id: eventId })).toEqual({ id: eventId, mode: 'republish' });
     await waitUntilPublished(t.db, [eventId], 'the event to be published again');
-    expect((await jobsIn(t.db, CONSUMER)).filter((j) => j.data.eventId === eventId)).toEqual(jobsBefore);
+    expect((await jobsOf(t.db, CONSUMER)).filter((j) => j.data.eventId === eventId)).toEqual(jobsBefore);
     expect(runs.get(eventId)).toBe(1);
 
     // Once the job is gone (retention, or deleted), a replay enqueues it again; the consumer's inbox

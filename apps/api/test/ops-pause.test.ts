@@ -6,15 +6,15 @@ import {
   writeOutboxEvent,
 } from '@atrium/domain';
 import { sleep, useTestDatabase, waitFor } from '@atrium/testkit';
-import { type QueueHandlers, startWorker, testWorkerEnv } from '@atrium/worker';
+import { createTestOrg, jobsOf } from '@atrium/testkit/factories';
+import { type QueueHandlers, startWorker } from '@atrium/worker';
+import { testWorkerEnv } from '@atrium/worker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Services } from '../src/services.ts';
 import {
   auditActions,
-  createOrgRow,
   effectCount,
-  jobsIn,
   operatorSession,
   opsCaller,
   recordEffect,
@@ -74,7 +74,7 @@ describe('queue pause and resume (the worker honours them)', { timeout: 90_000 }
   }
 
   beforeAll(async () => {
-    orgId = await createOrgRow(t.db, 'pause-org');
+    orgId = (await createTestOrg(t.db, { name: 'pause-org', bare: true })).id;
     services = await startOpsServices(t, catalogue as QueueCatalogue);
   });
   afterAll(() => services?.close());
@@ -117,7 +117,7 @@ describe('queue pause and resume (the worker honours them)', { timeout: 90_000 }
         expect(await effectCount(t.db, PAUSABLE, eventId)).toBe(1);
       }
       for (const eventId of other) expect(runs.get(eventId)).toBe(1);
-      const jobs = await jobsIn(t.db, PAUSABLE);
+      const jobs = await jobsOf(t.db, PAUSABLE);
       expect(jobs.map((j) => j.state)).toEqual(Array(8).fill('completed'));
       expect(await auditActions(t.db, orgId)).toEqual(['ops.queue.paused', 'ops.queue.resumed']);
     } finally {

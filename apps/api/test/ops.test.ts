@@ -6,16 +6,16 @@ import {
   writeOutboxEvent,
 } from '@atrium/domain';
 import { useTestDatabase, waitFor } from '@atrium/testkit';
-import { type QueueHandlers, type RunningWorker, startWorker, testWorkerEnv } from '@atrium/worker';
+import { createTestOrg, jobsOf } from '@atrium/testkit/factories';
+import { type QueueHandlers, type RunningWorker, startWorker } from '@atrium/worker';
+import { testWorkerEnv } from '@atrium/worker/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Services } from '../src/services.ts';
 import {
   auditActions,
   codeOf,
-  createOrgRow,
   effectCount,
-  jobsIn,
   operatorSession,
   opsCaller,
   orgAdminSession,
@@ -82,14 +82,14 @@ describe('ops console API', { timeout: 60_000 }, () => {
   }
 
   async function jobOf(queue: string, eventId: string) {
-    return waitFor(async () => (await jobsIn(t.db, queue)).find((job) => job.data.eventId === eventId), {
+    return waitFor(async () => (await jobsOf(t.db, queue)).find((job) => job.data.eventId === eventId), {
       what: `the job of event ${eventId} in ${queue}`,
     });
   }
 
   beforeAll(async () => {
-    orgA = await createOrgRow(t.db, 'org-a');
-    orgB = await createOrgRow(t.db, 'org-b');
+    orgA = (await createTestOrg(t.db, { name: 'org-a', bare: true })).id;
+    orgB = (await createTestOrg(t.db, { name: 'org-b', bare: true })).id;
     worker = await startWorker(testWorkerEnv(t.url, { OPS_SAMPLE_SECONDS: '1' }), {
       queues: { catalogue, handlers },
     });
@@ -141,7 +141,7 @@ describe('ops console API', { timeout: 60_000 }, () => {
   });
 
   it('searches jobs by id, by JSON fragment and by text, and pages with a cursor', async () => {
-    const jobs = await jobsIn(t.db, WORK);
+    const jobs = await jobsOf(t.db, WORK);
     const target = jobs[1];
     if (!target) throw new Error('no jobs');
 
@@ -188,7 +188,7 @@ describe('ops console API', { timeout: 60_000 }, () => {
     expect(mine.items).toHaveLength(3);
     expect(new Set(mine.items.map((j) => j.orgId))).toEqual(new Set([orgA]));
 
-    const theirs = (await jobsIn(t.db, WORK)).find((job) => job.data.orgId === orgB);
+    const theirs = (await jobsOf(t.db, WORK)).find((job) => job.data.orgId === orgB);
     if (!theirs) throw new Error('no org B job');
     expect(await codeOf(adminA().job({ queue: WORK, id: theirs.id }))).toBe('NOT_FOUND');
     expect(await codeOf(adminA().delete({ queue: WORK, id: theirs.id }))).toBe('NOT_FOUND');
@@ -215,7 +215,7 @@ describe('ops console API', { timeout: 60_000 }, () => {
     const eventId = await emit(orgA, 10);
     const deadLetter = await jobOf(WORK_DLQ, eventId);
     const source = await jobOf(WORK, eventId);
-    await waitFor(async () => (await jobsIn(t.db, WORK)).find((j) => j.id === source.id)?.state === 'failed');
+    await waitFor(async () => (await jobsOf(t.db, WORK)).find((j) => j.id === source.id)?.state === 'failed');
     expect(await effectCount(t.db, WORK, eventId)).toBe(0);
 
     const detail = await adminA().job({ queue: WORK_DLQ, id: deadLetter.id });
@@ -255,9 +255,9 @@ describe('ops console API', { timeout: 60_000 }, () => {
       what: 'the redriven job to run',
     });
     await waitFor(
-      async () => (await jobsIn(t.db, WORK)).find((j) => j.id === redriven.newJobId)?.state === 'completed',
+      async () => (await jobsOf(t.db, WORK)).find((j) => j.id === redriven.newJobId)?.state === 'completed',
     );
-    expect((await jobsIn(t.db, WORK_DLQ)).filter((j) => j.data.eventId === eventId)).toEqual([]);
+    expect((await jobsOf(t.db, WORK_DLQ)).filter((j) => j.data.eventId === eventId)).toEqual([]);
     expect(await auditActions(t.db, orgA)).toContain('ops.dead_letter.redriven');
     // A second redrive of the same dead letter finds nothing.
     expect(await codeOf(adminA().redrive({ deadLetterQueue: WORK_DLQ, id: deadLetter.id }))).toBe(
@@ -273,8 +273,8 @@ describe('ops console API', { timeout: 60_000 }, () => {
     const eventId = await emit(orgB, 11);
     const source = await jobOf(WORK, eventId);
     await jobOf(WORK_DLQ, eventId);
-    await waitFor(async () => (await jobsIn(t.db, WORK)).find((j) => j.id === source.id)?.state === 'failed');
-    expect(await codeOf(operator().retry({ queue: WORK, id: (await jobsIn(t.db, WORK))[0]?.id ?? '' }))).toBe(
+    await waitFor(async () => (await jobsOf(t.db, WORK)).find((j) => j.id === source.id)?.state === 'failed');
+    expect(await codeOf(operator().retry({ queue: WORK, id: (await jobsOf(t.db, WORK))[0]?.id ?? '' }))).toBe(
       'UNPROCESSABLE',
     );
 
@@ -285,9 +285,9 @@ describe('ops console API', { timeout: 60_000 }, () => {
       what: 'the retried job to run',
     });
     await waitFor(
-      async () => (await jobsIn(t.db, WORK)).find((j) => j.id === source.id)?.state === 'completed',
+      async () => (await jobsOf(t.db, WORK)).find((j) => j.id === source.id)?.state === 'completed',
     );
-    expect((await jobsIn(t.db, WORK_DLQ)).filter((j) => j.data.eventId === eventId)).toEqual([]);
+    expect((await jobsOf(t.db, WORK_DLQ)).filter((j) => j.data.eventId === eventId)).toEqual([]);
     // Audited for the operator's org and for the org whose job it was.
     expect(await auditActions(t.db, orgA)).toContain('ops.job.retried');
     expect(await auditActions(t.db, orgB)).toContain('ops.job.retried');
@@ -333,7 +333,7 @@ describe('ops console API', { timeout: 60_000 }, () => {
       events.push(written.id);
     }
     const jobs = await waitFor(async () => {
-      const rows = await jobsIn(t.db, IDLE);
+      const rows = await jobsOf(t.db, IDLE);
       return rows.length === 3 && rows;
     });
     expect(jobs.map((j) => j.state)).toEqual(['created', 'created', 'created']);

@@ -1,16 +1,9 @@
 import { redisAvailable, testRedisUrl, useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser, type TestUser } from '@atrium/testkit/factories';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import {
-  call,
-  createTestOrg,
-  createTestUser,
-  type LoginData,
-  login,
-  startTestApi,
-  type TestUser,
-} from './auth-helpers.ts';
+import { call, type LoginData, login, startTestApi } from './auth-helpers.ts';
 
 const ADMIN_ONLY = [
   ['users.list', 'query', {}],

@@ -9,6 +9,7 @@ import {
 import { NOTIFY_PAYLOAD_LIMIT_BYTES } from '@atrium/domain/realtime/wire';
 import { createLogger } from '@atrium/observability';
 import { redisAvailable, useTestDatabase, useTestRedis, waitFor } from '@atrium/testkit';
+import { createTestOrg } from '@atrium/testkit/factories';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
@@ -16,7 +17,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimeFeed } from '../src/realtime/feed.ts';
 import { createPostgresRealtimeFeed } from '../src/realtime/postgres-feed.ts';
 import { createRedisRealtimeFeed } from '../src/realtime/redis-feed.ts';
-import { createOrgRow } from './ops-helpers.ts';
 
 const logger = createLogger({ name: 'realtime-contract', level: 'silent' });
 /** Small, so the buffer rolls over within a test. */
@@ -108,8 +108,8 @@ function contract(label: string, harness: () => Harness, skip: boolean) {
     let orgB: string;
 
     beforeAll(async () => {
-      orgA = await createOrgRow(t.db, 'rt-a');
-      orgB = await createOrgRow(t.db, 'rt-b');
+      orgA = (await createTestOrg(t.db, { name: 'rt-a', bare: true })).id;
+      orgB = (await createTestOrg(t.db, { name: 'rt-b', bare: true })).id;
       transport = await harness().make(t.db, t.url);
       await transport.feed.start({
         event: (event) => received.push(event),

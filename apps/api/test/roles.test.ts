@@ -1,8 +1,9 @@
 import { ORG_PERMISSIONS } from '@atrium/domain/access/roles';
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import { call, createTestOrg, createTestUser, type LoginData, login, startTestApi } from './auth-helpers.ts';
+import { call, type LoginData, login, startTestApi } from './auth-helpers.ts';
 
 interface RoleSummary {
   id: string;

@@ -2,6 +2,7 @@ import type { Permission } from '@atrium/domain/access/permissions';
 import type { Session } from '@atrium/domain/access/session';
 import type { AppError } from '@atrium/domain/errors';
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, testSession } from '@atrium/testkit/factories';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInnerContext } from '../src/context.ts';
@@ -21,23 +22,12 @@ describe('scheduler router', () => {
 
   beforeAll(async () => {
     services = await createServices(testApiEnv(t.url));
-    const org = await t.db
-      .insertInto('orgs')
-      .values({ slug: 'platform-ops', name: 'Platform ops' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    orgId = org.id;
+    orgId = (await createTestOrg(t.db, { slug: 'platform-ops', name: 'Platform ops', bare: true })).id;
   });
   afterAll(() => services.close());
 
-  const session = (permissions: Permission[] = ['scheduler.manage']): Session => ({
-    userId: OPERATOR,
-    orgId,
-    roles: ['admin'],
-    permissions: new Set(permissions),
-    platformRole: 'operator',
-    permissionVersion: 1,
-  });
+  const session = (permissions: Permission[] = ['scheduler.manage']): Session =>
+    testSession({ userId: OPERATOR, orgId, roles: ['admin'], permissions, platformRole: 'operator' });
   const operator = () => createCaller(createInnerContext({ services, session: session() }));
   const callerFor = (s: Session | null) => createCaller(createInnerContext({ services, session: s }));
 

@@ -1,7 +1,8 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser, type TestUser } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import { call, createTestOrg, createTestUser, login, startTestApi, type TestUser } from './auth-helpers.ts';
+import { call, login, startTestApi } from './auth-helpers.ts';
 
 /**
  * Tenancy (SPEC §1): every query is scoped by the caller's org, and another org's row answers 404 —

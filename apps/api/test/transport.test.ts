@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestDatabase, waitFor } from '@atrium/testkit';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiEnv } from '../src/env.ts';
 import { createApp } from '../src/http.ts';
@@ -12,7 +13,7 @@ import { type RunningApi, startApi } from '../src/server.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { bodyLimitFor } from '../src/transport.ts';
 import { heavy, publicProcedure, router } from '../src/trpc.ts';
-import { call, createTestOrg, createTestUser, login, startTestApi } from './auth-helpers.ts';
+import { call, login, startTestApi } from './auth-helpers.ts';
 import { callProcedure, testApiEnv } from './helpers.ts';
 
 /**

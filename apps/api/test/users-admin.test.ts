@@ -1,16 +1,8 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser, type TestUser, uniqueEmail } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../src/server.ts';
-import {
-  call,
-  createTestOrg,
-  createTestUser,
-  type LoginData,
-  login,
-  startTestApi,
-  type TestUser,
-  uniqueEmail,
-} from './auth-helpers.ts';
+import { call, type LoginData, login, startTestApi } from './auth-helpers.ts';
 
 interface UserSummary {
   id: string;

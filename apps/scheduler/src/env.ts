@@ -19,6 +19,11 @@ const ZSchedulerEnv = z.object({
   SCHEDULER_LEASE_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(30_000),
   /** Runs this replica executes at once. */
   SCHEDULER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /**
+   * Connections of the handlers' own pool (default: SCHEDULER_CONCURRENCY). DATABASE_POOL_SIZE is the
+   * replica's own work — claims, lease heartbeats, outcome writes — which handlers never touch.
+   */
+  SCHEDULER_HANDLER_POOL_SIZE: z.coerce.number().int().min(1).max(100).optional(),
   /** How late a slot may start before its misfire policy applies. */
   SCHEDULER_MISFIRE_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   /** On SIGTERM: how long running handlers may finish before they are aborted (reason shutdown). */

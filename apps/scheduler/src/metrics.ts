@@ -10,13 +10,40 @@ export interface SchedulerMetrics {
   ticks: Counter<'outcome'>;
 }
 
-export function createSchedulerMetrics(registry: Registry, leasesHeld: () => number): SchedulerMetrics {
-  const gauge: Gauge = new Gauge({
+/** What a pg pool reports about itself (pg.Pool's counters). */
+interface PoolCounters {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+export function createSchedulerMetrics(
+  registry: Registry,
+  sources: {
+    leasesHeld: () => number;
+    /** `control`: claims, heartbeats, outcome writes; `handlers`: the handlers' own pool. */
+    pools: Record<'control' | 'handlers', PoolCounters>;
+  },
+): SchedulerMetrics {
+  const leases: Gauge = new Gauge({
     name: 'atrium_scheduler_leases_held',
     help: 'Schedule leases this replica holds right now (one per run in progress)',
     registers: [registry],
     collect() {
-      gauge.set(leasesHeld());
+      leases.set(sources.leasesHeld());
+    },
+  });
+  const connections: Gauge<'pool' | 'state'> = new Gauge({
+    name: 'atrium_scheduler_db_connections',
+    help: 'Database connections of this replica by pool (control, handlers) and state (busy, idle, waiting = checkouts queued)',
+    labelNames: ['pool', 'state'],
+    registers: [registry],
+    collect() {
+      for (const [pool, counters] of Object.entries(sources.pools)) {
+        connections.set({ pool, state: 'busy' }, counters.totalCount - counters.idleCount);
+        connections.set({ pool, state: 'idle' }, counters.idleCount);
+        connections.set({ pool, state: 'waiting' }, counters.waitingCount);
+      }
     },
   });
   return {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createDb, migrateToLatest } from '@atrium/db';
+import { createDb, createInterruptibleDb, createPool, migrateToLatest } from '@atrium/db';
 import { type Clock, systemClock } from '@atrium/domain/platform/clock';
 import { createRedisClient } from '@atrium/domain/platform/redis';
 import { createRealtimePublisher, type RealtimePublisherAdapter } from '@atrium/domain/realtime/publishers';
@@ -74,12 +74,19 @@ export async function startScheduler(
     poolSize: env.DATABASE_POOL_SIZE,
     applicationName: 'atrium-scheduler',
   });
+  // Handlers get connections of their own: however many statements they run or leave blocked, the
+  // pool above stays free for claims, lease heartbeats, outcome writes and readiness.
+  const handlerPool = createPool({
+    connectionString: env.DATABASE_URL,
+    poolSize: env.SCHEDULER_HANDLER_POOL_SIZE ?? env.SCHEDULER_CONCURRENCY,
+    applicationName: 'atrium-scheduler-handlers',
+  });
   const redis = env.REDIS_URL
     ? createRedisClient(env.REDIS_URL, { connectionName: 'atrium-scheduler' })
     : null;
   const closeConnections = async () => {
     redis?.disconnect();
-    await handle.destroy();
+    await Promise.all([handle.destroy(), handlerPool.end()]);
   };
 
   try {
@@ -104,7 +111,10 @@ export async function startScheduler(
 
     const registry = createMetricsRegistry('scheduler');
     let running = () => 0;
-    const metrics = createSchedulerMetrics(registry, () => running());
+    const metrics = createSchedulerMetrics(registry, {
+      leasesHeld: () => running(),
+      pools: { control: handle.pool, handlers: handlerPool },
+    });
     const loop = createTickLoop({
       engine: {
         db: handle.db,
@@ -116,6 +126,8 @@ export async function startScheduler(
         ...(options.random ? { random: options.random } : {}),
       },
       handlers,
+      openRunDatabase: (limits) =>
+        createInterruptibleDb({ pool: handlerPool, control: handle.db, ...limits }),
       realtime,
       metrics,
       tickMs: env.SCHEDULER_TICK_MS,

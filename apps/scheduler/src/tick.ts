@@ -6,6 +6,7 @@ import {
   type QuarantineNotice,
   type RecordResult,
   RunAbortedError,
+  type RunDatabase,
   type RunOutcome,
   recordRunOutcome,
   releaseLeasesOf,
@@ -40,6 +41,11 @@ export interface TickLoop {
 export interface TickLoopOptions {
   engine: SchedulerEngineDeps;
   handlers: ScheduleHandlerRegistry;
+  /**
+   * The database of one run's handler: on connections of their own, never the engine's, and cut off
+   * when the run is aborted (RunDatabase).
+   */
+  openRunDatabase: (limits: { statementDeadline: number }) => RunDatabase;
   /** Handed to handlers (ScheduleHandlerContext.realtime). */
   realtime: RealtimePublisher;
   metrics: SchedulerMetrics;
@@ -131,7 +137,7 @@ export function createTickLoop(options: TickLoopOptions): TickLoop {
       try {
         const outcome = await runClaimedOccurrence(
           {
-            db: engine.db,
+            openRunDatabase: options.openRunDatabase,
             clock: engine.clock,
             logger: log,
             handlers: options.handlers,

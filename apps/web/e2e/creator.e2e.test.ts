@@ -1,6 +1,6 @@
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
-import { createOrgWithMembers } from './accounts.ts';
 import { describeInBrowser, screenshot, useE2eStack } from './harness.ts';
 import { signInWithApi } from './session.ts';
 
@@ -44,11 +44,10 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
   const textOf = async (locator: Locator) => (await locator.textContent()) ?? '';
 
   beforeAll(async () => {
-    await createOrgWithMembers(stack.database.db, {
-      org: ORG,
-      password: PASSWORD,
-      members: [VIEWER, EDITOR, ADMIN],
-    });
+    const org = await createTestOrg(stack.database.db, { name: ORG });
+    for (const member of [VIEWER, EDITOR, ADMIN]) {
+      await createTestUser(stack.database.db, { orgId: org.id, ...member, password: PASSWORD });
+    }
   });
 
   it('an admin overrides the in-app approval notice for the organisation (templates editor)', async () => {

@@ -1,30 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@atrium/db';
+import { PipelineProbeRequested } from '@atrium/domain/events/pipeline-probe';
 import { recordQueueSamples } from '@atrium/domain/ops/history';
+import {
+  createTestJob,
+  createTestOrg,
+  createTestUser,
+  testEnvelope,
+  uniqueEmail,
+} from '@atrium/testkit/factories';
 import type { Kysely } from 'kysely';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
-import { createOrgWithMembers } from './accounts.ts';
 import { describeInBrowser, screenshot, useE2eStack } from './harness.ts';
 import { signInWithApi } from './session.ts';
 
 /** A real queue of the catalogue (apps/worker handles it in production; nothing works it here). */
 const QUEUE = 'ops.pipeline-probe';
 const DEAD_LETTERS = 'ops.pipeline-probe.dead-letter';
-const PASSWORD = 'correct-horse-battery-staple';
 
 /**
  * A platform operator (users.platform_role = 'operator': identity grants ops.read, ops.manage and
  * scheduler.manage), a plain viewer in an org of their own.
  */
 async function createOperator(db: Kysely<Database>): Promise<{ email: string; password: string }> {
-  const email = `operator.${randomUUID().slice(0, 8)}@example.test`;
-  await createOrgWithMembers(db, {
-    org: 'Ops E2E',
-    password: PASSWORD,
-    members: [{ email, name: 'Olga Operator', roles: ['viewer'], platformRole: 'operator' }],
+  const org = await createTestOrg(db, { name: 'Ops E2E' });
+  return createTestUser(db, {
+    orgId: org.id,
+    email: uniqueEmail('operator'),
+    name: 'Olga Operator',
+    platformRole: 'operator',
   });
-  return { email, password: PASSWORD };
 }
 
 describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () => {
@@ -39,26 +45,14 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
    * retries left pg-boss marks it failed and copies it into the dead-letter queue.
    */
   async function produceFailedJob(probeId: string): Promise<string> {
-    const envelope = {
-      eventId: randomUUID(),
-      seq: '1',
-      type: 'PipelineProbeRequested',
-      orgId: null,
-      aggregateType: 'pipeline_probe',
-      aggregateId: probeId,
-      occurredAt: new Date().toISOString(),
-      payload: { probeId },
-    };
-    const id = await (await boss()).send(QUEUE, envelope, { retryLimit: 0 });
-    if (!id) throw new Error('pg-boss did not create the job');
-    const fetched = await (await boss()).fetch(QUEUE, { batchSize: 10 });
-    const job = fetched.find((candidate) => candidate.id === id);
-    if (!job) throw new Error(`pg-boss did not hand out job ${id}`);
-    await (await boss()).fail(QUEUE, id, {
-      name: 'Error',
-      message: `probe ${probeId} refused by the handler`,
+    const envelope = testEnvelope(
+      PipelineProbeRequested,
+      { probeId, requestedAt: new Date().toISOString() },
+      { aggregateType: 'pipeline_probe', aggregateId: probeId },
+    );
+    return createTestJob(await boss(), QUEUE, envelope, {
+      failWith: `probe ${probeId} refused by the handler`,
     });
-    return id;
   }
 
   /** The number in a queue's row for one job state. */
@@ -245,10 +239,12 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
   });
   it('lets an operator allow an organisation to email people outside it, and a reload shows it saved', async () => {
     screenshotOnFailure('ops-organisations');
-    await createOrgWithMembers(stack.database.db, {
-      org: 'Harbour Radio',
-      password: PASSWORD,
-      members: [{ email: 'hana@harbour-radio.example', name: 'Hana Host', roles: ['admin'] }],
+    const harbour = await createTestOrg(stack.database.db, { name: 'Harbour Radio' });
+    await createTestUser(stack.database.db, {
+      orgId: harbour.id,
+      email: 'hana@harbour-radio.example',
+      name: 'Hana Host',
+      roles: ['admin'],
     });
     await page.goto('/ops');
     await page

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEMO_PASSWORD, seedDemo } from '@atrium/db/seed';
+import { DEMO_PASSWORD, seedDemo } from '@atrium/seed';
 import { testRedisUrl } from '@atrium/testkit';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';

@@ -8,5 +8,4 @@ export {
   outboxBacklog,
   type RelayHooks,
 } from './relay.ts';
-export { fastNotificationsDispatch, testWorkerEnv } from './test-env.ts';
 export { type RunningWorker, type StartWorkerOptions, startWorker } from './worker.ts';

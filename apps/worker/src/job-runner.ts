@@ -1,5 +1,6 @@
 import type { Database } from '@atrium/db';
 import { isAppError, type QueueCatalogue, type QueueDefinition, type QueuePayload } from '@atrium/domain';
+import { announceJobFailed } from '@atrium/domain/ops/job-failed';
 import { isMailDeliveryError } from '@atrium/domain/platform/mailer';
 import type { Histogram, Logger } from '@atrium/observability';
 import type { Kysely } from 'kysely';
@@ -77,11 +78,27 @@ export function createJobRunner<Q extends QueueDefinition>({
     const finish = (outcome: JobOutcome) =>
       duration.observe({ queue: queue.name, outcome }, (performance.now() - started) / 1000);
 
+    /** A job failed for good: its org hears it live (`job.failed`) as pg-boss is told. */
+    const announceFailure = (error: string) =>
+      announceJobFailed(
+        services.realtime,
+        {
+          queue: queue.name,
+          jobId: job.id,
+          data: job.data,
+          attempts: job.retryCount + 1,
+          deadLetter: queue.deadLetter,
+          error,
+        },
+        log,
+      );
+
     const parsed = queue.payload.safeParse(job.data);
     if (!parsed.success) {
       finish('invalid');
       const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       log.error({ issues }, 'job payload does not match the queue schema; dead-lettered without running');
+      await announceFailure('invalid payload');
       return { id: job.id, status: 'deadletter', output: { error: 'invalid payload', issues } };
     }
     try {
@@ -98,9 +115,10 @@ export function createJobRunner<Q extends QueueDefinition>({
       const permanent = isPermanentFailure(error);
       const lastAttempt = permanent || job.retryCount >= queue.retryLimit;
       finish(lastAttempt ? 'dead_letter' : 'retry');
-      if (lastAttempt)
+      if (lastAttempt) {
         log.error({ err: error, deadLetter: queue.deadLetter }, 'job failed for good; dead-lettered');
-      else log.warn({ err: error }, 'job failed; it will be retried');
+        await announceFailure(error instanceof Error ? error.message : String(error));
+      } else log.warn({ err: error }, 'job failed; it will be retried');
       return { id: job.id, status: permanent ? 'deadletter' : 'failed', output: errorOutput(error) };
     }
   }

@@ -1,7 +1,6 @@
 import type { Database } from '@atrium/db';
 import type { QueueCatalogue } from '@atrium/domain/events/catalogue';
 import { recordQueueSamples, type SampleResult } from '@atrium/domain/ops/history';
-import type { OpsQueuePort } from '@atrium/domain/ops/port';
 import { createPgBossOpsQueues } from '@atrium/jobs';
 import { createLogger, type Logger } from '@atrium/observability';
 import type { Kysely } from 'kysely';
@@ -26,7 +25,7 @@ export function startQueueSampler(options: {
 }): QueueSampler {
   const { intervalSeconds } = options;
   const logger = options.logger ?? createLogger({ name: 'queue-sampler', level: 'silent' });
-  const queues: OpsQueuePort = createPgBossOpsQueues<Database>({ boss: options.boss });
+  const queues = createPgBossOpsQueues({ boss: options.boss });
   const deps = { db: options.db, queues, catalogue: options.catalogue };
   let stopped = false;
   let inFlight: Promise<unknown> | null = null;

@@ -1,7 +1,7 @@
 import type { Database } from '@atrium/db';
 import { type PgListener, startPgListener } from '@atrium/db/listener';
 import {
-  type EventEnvelope,
+  envelopeOf,
   OUTBOX_CHANNEL,
   type QueueCatalogue,
   type QueueDefinition,
@@ -455,19 +455,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
 function aggregateKey(event: Pick<ClaimedEvent, 'aggregate_type' | 'aggregate_id'>): string {
   return `${event.aggregate_type}:${event.aggregate_id}`;
-}
-
-export function envelopeOf(event: ClaimedEvent): EventEnvelope {
-  return {
-    eventId: event.id,
-    seq: event.seq,
-    type: event.type,
-    orgId: event.org_id,
-    aggregateType: event.aggregate_type,
-    aggregateId: event.aggregate_id,
-    occurredAt: event.created_at.toISOString(),
-    payload: event.payload,
-  };
 }
 
 function jobFor(event: ClaimedEvent, queue: QueueDefinition): JobInsert {

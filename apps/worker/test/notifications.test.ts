@@ -1,14 +1,20 @@
 import { defineCatalogue } from '@atrium/domain';
 import type { Session } from '@atrium/domain/access/session';
 import { cancelNotification, getNotification, sendNotification } from '@atrium/domain/notifications/admin';
-import { createOrg } from '@atrium/domain/tenancy/orgs';
 import { sleep, useSmtpReceiver, useTestDatabase, waitFor } from '@atrium/testkit';
+import {
+  createTestOrg,
+  createTestUser,
+  jobsOf,
+  startTestBoss,
+  testSession,
+  uniqueEmail,
+} from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotificationsDispatchHandler, scheduledJobId } from '../src/handlers/notifications.ts';
 import type { QueueHandlers } from '../src/job-runner.ts';
-import { fastNotificationsDispatch, testWorkerEnv } from '../src/test-env.ts';
+import { fastNotificationsDispatch, testWorkerEnv } from '../src/testing.ts';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
-import { jobsOf, startTestBoss } from './helpers.ts';
 
 /**
  * Notifications through the real pipeline: use case → notifications row + outbox → relay → pg-boss
@@ -33,26 +39,19 @@ describe('notifications dispatched by the worker', { timeout: 30_000 }, () => {
       queues: { catalogue, handlers },
     });
     orgId = (
-      await t.db.transaction().execute((trx) =>
-        createOrg(trx, {
-          name: 'Pipeline Org',
-          settings: { notifications: { allowExternalRecipients: true } },
-        }),
-      )
+      await createTestOrg(t.db, {
+        name: 'Pipeline Org',
+        // An operator let this org email addresses outside it (the restriction is tested over HTTP).
+        settings: { notifications: { allowExternalRecipients: true } },
+      })
     ).id;
-    const admin = await t.db
-      .insertInto('users')
-      .values({ org_id: orgId, email: `admin-${crypto.randomUUID()}@example.test`, name: 'Ada' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    session = {
+    const admin = await createTestUser(t.db, { orgId, name: 'Ada', email: uniqueEmail('admin') });
+    session = testSession({
       userId: admin.id,
       orgId,
       roles: ['admin'],
-      permissions: new Set(['notifications.send']),
-      platformRole: null,
-      permissionVersion: 1,
-    };
+      permissions: ['notifications.send'],
+    });
   });
   afterAll(async () => {
     await worker?.stop();

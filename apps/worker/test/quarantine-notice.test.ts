@@ -1,5 +1,4 @@
 import type { Session } from '@atrium/domain/access/session';
-import { addUserRole } from '@atrium/domain/identity/user-admin';
 import { listInbox } from '@atrium/domain/notifications/inbox';
 import { manualClock } from '@atrium/domain/platform/clock';
 import { silentLog } from '@atrium/domain/platform/logger';
@@ -11,8 +10,7 @@ import {
 } from '@atrium/domain/scheduling/engine';
 import { createScheduleHandlerRegistry } from '@atrium/domain/scheduling/handlers';
 import { SCHEDULE_QUARANTINE_NOTICE_QUEUE } from '@atrium/domain/scheduling/quarantine-notice';
-import { createSchedule } from '@atrium/domain/scheduling/schedules';
-import { createOrg } from '@atrium/domain/tenancy/orgs';
+import { createSchedule } from '@atrium/domain/scheduling/schedule-commands';
 import {
   sleep,
   unpublishEvents,
@@ -21,11 +19,19 @@ import {
   waitFor,
   waitUntilPublished,
 } from '@atrium/testkit';
+import {
+  createTestOrg,
+  createTestUser,
+  jobsOf,
+  type TestUser,
+  type TestUserInput,
+  testSession,
+  uniqueEmail,
+} from '@atrium/testkit/factories';
 import type { PoolClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testWorkerEnv } from '../src/test-env.ts';
+import { testWorkerEnv } from '../src/testing.ts';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
-import { jobsOf } from './helpers.ts';
 
 /**
  * SPEC §8 "quarantine → notice to admins", through the real pipeline: the scheduler engine
@@ -43,12 +49,6 @@ interface LiveEvent {
   audience?: unknown;
 }
 
-interface TestUser {
-  id: string;
-  orgId: string;
-  email: string;
-}
-
 describe('quarantine notice to the platform operators', { timeout: 60_000 }, () => {
   const t = useTestDatabase();
   const smtp = useSmtpReceiver();
@@ -62,28 +62,8 @@ describe('quarantine notice to the platform operators', { timeout: 60_000 }, () 
   let adam: TestUser; // org A admin, not an operator
   let dora: TestUser; // operator, org B, disabled
 
-  const user = async (
-    orgId: string,
-    label: string,
-    extra: { platformRole?: 'operator'; status?: 'disabled'; role?: string } = {},
-  ): Promise<TestUser> => {
-    const email = `${label}.${crypto.randomUUID().slice(0, 8)}@example.test`;
-    return t.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('users')
-        .values({
-          org_id: orgId,
-          email,
-          name: label,
-          platform_role: extra.platformRole ?? null,
-          ...(extra.status ? { status: extra.status } : {}),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      if (extra.role) await addUserRole(trx, { orgId, userId: row.id, roleName: extra.role });
-      return { id: row.id, orgId, email };
-    });
-  };
+  const user = (orgId: string, label: string, extra: Omit<TestUserInput, 'orgId'> = {}) =>
+    createTestUser(t.db, { orgId, name: label, email: uniqueEmail(label), ...extra });
 
   beforeAll(async () => {
     worker = await startWorker(testWorkerEnv(t.url, { SMTP_URL: smtp.url, WEB_BASE_URL }));
@@ -92,11 +72,11 @@ describe('quarantine notice to the platform operators', { timeout: 60_000 }, () 
       if (n.channel === REALTIME_PG_CHANNEL && n.payload) live.push(JSON.parse(n.payload));
     });
     await listener.query(`LISTEN ${REALTIME_PG_CHANNEL}`);
-    orgA = (await t.db.transaction().execute((trx) => createOrg(trx, { name: 'Operators A' }))).id;
-    orgB = (await t.db.transaction().execute((trx) => createOrg(trx, { name: 'Operators B' }))).id;
+    orgA = (await createTestOrg(t.db, { name: 'Operators A' })).id;
+    orgB = (await createTestOrg(t.db, { name: 'Operators B' })).id;
     olga = await user(orgA, 'olga', { platformRole: 'operator' });
     otto = await user(orgB, 'otto', { platformRole: 'operator' });
-    adam = await user(orgA, 'adam', { role: 'admin' });
+    adam = await user(orgA, 'adam', { roles: ['admin'] });
     dora = await user(orgB, 'dora', { platformRole: 'operator', status: 'disabled' });
   });
   afterAll(async () => {
@@ -163,14 +143,13 @@ describe('quarantine notice to the platform operators', { timeout: 60_000 }, () 
       .orderBy('channel')
       .execute();
   const mailsTo = (address: string) => smtp.messages.filter((m) => m.envelope.to.includes(address));
-  const sessionOf = (u: TestUser): Session => ({
-    userId: u.id,
-    orgId: u.orgId,
-    roles: [],
-    permissions: new Set(['scheduler.manage']),
-    platformRole: 'operator',
-    permissionVersion: 1,
-  });
+  const sessionOf = (u: TestUser): Session =>
+    testSession({
+      userId: u.id,
+      orgId: u.orgId,
+      permissions: ['scheduler.manage'],
+      platformRole: 'operator',
+    });
 
   it('each active operator gets one email and one in-app notice; others get nothing; a redelivery adds nothing', async () => {
     const schedule = await quarantineSchedule('nightly-report');

@@ -1,10 +1,10 @@
 import { defineCatalogue, defineEvent, defineEventQueue, defineQueue } from '@atrium/domain';
 import { DEAD_LETTER_RETENTION_SECONDS, ensureQueues, kyselyJobsDb } from '@atrium/jobs';
 import { useTestDatabase } from '@atrium/testkit';
+import { jobsOf, startTestBoss } from '@atrium/testkit/factories';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { jobsOf, startTestBoss } from './helpers.ts';
 
 const Pinged = defineEvent('Pinged', z.object({}));
 

@@ -9,12 +9,12 @@ import {
 import { ensureQueues, outboxJobId } from '@atrium/jobs';
 import { createMetricsRegistry } from '@atrium/observability';
 import { metricValue, sleep, useTestDatabase, waitFor } from '@atrium/testkit';
+import { jobsOf, startTestBoss } from '@atrium/testkit/factories';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createOutboxRelay, createRelayMetrics, type OutboxRelay, outboxBacklog } from '../src/relay.ts';
-import { jobsOf, startTestBoss } from './helpers.ts';
 
 const OrderPlaced = defineEvent('OrderPlaced', z.object({ orderId: z.string(), n: z.number().int() }));
 const OrderCancelled = defineEvent('OrderCancelled', z.object({ orderId: z.string() }));

@@ -16,13 +16,14 @@ import {
   useTestDatabase,
   waitFor,
 } from '@atrium/testkit';
+import { jobsOf } from '@atrium/testkit/factories';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { QueueHandlers } from '../src/job-runner.ts';
 import { queueCatalogue, queueHandlers } from '../src/queues.ts';
-import { testWorkerEnv } from '../src/test-env.ts';
+import { testWorkerEnv } from '../src/testing.ts';
 import { startWorker } from '../src/worker.ts';
-import { createEffectsTable, type EffectsTable, effectsOf, jobsOf } from './helpers.ts';
+import { createEffectsTable, type EffectsTable, effectsOf } from './helpers.ts';
 
 describe('worker process', { timeout: 20_000 }, () => {
   const t = useTestDatabase();

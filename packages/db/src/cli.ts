@@ -1,7 +1,6 @@
-/** `pnpm db:migrate` and `pnpm db:seed` against DATABASE_URL. */
+/** `pnpm db:migrate` against DATABASE_URL. (`pnpm db:seed` is @atrium/seed's: the seed needs the domain.) */
 import { createDb } from './client.ts';
 import { migrateToLatest } from './migrate.ts';
-import { seedDemo } from './seed.ts';
 
 const command = process.argv[2];
 const url = process.env.DATABASE_URL;
@@ -17,14 +16,8 @@ try {
     const result = await migrateToLatest(handle.db);
     const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-  } else if (command === 'seed') {
-    await migrateToLatest(handle.db);
-    const { created, orgSlug } = await seedDemo(handle.db);
-    console.log(
-      created ? `seeded demo organisation "${orgSlug}"` : `demo organisation "${orgSlug}" already present`,
-    );
   } else {
-    console.error('usage: cli.ts migrate|seed');
+    console.error('usage: cli.ts migrate');
     process.exitCode = 2;
   }
 } finally {

@@ -1,5 +1,6 @@
+import type { QueueCatalogue } from '@atrium/domain/events/queue-definition';
 import { createBoss, DEFAULT_BOSS_SCHEMA } from './boss.ts';
-import { ensureQueues, type QueueSpecs } from './queues.ts';
+import { ensureQueues } from './queues.ts';
 
 /**
  * Installs (or migrates) the pg-boss schema on a database, creates the given queues (with their
@@ -9,7 +10,7 @@ import { ensureQueues, type QueueSpecs } from './queues.ts';
  */
 export async function installQueueSchema(
   url: string,
-  options: { catalogue?: QueueSpecs; schema?: string } = {},
+  options: { catalogue?: QueueCatalogue; schema?: string } = {},
 ): Promise<void> {
   const boss = createBoss({
     connectionString: url,

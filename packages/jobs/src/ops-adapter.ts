@@ -1,100 +1,28 @@
+import type { Database } from '@atrium/db';
+import {
+  JOB_STATES,
+  type JobListQuery,
+  type JobState,
+  type JobStateCounts,
+  type OpsQueuePort,
+  type StoredJob,
+} from '@atrium/domain/ops/port';
 import type { Kysely, Transaction } from 'kysely';
 import type { Db, PgBoss } from 'pg-boss';
 import { DEFAULT_BOSS_SCHEMA } from './boss.ts';
 import { kyselyJobsDb } from './kysely-db.ts';
 
 /**
- * The pg-boss side of the Ops console: queue statistics, job lists and search read straight from
+ * The pg-boss side of the Ops console, the adapter of the domain's `OpsQueuePort`
+ * (packages/domain/src/ops/port.ts): queue statistics, job lists and search read straight from
  * pg-boss's job table (one indexed `name = …` scan per queue; pg-boss's cached queue counts have no
  * per-state split for finished jobs and no per-org split), and the actions — retry, cancel, delete,
  * redrive — through pg-boss's own commands, run on the caller's Kysely transaction so each commits
  * with its audit entry or not at all.
  *
- * It implements the domain's `OpsQueuePort` (packages/domain/src/ops/port.ts) structurally: this
- * package does not import the domain (see queues.ts), so the shapes are restated here and the API
- * checks the fit where it wires the two (`const queues: OpsQueuePort = createPgBossOpsQueues(…)`).
- *
  * Org attribution: a job belongs to the org named by its payload's top-level `orgId` (every outbox
  * envelope carries one; a queue of other jobs must put it there to be seen by that org's admins).
  */
-
-export type OpsJobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
-const STATES: readonly OpsJobState[] = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'];
-
-export interface OpsStatsQuery {
-  queues: readonly string[];
-  orgId?: string;
-  byOrg?: boolean;
-  since: Date;
-  until?: Date;
-}
-
-export interface OpsStatsRow {
-  queue: string;
-  orgId: string | null;
-  counts: Record<OpsJobState, number>;
-  completed: number;
-  failed: number;
-  oldestWaitingSince: Date | null;
-}
-
-export type OpsJobSearch =
-  | { kind: 'id'; id: string }
-  | { kind: 'data'; data: Record<string, unknown> }
-  | { kind: 'text'; text: string };
-
-export interface OpsJobListQuery {
-  selectors: ReadonlyArray<{ queue: string; states?: readonly OpsJobState[] }>;
-  orgId?: string;
-  search?: OpsJobSearch;
-  after?: { createdOn: string; id: string };
-  order: 'newest' | 'oldest';
-  limit: number;
-}
-
-export interface OpsStoredJob {
-  id: string;
-  queue: string;
-  state: OpsJobState;
-  orgId: string | null;
-  data: unknown;
-  output: unknown;
-  retryCount: number;
-  retryLimit: number;
-  priority: number;
-  singletonKey: string | null;
-  createdOn: Date;
-  startAfter: Date;
-  startedOn: Date | null;
-  completedOn: Date | null;
-  keepUntil: Date;
-  deadLetter: string | null;
-  source: {
-    queue: string | null;
-    id: string | null;
-    createdOn: Date | null;
-    retryCount: number | null;
-    output: unknown;
-  } | null;
-  rootId: string | null;
-  cursor: { createdOn: string; id: string };
-}
-
-export interface OpsRedriveCommand {
-  deadLetterQueue: string;
-  ids?: readonly string[];
-  orgId?: string;
-}
-
-export interface PgBossOpsQueues<DB> {
-  stats(query: OpsStatsQuery): Promise<OpsStatsRow[]>;
-  list(query: OpsJobListQuery, trx?: Transaction<DB>): Promise<OpsStoredJob[]>;
-  get(queue: string, id: string, trx?: Transaction<DB>): Promise<OpsStoredJob | null>;
-  retry(trx: Transaction<DB>, queue: string, id: string): Promise<boolean>;
-  cancel(trx: Transaction<DB>, queue: string, id: string): Promise<boolean>;
-  delete(trx: Transaction<DB>, queue: string, id: string): Promise<boolean>;
-  redrive(trx: Transaction<DB>, command: OpsRedriveCommand): Promise<number>;
-}
 
 /** Dead letters moved per pg-boss `redrive` call; a redrive-all loops until the queue is drained. */
 const REDRIVE_BATCH = 1_000;
@@ -102,7 +30,7 @@ const REDRIVE_BATCH = 1_000;
 interface JobRow {
   id: string;
   name: string;
-  state: OpsJobState;
+  state: JobState;
   org_id: string | null;
   data: unknown;
   output: unknown;
@@ -125,16 +53,17 @@ interface JobRow {
   source_root_id: string | null;
 }
 
-export function createPgBossOpsQueues<DB>(options: {
+export function createPgBossOpsQueues(options: {
   /** A started boss; no workers needed. */
   boss: PgBoss;
   schema?: string;
-}): PgBossOpsQueues<DB> {
+}): OpsQueuePort {
   const { boss } = options;
   const schema = options.schema ?? DEFAULT_BOSS_SCHEMA;
   if (!/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new Error(`invalid pg-boss schema name "${schema}"`);
   const job = `${schema}.job`;
-  const dbOf = (trx?: Transaction<DB> | Kysely<DB>): Db => (trx ? kyselyJobsDb(trx) : boss.getDb());
+  const dbOf = (trx?: Transaction<Database> | Kysely<Database>): Db =>
+    trx ? kyselyJobsDb(trx) : boss.getDb();
 
   const columns = `
     id, name, state::text AS state, data->>'orgId' AS org_id, data, output, retry_count, retry_limit,
@@ -142,7 +71,7 @@ export function createPgBossOpsQueues<DB>(options: {
     completed_on, keep_until, dead_letter, source_name, source_id, source_created_on, source_retry_count,
     source_output, source_root_id`;
 
-  async function list(query: OpsJobListQuery, trx?: Transaction<DB>): Promise<OpsStoredJob[]> {
+  async function list(query: JobListQuery, trx?: Transaction<Database>): Promise<StoredJob[]> {
     if (query.selectors.length === 0) return [];
     const values: unknown[] = [];
     const param = (value: unknown) => {
@@ -189,7 +118,7 @@ export function createPgBossOpsQueues<DB>(options: {
         `
         SELECT name AS queue,
                ${query.byOrg ? `data->>'orgId'` : 'NULL::text'} AS org_id,
-               ${STATES.map((state) => `count(*) FILTER (WHERE state = '${state}')::int AS "${state}"`).join(',\n               ')},
+               ${JOB_STATES.map((state) => `count(*) FILTER (WHERE state = '${state}')::int AS "${state}"`).join(',\n               ')},
                count(*) FILTER (WHERE state = 'completed' AND completed_on >= $2
                                   AND ($3::timestamptz IS NULL OR completed_on < $3))::int AS completed_window,
                count(*) FILTER (WHERE state = 'failed' AND completed_on >= $2
@@ -204,10 +133,9 @@ export function createPgBossOpsQueues<DB>(options: {
       return (rows as Array<Record<string, unknown>>).map((row) => ({
         queue: row.queue as string,
         orgId: (row.org_id as string | null) ?? null,
-        counts: Object.fromEntries(STATES.map((state) => [state, Number(row[state] ?? 0)])) as Record<
-          OpsJobState,
-          number
-        >,
+        counts: Object.fromEntries(
+          JOB_STATES.map((state) => [state, Number(row[state] ?? 0)]),
+        ) as JobStateCounts,
         completed: Number(row.completed_window ?? 0),
         failed: Number(row.failed_window ?? 0),
         oldestWaitingSince: (row.oldest_waiting as Date | null) ?? null,
@@ -265,7 +193,7 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-function toStoredJob(row: JobRow): OpsStoredJob {
+function toStoredJob(row: JobRow): StoredJob {
   return {
     id: row.id,
     queue: row.name,

@@ -1,23 +1,5 @@
+import type { QueueCatalogue, QueueDefinition } from '@atrium/domain/events/queue-definition';
 import type { PgBoss, Queue, QueueResult } from 'pg-boss';
-
-/**
- * What pg-boss needs to know of a queue declaration. The domain's `QueueDefinition` (the queue
- * catalogue, packages/domain/src/events/catalogue.ts) is one; this package does not import the domain
- * so that the test kit, which installs the queue schema, stays below it in the dependency graph.
- */
-export interface QueueSpec {
-  readonly name: string;
-  readonly retryLimit: number;
-  readonly retryDelaySeconds: number;
-  readonly retryBackoff: boolean;
-  readonly retryDelayMaxSeconds: number | null;
-  readonly expireInSeconds: number;
-  readonly deadLetter: string;
-  readonly ordered: boolean;
-}
-
-/** Queue name → declaration, e.g. the domain's `queueCatalogue`. */
-export type QueueSpecs = Readonly<Record<string, QueueSpec>>;
 
 /** Dead letters wait for an operator (redrive or delete) for a month before pg-boss drops them. */
 export const DEAD_LETTER_RETENTION_SECONDS = 30 * 24 * 60 * 60;
@@ -25,7 +7,7 @@ export const DEAD_LETTER_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 type QueueSettings = Omit<Queue, 'name'>;
 
 /** The pg-boss settings a catalogue entry stands for. */
-export function queueSettings(queue: QueueSpec): QueueSettings {
+export function queueSettings(queue: QueueDefinition): QueueSettings {
   return {
     policy: queue.ordered ? 'key_strict_fifo' : 'standard',
     retryLimit: queue.retryLimit,
@@ -57,7 +39,7 @@ export function deadLetterSettings(): QueueSettings {
  * per-policy indexes), so turning `ordered` on or off for a live queue is refused with an error
  * naming the queue: drain it, delete it, and let the next start recreate it.
  */
-export async function ensureQueues(boss: PgBoss, catalogue: QueueSpecs): Promise<void> {
+export async function ensureQueues(boss: PgBoss, catalogue: QueueCatalogue): Promise<void> {
   const queues = Object.values(catalogue);
   const existing = new Map<string, QueueResult>(
     (await boss.getQueues()).map((queue): [string, QueueResult] => [queue.name, queue]),

@@ -40,7 +40,9 @@ export const authRouter = router({
 
   resendVerification: publicProcedure
     .input(ZResendVerificationInput)
-    .mutation(({ ctx, input }) => resendVerification(ctx.services.identity, input)),
+    .mutation(({ ctx, input }) =>
+      resendVerification(ctx.services.identity, { ...input, origin: originOf(ctx) }),
+    ),
 
   login: publicProcedure
     .input(ZLoginInput.extend({ refreshTokenIn: ZRefreshTokenDelivery }))

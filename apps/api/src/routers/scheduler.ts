@@ -9,6 +9,7 @@ import {
   listSchedules,
   pauseSchedule,
   resumeSchedule,
+  SCHEDULE_DEFAULTS,
   type SchedulingDeps,
   triggerScheduleNow,
   unquarantineSchedule,
@@ -42,6 +43,9 @@ export const schedulerRouter = router({
       takesPayload: handlers.get(name)?.payload !== undefined,
     })),
   ),
+
+  /** What a new schedule gets for the settings it leaves out: the create form starts from them. */
+  defaults: manage.query(() => SCHEDULE_DEFAULTS),
 
   list: manage.input(ZListSchedulesInput).query(({ ctx, input }) => listSchedules(ctx.services.db, input)),
 

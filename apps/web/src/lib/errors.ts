@@ -1,4 +1,4 @@
-import { isTRPCClientError } from '@trpc/client';
+import { isTRPCClientError, type TRPCClientErrorLike } from '@trpc/client';
 import type { AppRouter } from './trpc.ts';
 
 /** The API could not be reached, or answered with something that is not the API's own response. */
@@ -6,7 +6,14 @@ export class ApiUnreachableError extends Error {
   override name = 'ApiUnreachableError';
 }
 
-export type FieldErrors = Record<string, string[]>;
+/** What the API puts in `error.data` (apps/api/src/errors.ts, `ErrorData`). */
+type ApiErrorData = NonNullable<TRPCClientErrorLike<AppRouter>['data']>;
+
+/**
+ * Messages by input path, `_` for the input as a whole: the API's shape (the domain's
+ * `fieldErrorsFromZod` makes it), which the forms' own checks use too, so both show alike.
+ */
+export type FieldErrors = NonNullable<ApiErrorData['fieldErrors']>;
 
 /** What the UI needs to show any failure: tRPC errors, plain HTTP failures, or thrown values. */
 export interface DescribedError {

@@ -1,8 +1,8 @@
 import type { Database } from '@atrium/db';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ValidationError } from '../errors.ts';
 import { ZDate, ZSeqText } from '../platform/input-blocks.ts';
+import { validateInput } from '../platform/validate-input.ts';
 import { AUDIT_NAME_PATTERN } from './actions.ts';
 
 /**
@@ -47,16 +47,7 @@ export async function listAudit(
   orgId: string,
   input: ListAuditInput = {},
 ): Promise<AuditPage> {
-  const parsed = ZListAuditInput.safeParse(input);
-  if (!parsed.success) {
-    const fieldErrors: Record<string, string[]> = {};
-    for (const issue of parsed.error.issues) {
-      const key = issue.path.map(String).join('.') || '_';
-      fieldErrors[key] = [...(fieldErrors[key] ?? []), issue.message];
-    }
-    throw new ValidationError('Invalid audit filters', fieldErrors);
-  }
-  const filters = parsed.data;
+  const filters = validateInput(ZListAuditInput, input, 'Invalid audit filters');
 
   let query = db.selectFrom('audit_entries').selectAll().where('org_id', '=', orgId);
   if (filters.action !== undefined) query = query.where('action', '=', filters.action);

@@ -1,7 +1,8 @@
 import type { Database } from '@atrium/db';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { refreshAuthorizationCache } from '../access/authorization.ts';
 import type { AuthorizationCache } from '../access/authorization-cache.ts';
+import { activeMembers } from '../access/members.ts';
 import type { EnvelopeOf } from '../events/envelope.ts';
 import { consumeOnce } from '../events/inbox.ts';
 import { addUserRole } from '../identity/user-admin.ts';
@@ -231,27 +232,12 @@ async function reviewersOf(
   orgId: string,
   applicantId: string,
 ): Promise<string[]> {
-  const rows = await scoped(trx, orgId)
-    .selectFrom('users')
-    .select('users.id')
-    .where('users.status', '=', 'active')
-    .where('users.id', '<>', applicantId)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('user_roles')
-          .innerJoin('roles', (join) =>
-            join.onRef('roles.id', '=', 'user_roles.role_id').onRef('roles.org_id', '=', 'user_roles.org_id'),
-          )
-          .select(sql`1`.as('one'))
-          .whereRef('user_roles.user_id', '=', 'users.id')
-          .where(sql<boolean>`${REVIEW_PERMISSION} = ANY(roles.permissions)`),
-      ),
-    )
-    .orderBy('users.id')
-    .limit(500)
-    .execute();
-  return rows.map((row) => row.id);
+  const reviewers = await activeMembers(
+    trx,
+    { orgId, permission: REVIEW_PERMISSION },
+    { exceptUserId: applicantId, limit: 500 },
+  );
+  return reviewers.map((reviewer) => reviewer.userId);
 }
 
 async function userExists(trx: Transaction<Database>, orgId: string, userId: string): Promise<boolean> {

@@ -18,6 +18,29 @@ export interface EventEnvelope<TType extends string = string, TPayload = unknown
   payload: TPayload;
 }
 
+/** The envelope of a stored outbox event: what the relay sends to each subscriber queue. */
+export function envelopeOf(event: {
+  id: string;
+  seq: string;
+  type: string;
+  org_id: string | null;
+  aggregate_type: string;
+  aggregate_id: string;
+  payload: unknown;
+  created_at: Date;
+}): EventEnvelope {
+  return {
+    eventId: event.id,
+    seq: event.seq,
+    type: event.type,
+    orgId: event.org_id,
+    aggregateType: event.aggregate_type,
+    aggregateId: event.aggregate_id,
+    occurredAt: event.created_at.toISOString(),
+    payload: event.payload,
+  };
+}
+
 const envelopeFields = {
   eventId: z.uuid(),
   seq: z.string().regex(/^\d+$/),

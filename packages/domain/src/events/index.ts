@@ -4,3 +4,4 @@ export * from './inbox.ts';
 export * from './outbox.ts';
 export * from './pipeline-probe.ts';
 export * from './registry.ts';
+export * from './retention.ts';

@@ -178,6 +178,14 @@ export async function refreshSession(
       .set({ rotated_at: now, replaced_by: session.refreshTokenId })
       .where('id', '=', row.id)
       .execute();
+    await appendAudit(trx, {
+      orgId: row.org_id,
+      actorId: row.user_id,
+      action: 'auth.refresh_token.rotated',
+      resourceType: 'user',
+      resourceId: row.user_id,
+      payload: { familyId: row.family_id, ip: input.origin.ip },
+    });
     const { refreshTokenId: _, ...issued } = session;
     return { kind: 'rotated', session: issued };
   });

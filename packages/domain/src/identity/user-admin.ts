@@ -2,6 +2,7 @@ import type { Database } from '@atrium/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { refreshAuthorizationCache } from '../access/authorization.ts';
+import { activeMembers, holdsRoleOrPermission } from '../access/members.ts';
 import { bumpPermissionVersion } from '../access/permission-version.ts';
 import type { Session } from '../access/session.ts';
 import { appendAudit } from '../audit/index.ts';
@@ -121,24 +122,8 @@ async function lockAdminRole(trx: Transaction<Database>, orgId: string): Promise
 }
 
 async function assertOrgKeepsAnAdmin(trx: Transaction<Database>, orgId: string): Promise<void> {
-  const { count } = await scoped(trx, orgId)
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('status', '=', 'active')
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('user_roles')
-          .innerJoin('roles', (join) =>
-            join.onRef('roles.id', '=', 'user_roles.role_id').onRef('roles.org_id', '=', 'user_roles.org_id'),
-          )
-          .select(sql`1`.as('one'))
-          .whereRef('user_roles.user_id', '=', 'users.id')
-          .where('roles.name', '=', 'admin'),
-      ),
-    )
-    .executeTakeFirstOrThrow();
-  if (Number(count) === 0) {
+  const admins = await activeMembers(trx, { orgId, role: 'admin' }, { limit: 1 });
+  if (admins.length === 0) {
     throw new UnprocessableError('The organisation needs at least one active admin');
   }
 }
@@ -171,18 +156,7 @@ export async function listUsers(
   }
   if (status) query = query.where('users.status', '=', status);
   if (role) {
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('user_roles')
-          .innerJoin('roles', (join) =>
-            join.onRef('roles.id', '=', 'user_roles.role_id').onRef('roles.org_id', '=', 'user_roles.org_id'),
-          )
-          .select(sql`1`.as('one'))
-          .whereRef('user_roles.user_id', '=', 'users.id')
-          .where('roles.name', '=', role),
-      ),
-    );
+    query = query.where((eb) => holdsRoleOrPermission(eb, { role }));
   }
   if (cursor) {
     const after = decodeTimeIdCursor(cursor);

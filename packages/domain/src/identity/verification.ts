@@ -5,7 +5,7 @@ import { appendAudit } from '../audit/index.ts';
 import { RateLimitedError, ValidationError } from '../errors.ts';
 import { writeOutboxEvent } from '../events/outbox.ts';
 import { digestsEqual, randomDigits, sha256Hex } from '../platform/tokens.ts';
-import type { IdentityDeps } from './deps.ts';
+import type { IdentityDeps, RequestOrigin } from './deps.ts';
 import { EmailVerificationRequested, USER_AGGREGATE } from './events.ts';
 import { findUserByEmail, normaliseEmail } from './users.ts';
 
@@ -131,11 +131,12 @@ export async function verifyEmail(
 /**
  * `auth.resendVerification`: always answers the same, whether or not the address has an account
  * waiting for verification — except for the rate limit (one per minute, five per hour), which is
- * keyed by the address itself and so applies to unknown addresses exactly as to real ones.
+ * keyed by the address itself and so applies to unknown addresses exactly as to real ones. A new code
+ * for an account waiting for verification is audited in its org (an unknown address has no org).
  */
 export async function resendVerification(
   deps: Pick<IdentityDeps, 'db' | 'rateLimiter' | 'config'>,
-  input: ResendVerificationInput,
+  input: ResendVerificationInput & { origin: RequestOrigin },
 ): Promise<{ accepted: true }> {
   const email = normaliseEmail(input.email);
   const perMinute = await deps.rateLimiter.consume(
@@ -157,6 +158,14 @@ export async function resendVerification(
       aggregateType: USER_AGGREGATE,
       aggregateId: user.id,
       payload: { userId: user.id },
+    });
+    await appendAudit(trx, {
+      orgId: user.org_id,
+      actorId: null,
+      action: 'auth.email_verification.requested',
+      resourceType: 'user',
+      resourceId: user.id,
+      payload: { ip: input.origin.ip },
     });
   });
   return { accepted: true };

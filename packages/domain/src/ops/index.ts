@@ -3,6 +3,7 @@ export * from './controls.ts';
 export * from './health.ts';
 export * from './history.ts';
 export * from './inbox.ts';
+export * from './job-failed.ts';
 export * from './jobs.ts';
 export * from './outbox.ts';
 export * from './port.ts';

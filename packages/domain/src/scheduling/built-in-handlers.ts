@@ -1,14 +1,15 @@
-import type { Database } from '@atrium/db';
-import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { appendAudit } from '../audit/append.ts';
 import { type AuditAnchor, auditIntegrityReport } from '../audit/verify.ts';
+import { purgeEventRetention } from '../events/retention.ts';
+import { cleanupExpiredCredentials } from '../identity/credential-cleanup.ts';
 import type { ScheduleHandlerContext, ScheduleHandlerDefinition } from './handlers.ts';
 
 /**
  * The handlers of the built-in schedules (SPEC §8). Their schedules (names, cron, payloads) are
  * declared by the scheduler process (apps/scheduler/src/schedules.ts); the API accepts these names for
- * operator-made schedules too.
+ * operator-made schedules too. The work itself belongs to the module whose tables it touches
+ * (identity's credentials, the events backbone's outbox and inbox): these handlers only call it.
  */
 export const BUILT_IN_HANDLERS = {
   credentialCleanup: 'maintenance.credential-cleanup',
@@ -21,106 +22,6 @@ const ZRetentionPayload = z.object({
   /** Rows per DELETE: short statements, short locks; the signal is checked between batches. */
   batchSize: z.number().int().min(100).max(100_000).default(5_000),
 });
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * Deletes credentials nobody can use any more, once they are older than the retention: refresh tokens
- * expired or revoked, email verification codes expired or consumed, password reset tokens expired or
- * used. Rotated-but-live refresh tokens stay (reuse detection needs them until they expire).
- */
-export async function cleanupExpiredCredentials(
-  db: Kysely<Database>,
-  input: { now: Date; retentionDays: number; batchSize?: number; signal?: AbortSignal },
-): Promise<{ refreshTokens: number; emailVerificationCodes: number; passwordResetTokens: number }> {
-  const cutoff = new Date(input.now.getTime() - input.retentionDays * DAY_MS);
-  const batch = input.batchSize ?? 5_000;
-  const refreshTokens = await deleteInBatches(input.signal, () =>
-    db
-      .deleteFrom('refresh_tokens')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('refresh_tokens')
-          .select('id')
-          .where((w) => w.or([w('expires_at', '<', cutoff), w('revoked_at', '<', cutoff)]))
-          .limit(batch),
-      )
-      .executeTakeFirst(),
-  );
-  const emailVerificationCodes = await deleteInBatches(input.signal, () =>
-    db
-      .deleteFrom('email_verification_codes')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('email_verification_codes')
-          .select('id')
-          .where((w) => w.or([w('expires_at', '<', cutoff), w('consumed_at', '<', cutoff)]))
-          .limit(batch),
-      )
-      .executeTakeFirst(),
-  );
-  const passwordResetTokens = await deleteInBatches(input.signal, () =>
-    db
-      .deleteFrom('password_reset_tokens')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('password_reset_tokens')
-          .select('id')
-          .where((w) => w.or([w('expires_at', '<', cutoff), w('used_at', '<', cutoff)]))
-          .limit(batch),
-      )
-      .executeTakeFirst(),
-  );
-  return { refreshTokens, emailVerificationCodes, passwordResetTokens };
-}
-
-/**
- * Outbox + inbox retention: deletes published outbox events and inbox rows older than the retention.
- * Unpublished events are never deleted, whatever their age.
- */
-export async function purgeEventRetention(
-  db: Kysely<Database>,
-  input: { now: Date; retentionDays: number; batchSize?: number; signal?: AbortSignal },
-): Promise<{ outboxEvents: number; inboxRows: number }> {
-  const cutoff = new Date(input.now.getTime() - input.retentionDays * DAY_MS);
-  const batch = input.batchSize ?? 5_000;
-  const outboxEvents = await deleteInBatches(input.signal, () =>
-    db
-      .deleteFrom('outbox_events')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('outbox_events')
-          .select('id')
-          .where('published_at', 'is not', null)
-          .where('published_at', '<', cutoff)
-          .limit(batch),
-      )
-      .executeTakeFirst(),
-  );
-  const inboxRows = await deleteInBatches(input.signal, async () => {
-    const { rows } = await sql<{ deleted: string }>`
-      WITH gone AS (
-        DELETE FROM inbox WHERE (consumer, event_id) IN (
-          SELECT consumer, event_id FROM inbox WHERE processed_at < ${cutoff} LIMIT ${batch})
-        RETURNING 1)
-      SELECT count(*)::text AS deleted FROM gone`.execute(db);
-    return { numDeletedRows: BigInt(rows[0]?.deleted ?? '0') };
-  });
-  return { outboxEvents, inboxRows };
-}
-
-async function deleteInBatches(
-  signal: AbortSignal | undefined,
-  deleteBatch: () => Promise<{ numDeletedRows: bigint }>,
-): Promise<number> {
-  let total = 0;
-  for (;;) {
-    signal?.throwIfAborted();
-    const deleted = Number((await deleteBatch()).numDeletedRows);
-    total += deleted;
-    if (deleted === 0) return total;
-  }
-}
 
 /**
  * The daily audit integrity report (SPEC §7): verifies every org's chain, anchored on the heads the

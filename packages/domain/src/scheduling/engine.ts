@@ -261,14 +261,36 @@ export const ABORT_SETTLE_MS = 1_000;
 const MAX_ERROR_LENGTH = 2_000;
 
 /**
+ * The database a run's handler works on (its `ctx.db`), which the engine cuts off when the run is
+ * aborted: the run's statements stop with it instead of holding locks and connections after it was
+ * recorded. The scheduler opens one per run on a pool of its own (`createInterruptibleDb`), so
+ * handlers never wait for — or take — the connections of claims, heartbeats and outcome writes.
+ */
+export interface RunDatabase {
+  db: Kysely<Database>;
+  /** Connections the handler holds right now. */
+  held(): number;
+  /** Cancels the statements in flight and refuses new ones (the moment the run is aborted). */
+  interrupt(): Promise<void>;
+  /** Ends the sessions the handler still holds (it had its settle time and did not let go). */
+  terminate(): Promise<void>;
+}
+
+/**
  * Runs the claimed occurrence's handler. Never throws: every ending becomes an outcome. The run's
  * signal aborts at `max_runtime_seconds` (→ `timed_out`) or when `options.signal` aborts with a
- * RunAbortedError (shutdown → `failed`, reason shutdown; lease lost → `failed`). An aborted handler
- * gets ABORT_SETTLE_MS to unwind; one that ignores its signal is left behind (and logged).
+ * RunAbortedError (shutdown → `failed`, reason shutdown; lease lost → `failed`).
+ *
+ * An abort also interrupts the run's database at once (statements in flight are cancelled, new ones
+ * refused), so a handler blocked in SQL unwinds within milliseconds. A handler gets ABORT_SETTLE_MS to
+ * unwind; whatever connections it still holds then are terminated, and the outcome is recorded
+ * without it (logged). As a last resort that needs no help from this process, every statement of the
+ * run carries a server-side `statement_timeout` ending ABORT_SETTLE_MS after the runtime limit.
  */
 export async function runClaimedOccurrence(
   deps: {
-    db: Kysely<Database>;
+    /** Opens the handler's database for this run (the statement deadline is epoch milliseconds). */
+    openRunDatabase: (limits: { statementDeadline: number }) => RunDatabase;
     clock: Clock;
     logger: LogSink;
     handlers: ScheduleHandlerRegistry;
@@ -299,7 +321,23 @@ export async function runClaimedOccurrence(
     payload = parsed.data;
   }
 
+  const database = deps.openRunDatabase({
+    statementDeadline: Date.now() + run.maxRuntimeSeconds * 1000 + ABORT_SETTLE_MS,
+  });
   const controller = new AbortController();
+  let interruption: Promise<void> = Promise.resolve();
+  controller.signal.addEventListener(
+    'abort',
+    () => {
+      interruption = database.interrupt().catch((error: unknown) => {
+        deps.logger.warn(
+          { schedule: run.scheduleName, runId: run.runId, err: error },
+          'scheduler: could not cancel the statements of an aborted run; their statement_timeout will',
+        );
+      });
+    },
+    { once: true },
+  );
   const timer = setTimeout(
     () =>
       controller.abort(
@@ -333,7 +371,7 @@ export async function runClaimedOccurrence(
       scheduledFor: run.scheduledFor.toISOString(),
       attempt: run.attempt,
     }),
-    db: deps.db,
+    db: database.db,
     clock: deps.clock,
     realtime: deps.realtime,
   };
@@ -356,11 +394,18 @@ export async function runClaimedOccurrence(
     }
     const reason = controller.signal.reason as RunAbortedError;
     const unwound = await Promise.race([handler, delay(ABORT_SETTLE_MS).then(() => null)]);
-    if (unwound === null) {
+    await interruption;
+    if (unwound === null || database.held() > 0) {
       deps.logger.warn(
-        { schedule: run.scheduleName, runId: run.runId, reason: reason.reason },
-        'scheduler: handler ignored its abort signal; recording the outcome without it',
+        { schedule: run.scheduleName, runId: run.runId, reason: reason.reason, connections: database.held() },
+        'scheduler: handler ignored its abort signal; ending its sessions and recording the outcome without it',
       );
+      await database.terminate().catch((error: unknown) => {
+        deps.logger.error(
+          { schedule: run.scheduleName, runId: run.runId, err: error },
+          'scheduler: could not end the sessions of an aborted run',
+        );
+      });
     }
     const durationMs = elapsed();
     if (reason.reason === 'timeout') return { status: 'timed_out', error: reason.message, durationMs };

@@ -23,6 +23,10 @@ export interface ScheduleHandlerContext {
   scheduledFor: Date;
   attempt: number;
   logger: LogSink;
+  /**
+   * This run's database, on the scheduler's handler connections: when the run is aborted, its
+   * statements in flight are cancelled and new ones refused (docs/scheduler.md).
+   */
   db: Kysely<Database>;
   clock: Clock;
   /** Live events to the API's subscribers (SPEC §2): the scheduler process's Redis or NOTIFY publisher. */

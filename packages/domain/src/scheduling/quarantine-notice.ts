@@ -1,5 +1,6 @@
 import type { Database } from '@atrium/db';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
+import { activeMembers } from '../access/members.ts';
 import type { EnvelopeOf } from '../events/envelope.ts';
 import { consumeOnce } from '../events/inbox.ts';
 import { defineEventQueue } from '../events/queue-definition.ts';
@@ -96,7 +97,9 @@ export async function noticeScheduleQuarantined(
     deps.db,
     { consumer: deps.consumer ?? SCHEDULE_QUARANTINE_NOTICE_QUEUE, eventId: event.eventId },
     async (trx) => {
-      const recipients = await activeOperators(trx);
+      // Operators are platform-wide (SPEC §1) and the schedule belongs to no org: every active
+      // operator, whatever their org.
+      const recipients = await activeMembers(trx, { platformRole: 'operator' }, { limit: MAX_OPERATORS });
       const notificationIds: string[] = [];
       for (const operator of recipients) {
         for (const channel of ['in_app', 'email'] as const) {
@@ -151,23 +154,6 @@ export async function noticeScheduleQuarantined(
     );
   }
   return { processed: true, recipients, notificationIds };
-}
-
-/**
- * Every active platform operator, whatever their org. Deliberately unscoped (`scoped()` is per org):
- * operators are platform-wide (SPEC §1) and the schedule belongs to no org.
- */
-async function activeOperators(trx: Transaction<Database>): Promise<QuarantineNoticeRecipient[]> {
-  const rows = await trx
-    .selectFrom('users')
-    .select(['id', 'org_id'])
-    .where('platform_role', '=', 'operator')
-    .where('status', '=', 'active')
-    .orderBy('org_id')
-    .orderBy('id')
-    .limit(MAX_OPERATORS)
-    .execute();
-  return rows.map((row) => ({ userId: row.id, orgId: row.org_id }));
 }
 
 /** The path under the web app's origin, keeping a base path the origin may have (`…/atrium/`). */

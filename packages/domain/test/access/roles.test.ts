@@ -1,4 +1,5 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import { describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '../../src/access/permissions.ts';
 import {
@@ -75,21 +76,9 @@ describe('materialised built-in roles', () => {
       .set({ permissions: ['datasets.read'] })
       .where('id', '=', editor.id)
       .execute();
-    const user = await t.db
-      .insertInto('users')
-      .values({ org_id: org.id, email: `drift-${Date.now()}@example.test`, name: 'Drift' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await t.db
-      .insertInto('user_roles')
-      .values({ org_id: org.id, user_id: user.id, role_id: editor.id })
-      .execute();
+    const user = await createTestUser(t.db, { orgId: org.id, roles: ['editor'], name: 'Drift' });
     // An org inserted behind the domain's back (an old seed) has no roles yet.
-    const bare = await t.db
-      .insertInto('orgs')
-      .values({ slug: `bare-${Date.now().toString(36)}`, name: 'Bare' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const bare = await createTestOrg(t.db, { name: 'Bare', bare: true });
 
     const { affectedUserIds } = await t.db.transaction().execute((trx) => syncBuiltInRoles(trx));
     expect(affectedUserIds).toEqual([user.id]);

@@ -1,5 +1,6 @@
 import { createDb, type DbHandle } from '@atrium/db';
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg } from '@atrium/testkit/factories';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +13,7 @@ import {
 } from '../../src/audit/index.ts';
 import { AppError } from '../../src/errors.ts';
 import { manualClock } from '../../src/platform/clock.ts';
-import { ACTOR, createOrg } from './helpers.ts';
+import { ACTOR } from './helpers.ts';
 
 describe('appendAudit', () => {
   const t = useTestDatabase();
@@ -23,7 +24,7 @@ describe('appendAudit', () => {
     t.db.selectFrom('audit_heads').selectAll().where('org_id', '=', orgId).executeTakeFirst();
 
   it('chains entries from GENESIS: seq 1, 2, 3…, each linking to the previous checksum', async () => {
-    const orgId = await createOrg(t.db, 'chain-basic');
+    const orgId = (await createTestOrg(t.db, { slug: 'chain-basic', name: 'chain-basic', bare: true })).id;
     const clock = manualClock(new Date('2026-11-22T09:00:00.123Z'));
     const first = await t.db.transaction().execute((trx) =>
       appendAudit(
@@ -96,7 +97,7 @@ describe('appendAudit', () => {
   });
 
   it('appends a batch under one lock, continuing the chain', async () => {
-    const orgId = await createOrg(t.db, 'chain-batch');
+    const orgId = (await createTestOrg(t.db, { slug: 'chain-batch', name: 'chain-batch', bare: true })).id;
     await t.db.transaction().execute((trx) =>
       appendAudit(trx, {
         orgId,
@@ -121,7 +122,8 @@ describe('appendAudit', () => {
   });
 
   it('computes the same checksums in both paths for awkward text and upper-case UUIDs', async () => {
-    const orgId = await createOrg(t.db, 'chain-awkward');
+    const orgId = (await createTestOrg(t.db, { slug: 'chain-awkward', name: 'chain-awkward', bare: true }))
+      .id;
     const awkward = {
       actorId: ACTOR.toUpperCase(),
       action: 'content.published' as const,
@@ -161,7 +163,8 @@ describe('appendAudit', () => {
   });
 
   it('leaves nothing behind when the audited transaction rolls back, and the seq is reused', async () => {
-    const orgId = await createOrg(t.db, 'chain-rollback');
+    const orgId = (await createTestOrg(t.db, { slug: 'chain-rollback', name: 'chain-rollback', bare: true }))
+      .id;
     await t.db.transaction().execute((trx) =>
       appendAudit(trx, {
         orgId,
@@ -202,7 +205,8 @@ describe('appendAudit', () => {
   });
 
   it('refuses to run outside a transaction, and refuses unknown actions and bad resource types', async () => {
-    const orgId = await createOrg(t.db, 'chain-invalid');
+    const orgId = (await createTestOrg(t.db, { slug: 'chain-invalid', name: 'chain-invalid', bare: true }))
+      .id;
     const entry = { orgId, actorId: ACTOR, action: 'user.created' as const, resourceType: 'user' };
     // biome-ignore lint/suspicious/noExplicitAny: deliberately passing the non-transactional handle
     await expect(appendAudit(t.db as any, entry)).rejects.toMatchObject({ code: 'INTERNAL' });
@@ -231,7 +235,9 @@ describe('appendAudit', () => {
     afterAll(() => writers.destroy());
 
     it('20 connections × 20 appends for one org give seq 1..400: no gaps, no forks, chain verifies', async () => {
-      const orgId = await createOrg(t.db, 'chain-concurrent');
+      const orgId = (
+        await createTestOrg(t.db, { slug: 'chain-concurrent', name: 'chain-concurrent', bare: true })
+      ).id;
       const appended = await Promise.all(
         Array.from({ length: 20 }, async (_, writer) => {
           const seqs: number[] = [];
@@ -266,7 +272,9 @@ describe('appendAudit', () => {
     });
 
     it('two first appends of a new org race safely on creating the head', async () => {
-      const orgId = await createOrg(t.db, 'chain-first-race');
+      const orgId = (
+        await createTestOrg(t.db, { slug: 'chain-first-race', name: 'chain-first-race', bare: true })
+      ).id;
       const seqs = await Promise.all(
         Array.from({ length: 10 }, () =>
           writers.db
@@ -281,7 +289,10 @@ describe('appendAudit', () => {
     });
 
     it('serialises per org only: an open append of one org does not hold up another org', async () => {
-      const [orgA, orgB] = [await createOrg(t.db, 'chain-lock-a'), await createOrg(t.db, 'chain-lock-b')];
+      const [orgA, orgB] = [
+        (await createTestOrg(t.db, { slug: 'chain-lock-a', name: 'chain-lock-a', bare: true })).id,
+        (await createTestOrg(t.db, { slug: 'chain-lock-b', name: 'chain-lock-b', bare: true })).id,
+      ];
       const holder = await writers.db.startTransaction().execute();
       try {
         await appendAudit(holder, { orgId: orgA, actorId: null, action: 'org.created', resourceType: 'org' });
@@ -312,7 +323,9 @@ describe('appendAudit', () => {
   });
 
   it('is append-only in the database too: UPDATE, DELETE and TRUNCATE are refused; deleting the org cascades', async () => {
-    const orgId = await createOrg(t.db, 'chain-append-only');
+    const orgId = (
+      await createTestOrg(t.db, { slug: 'chain-append-only', name: 'chain-append-only', bare: true })
+    ).id;
     await t.db
       .transaction()
       .execute((trx) =>

@@ -1,16 +1,7 @@
 import type { Database } from '@atrium/db';
+import { createTestOrg } from '@atrium/testkit/factories';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { type AuditEntryInput, appendAuditBatch } from '../../src/audit/index.ts';
-
-/** A bare org row (the audit log needs nothing else of an org). */
-export async function createOrg(db: Kysely<Database>, slug: string): Promise<string> {
-  const org = await db
-    .insertInto('orgs')
-    .values({ slug, name: slug })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return org.id;
-}
 
 export const ACTOR = '00000000-0000-4000-8000-0000000000a1';
 
@@ -31,7 +22,8 @@ export function sampleEntry(orgId: string, n: number): AuditEntryInput {
 
 /** A fresh org with a chain of `length` entries appended through the domain. */
 export async function seedChain(db: Kysely<Database>, slug: string, length: number): Promise<string> {
-  const orgId = await createOrg(db, slug);
+  // A bare org row: the audit log needs nothing else of an org.
+  const { id: orgId } = await createTestOrg(db, { slug, name: slug, bare: true });
   const entries = Array.from({ length }, (_, i) => sampleEntry(orgId, i + 1));
   await db.transaction().execute((trx) => appendAuditBatch(trx, orgId, entries));
   return orgId;

@@ -1,9 +1,10 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg } from '@atrium/testkit/factories';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit, listAudit } from '../../src/audit/index.ts';
 import { ValidationError } from '../../src/errors.ts';
 import { manualClock } from '../../src/platform/clock.ts';
-import { ACTOR, createOrg } from './helpers.ts';
+import { ACTOR } from './helpers.ts';
 
 const OTHER_ACTOR = '00000000-0000-4000-8000-0000000000a2';
 
@@ -13,8 +14,8 @@ describe('listAudit', () => {
   let orgB: string;
 
   beforeAll(async () => {
-    orgA = await createOrg(t.db, 'list-a');
-    orgB = await createOrg(t.db, 'list-b');
+    orgA = (await createTestOrg(t.db, { slug: 'list-a', name: 'list-a', bare: true })).id;
+    orgB = (await createTestOrg(t.db, { slug: 'list-b', name: 'list-b', bare: true })).id;
     const clock = manualClock(new Date('2026-11-22T09:00:00.000Z'));
     // Org A: 30 entries one minute apart, alternating actors and actions; org B: 5 of its own.
     for (let i = 1; i <= 30; i++) {

@@ -1,4 +1,5 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg } from '@atrium/testkit/factories';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +10,7 @@ import {
   verifyAuditChain,
 } from '../../src/audit/index.ts';
 import { manualClock } from '../../src/platform/clock.ts';
-import { ACTOR, createOrg, outOfBand, seedChain } from './helpers.ts';
+import { ACTOR, outOfBand, seedChain } from './helpers.ts';
 
 const LENGTH = 12;
 
@@ -144,7 +145,9 @@ describe('verifyAuditChain', () => {
   });
 
   it('times whose milliseconds end in zeros verify (PostgreSQL prints them without the zeros)', async () => {
-    const orgId = await createOrg(t.db, 'verify-round-times');
+    const orgId = (
+      await createTestOrg(t.db, { slug: 'verify-round-times', name: 'verify-round-times', bare: true })
+    ).id;
     const clock = manualClock(new Date('2026-11-22T09:00:00.000Z'));
     for (const at of ['09:00:00.000', '09:00:00.100', '09:00:00.120', '09:00:00.123', '23:59:59.999']) {
       clock.set(new Date(`2026-11-22T${at}Z`));

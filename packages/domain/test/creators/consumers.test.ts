@@ -1,8 +1,9 @@
 import type { Database } from '@atrium/db';
 import { redisAvailable, useTestDatabase, useTestRedis } from '@atrium/testkit';
+import { createTestOrg, createTestUser, outboxEnvelope, sessionOf } from '@atrium/testkit/factories';
 import type { Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadAuthState, sessionFromAuthState } from '../../src/access/authorization.ts';
+import { loadAuthState } from '../../src/access/authorization.ts';
 import {
   type AuthorizationCache,
   createRedisAuthorizationCache,
@@ -15,10 +16,12 @@ import {
   CREATOR_NEXT_STEPS,
   notifyCreatorApplication,
 } from '../../src/creators/consumers.ts';
-import type { UserRolesChanged } from '../../src/creators/events.ts';
-import type { EnvelopeOf, EventEnvelope } from '../../src/events/envelope.ts';
-import { replaceUserRoles, resolveRoles } from '../../src/identity/users.ts';
-import { createOrg } from '../../src/tenancy/orgs.ts';
+import {
+  CreatorApplicationApproved,
+  CreatorApplicationRejected,
+  CreatorApplicationSubmitted,
+  UserRolesChanged,
+} from '../../src/creators/events.ts';
 
 const APPLICATION = {
   experience: 'Five years of short documentaries about city architecture.',
@@ -27,61 +30,15 @@ const APPLICATION = {
   socialLinks: [{ platform: 'Vimeo', url: 'https://vimeo.example.test/me' }],
 };
 
+/** An active (or disabled) member with these roles, as the session identity computes for them. */
 async function member(
   db: Kysely<Database>,
   orgId: string,
   roles: string[],
   status: 'active' | 'disabled' = 'active',
 ): Promise<Session> {
-  const user = await db
-    .insertInto('users')
-    .values({
-      org_id: orgId,
-      email: `c-${crypto.randomUUID()}@example.test`,
-      name: `User ${roles.join('+')}`,
-      status,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const found = await resolveRoles(db, orgId, roles);
-  await replaceUserRoles(
-    db,
-    orgId,
-    user.id,
-    found.map((role) => role.id),
-  );
-  const state = await loadAuthState(db, user.id);
-  if (!state) throw new Error('no state');
-  return sessionFromAuthState(state);
-}
-
-/** The newest outbox event of `type` whose payload names the application, as the relay delivers it. */
-async function envelope<T extends EventEnvelope>(
-  db: Kysely<Database>,
-  type: string,
-  applicationId: string,
-): Promise<T> {
-  const rows = await db
-    .selectFrom('outbox_events')
-    .selectAll()
-    .where('type', '=', type)
-    .orderBy('seq', 'desc')
-    .execute();
-  const row = rows.find((candidate) => {
-    const payload = candidate.payload as { applicationId?: string; cause?: { id?: string } };
-    return payload.applicationId === applicationId || payload.cause?.id === applicationId;
-  });
-  if (!row) throw new Error(`no ${type} for ${applicationId}`);
-  return {
-    eventId: row.id,
-    seq: row.seq,
-    type: row.type,
-    orgId: row.org_id,
-    aggregateType: row.aggregate_type,
-    aggregateId: row.aggregate_id,
-    occurredAt: row.created_at.toISOString(),
-    payload: row.payload,
-  } as T;
+  const user = await createTestUser(db, { orgId, roles, status, name: `User ${roles.join('+')}` });
+  return sessionOf(db, user.id);
 }
 
 async function notificationsOf(db: Kysely<Database>, userId: string) {
@@ -106,7 +63,7 @@ describe('creator programme consumers', () => {
     cache = redis
       ? createRedisAuthorizationCache(redis.client, { prefix: redis.prefix, ttlSeconds: 300 })
       : noAuthorizationCache;
-    orgId = (await t.db.transaction().execute((trx) => createOrg(trx, { name: 'Creators Org' }))).id;
+    orgId = (await createTestOrg(t.db, { name: 'Creators Org' })).id;
     reviewer = await member(t.db, orgId, ['editor']);
     admin = await member(t.db, orgId, ['admin']);
   });
@@ -116,15 +73,13 @@ describe('creator programme consumers', () => {
   it('a new application notifies every active reviewer of the org in-app — once, however often it is delivered', async () => {
     const applicant = await member(t.db, orgId, ['viewer']);
     const away = await member(t.db, orgId, ['editor'], 'disabled');
-    const otherOrg = (await t.db.transaction().execute((trx) => createOrg(trx, { name: 'Elsewhere' }))).id;
+    const otherOrg = (await createTestOrg(t.db, { name: 'Elsewhere' })).id;
     const foreignReviewer = await member(t.db, otherOrg, ['editor']);
     const application = await applyForCreator({ db: t.db }, applicant, APPLICATION);
 
-    const event = await envelope<Parameters<typeof notifyCreatorApplication>[1]>(
-      t.db,
-      'CreatorApplicationSubmitted',
-      application.id,
-    );
+    const event = await outboxEnvelope(t.db, CreatorApplicationSubmitted, {
+      matches: (payload) => payload.applicationId === application.id,
+    });
     const first = await notifyCreatorApplication(deps(), event);
     expect(first.processed).toBe(true);
     for (const staff of [reviewer, admin]) {
@@ -148,11 +103,9 @@ describe('creator programme consumers', () => {
     const applicant = await member(t.db, orgId, ['viewer', 'publisher']);
     const application = await applyForCreator({ db: t.db }, applicant, APPLICATION);
     await approveApplication({ db: t.db }, reviewer, { id: application.id, notes: 'Strong portfolio' });
-    const grant = await envelope<EnvelopeOf<typeof UserRolesChanged>>(
-      t.db,
-      'UserRolesChanged',
-      application.id,
-    );
+    const grant = await outboxEnvelope(t.db, UserRolesChanged, {
+      matches: (payload) => payload.cause.id === application.id,
+    });
     expect(grant.payload).toEqual({
       userId: applicant.userId,
       add: ['creator'],
@@ -178,11 +131,9 @@ describe('creator programme consumers', () => {
     const applicant = await member(t.db, orgId, ['viewer']);
     const application = await applyForCreator({ db: t.db }, applicant, APPLICATION);
     const approved = await approveApplication({ db: t.db }, reviewer, { id: application.id });
-    const event = await envelope<Parameters<typeof notifyCreatorApplication>[1]>(
-      t.db,
-      'CreatorApplicationApproved',
-      application.id,
-    );
+    const event = await outboxEnvelope(t.db, CreatorApplicationApproved, {
+      matches: (payload) => payload.applicationId === application.id,
+    });
     const result = await notifyCreatorApplication(deps(), event);
     expect(result.processed && result.notificationIds).toHaveLength(2);
     const notices = await notificationsOf(t.db, applicant.userId);
@@ -213,11 +164,9 @@ describe('creator programme consumers', () => {
       id: application.id,
       reason: 'Please add a portfolio first',
     });
-    const event = await envelope<Parameters<typeof notifyCreatorApplication>[1]>(
-      t.db,
-      'CreatorApplicationRejected',
-      application.id,
-    );
+    const event = await outboxEnvelope(t.db, CreatorApplicationRejected, {
+      matches: (payload) => payload.applicationId === application.id,
+    });
     await notifyCreatorApplication(deps(), event);
     const notices = await notificationsOf(t.db, applicant.userId);
     expect(notices.map((n) => [n.channel, n.template_key])).toEqual([

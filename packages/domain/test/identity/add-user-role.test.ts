@@ -1,28 +1,16 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import { describe, expect, it } from 'vitest';
 import { loadAuthState } from '../../src/access/authorization.ts';
 import { NotFoundError, ValidationError } from '../../src/errors.ts';
 import { addUserRole } from '../../src/identity/user-admin.ts';
-import { replaceUserRoles, resolveRoles } from '../../src/identity/users.ts';
-import { createOrg } from '../../src/tenancy/orgs.ts';
 
 describe('addUserRole (add-only grant for other modules, e.g. creator approval)', () => {
   const t = useTestDatabase();
 
   async function viewer() {
-    const org = await t.db.transaction().execute((trx) => createOrg(trx, { name: 'Grant Org' }));
-    const user = await t.db
-      .insertInto('users')
-      .values({ org_id: org.id, email: `grant-${crypto.randomUUID()}@example.test`, name: 'G' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const roles = await resolveRoles(t.db, org.id, ['viewer']);
-    await replaceUserRoles(
-      t.db,
-      org.id,
-      user.id,
-      roles.map((r) => r.id),
-    );
+    const org = await createTestOrg(t.db, { name: 'Grant Org' });
+    const user = await createTestUser(t.db, { orgId: org.id, roles: ['viewer'], name: 'G' });
     return { orgId: org.id, userId: user.id };
   }
 

@@ -8,6 +8,7 @@ import { createInProcessRateLimiter } from '../../src/platform/rate-limiter.ts';
 
 describe('resendVerification limits (one a minute, five an hour, per address)', () => {
   const t = useTestDatabase();
+  const origin = { ip: '198.51.100.7', userAgent: null };
 
   it('allows one per minute and five per hour, then answers RATE_LIMITED until the hour ends', async () => {
     const clock = manualClock(new Date('2026-11-22T10:00:00Z'));
@@ -20,14 +21,14 @@ describe('resendVerification limits (one a minute, five an hour, per address)', 
     const outcomes: string[] = [];
     for (let minute = 0; minute < 7; minute++) {
       try {
-        await resendVerification(deps, { email });
+        await resendVerification(deps, { email, origin });
         outcomes.push('ok');
       } catch (error) {
         expect(error).toBeInstanceOf(RateLimitedError);
         outcomes.push(`429:${(error as RateLimitedError).retryAfterSeconds}`);
       }
       // A second request within the same minute is always refused.
-      await expect(resendVerification(deps, { email })).rejects.toBeInstanceOf(RateLimitedError);
+      await expect(resendVerification(deps, { email, origin })).rejects.toBeInstanceOf(RateLimitedError);
       clock.advance(61_000);
     }
     expect(outcomes.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
@@ -36,7 +37,7 @@ describe('resendVerification limits (one a minute, five an hour, per address)', 
     expect(retry).toBeGreaterThan(3000);
     expect(retry).toBeLessThanOrEqual(3600);
     clock.advance(3600_000);
-    await expect(resendVerification(deps, { email })).resolves.toEqual({ accepted: true });
+    await expect(resendVerification(deps, { email, origin })).resolves.toEqual({ accepted: true });
   });
 
   it('keys the limit by the address, case-insensitively', async () => {
@@ -46,11 +47,11 @@ describe('resendVerification limits (one a minute, five an hour, per address)', 
       rateLimiter: createInProcessRateLimiter({ clock }),
       config: DEFAULT_IDENTITY_CONFIG,
     };
-    await resendVerification(deps, { email: 'Case@Example.test' });
-    await expect(resendVerification(deps, { email: 'case@example.TEST ' })).rejects.toBeInstanceOf(
+    await resendVerification(deps, { email: 'Case@Example.test', origin });
+    await expect(resendVerification(deps, { email: 'case@example.TEST ', origin })).rejects.toBeInstanceOf(
       RateLimitedError,
     );
-    await expect(resendVerification(deps, { email: 'other@example.test' })).resolves.toEqual({
+    await expect(resendVerification(deps, { email: 'other@example.test', origin })).resolves.toEqual({
       accepted: true,
     });
   });

@@ -1,6 +1,15 @@
 import { useSmtpReceiver, useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser, testSession } from '@atrium/testkit/factories';
+
+/**
+ * Dispatch is what these tests are about, so a platform operator has let their orgs email addresses
+ * outside them (notifications/policy.ts; the restriction itself is tested over HTTP).
+ */
+const MAY_EMAIL_ANYONE = { notifications: { allowExternalRecipients: true } };
+
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Session } from '../../src/access/session.ts';
 import { ConflictError, UnprocessableError } from '../../src/errors.ts';
 import { getNotification, sendNotification } from '../../src/notifications/admin.ts';
 import { dispatchNotification, retryDelaySeconds } from '../../src/notifications/dispatch.ts';
@@ -11,7 +20,6 @@ import { MailDeliveryError } from '../../src/platform/mailer.ts';
 import { createSmtpMailer } from '../../src/platform/smtp-mailer.ts';
 import { createPostgresRealtimePublisher } from '../../src/realtime/publishers.ts';
 import { REALTIME_PG_CHANNEL } from '../../src/realtime/wire.ts';
-import { makeOrg, makeUser, sessionOf } from './helpers.ts';
 
 describe('notification dispatch (domain) against a real SMTP server', () => {
   const t = useTestDatabase();
@@ -28,12 +36,20 @@ describe('notification dispatch (domain) against a real SMTP server', () => {
   const deps = () => ({ db: t.db, mailer, realtime: createPostgresRealtimePublisher(t.db) });
 
   async function setup() {
-    const orgId = await makeOrg(t.db, 'Dispatch Org');
-    const admin = await makeUser(t.db, orgId, { name: 'Ada Admin' });
-    return { orgId, session: sessionOf(orgId, admin.id) };
+    const orgId = (await createTestOrg(t.db, { name: 'Dispatch Org', settings: MAY_EMAIL_ANYONE })).id;
+    const admin = await createTestUser(t.db, { orgId, name: 'Ada Admin' });
+    return {
+      orgId,
+      session: testSession({
+        orgId,
+        userId: admin.id,
+        roles: ['admin'],
+        permissions: ['notifications.send'],
+      }),
+    };
   }
 
-  async function emailTo(orgId: string, session: ReturnType<typeof sessionOf>, address: string) {
+  async function emailTo(orgId: string, session: Session, address: string) {
     return sendNotification({ db: t.db }, session, {
       channel: 'email',
       to: { email: address },
@@ -266,7 +282,7 @@ describe('notification dispatch (domain) against a real SMTP server', () => {
 
   it('in-app: delivered to the inbox without SMTP and announced as notification.new to the recipient only', async () => {
     const { orgId, session } = await setup();
-    const reader = await makeUser(t.db, orgId, { name: 'Rita Reader' });
+    const reader = await createTestUser(t.db, { orgId, name: 'Rita Reader' });
     const listener = await t.pool.connect();
     const events: Array<{
       type: string;
@@ -310,7 +326,7 @@ describe('notification dispatch (domain) against a real SMTP server', () => {
         },
       });
       expect(smtp.messages.length).toBe(before);
-      const inbox = await listInbox({ db: t.db }, sessionOf(orgId, reader.id), {});
+      const inbox = await listInbox({ db: t.db }, testSession({ orgId, userId: reader.id }), {});
       expect(inbox.items.map((item) => item.id)).toEqual([id]);
       expect((await getNotification({ db: t.db }, session, { id })).status).toBe('sent');
       // Delivered once only.

@@ -1,4 +1,12 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser, testSession } from '@atrium/testkit/factories';
+
+/**
+ * Dispatch is what these tests are about, so a platform operator has let their orgs email addresses
+ * outside them (notifications/policy.ts; the restriction itself is tested over HTTP).
+ */
+const MAY_EMAIL_ANYONE = { notifications: { allowExternalRecipients: true } };
+
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.ts';
@@ -10,7 +18,6 @@ import {
 } from '../../src/notifications/admin.ts';
 import { notificationKeyring, recipientHash } from '../../src/notifications/crypto.ts';
 import { enqueueNotification, enqueueRawNotification } from '../../src/notifications/enqueue.ts';
-import { makeOrg, makeUser, sessionOf } from './helpers.ts';
 
 /** What the creator programme passes with `creator-approved`. */
 const APPROVED = {
@@ -24,9 +31,18 @@ describe('enqueueNotification and the notifications admin use cases', () => {
   const t = useTestDatabase();
 
   async function setup(name = 'Enqueue Org') {
-    const orgId = await makeOrg(t.db, name);
-    const admin = await makeUser(t.db, orgId, { name: 'Ada Admin' });
-    return { orgId, admin, session: sessionOf(orgId, admin.id) };
+    const orgId = (await createTestOrg(t.db, { name, settings: MAY_EMAIL_ANYONE })).id;
+    const admin = await createTestUser(t.db, { orgId, name: 'Ada Admin' });
+    return {
+      orgId,
+      admin,
+      session: testSession({
+        orgId,
+        userId: admin.id,
+        roles: ['admin'],
+        permissions: ['notifications.send'],
+      }),
+    };
   }
 
   /** Every column of the row as PostgreSQL prints it: what someone with a database dump sees. */
@@ -72,7 +88,7 @@ describe('enqueueNotification and the notifications admin use cases', () => {
 
   it('writes NotificationRequested in the caller’s transaction: a rollback leaves neither row nor event', async () => {
     const { orgId } = await setup();
-    const user = await makeUser(t.db, orgId);
+    const user = await createTestUser(t.db, { orgId });
     let id = '';
     await t.db
       .transaction()
@@ -117,7 +133,7 @@ describe('enqueueNotification and the notifications admin use cases', () => {
 
   it('resolves a user recipient’s address and fills name and orgName', async () => {
     const { orgId, session } = await setup('Acme Media');
-    const user = await makeUser(t.db, orgId, { name: 'Lin Reader' });
+    const user = await createTestUser(t.db, { orgId, name: 'Lin Reader' });
     const { id } = await t.db.transaction().execute((trx) =>
       enqueueNotification(trx, {
         orgId,
@@ -141,8 +157,8 @@ describe('enqueueNotification and the notifications admin use cases', () => {
   it('refuses bad requests with 400 and another org’s user with 404, changing nothing', async () => {
     const { orgId } = await setup();
     const other = await setup('Elsewhere');
-    const stranger = await makeUser(t.db, other.orgId);
-    const user = await makeUser(t.db, orgId);
+    const stranger = await createTestUser(t.db, { orgId: other.orgId });
+    const user = await createTestUser(t.db, { orgId });
     const attempt = (input: Parameters<typeof enqueueNotification>[1]) =>
       t.db.transaction().execute((trx) => enqueueNotification(trx, input));
     const base = { orgId, channel: 'email' as const, to: { userId: user.id }, variables: APPROVED };
@@ -184,7 +200,7 @@ describe('enqueueNotification and the notifications admin use cases', () => {
 
   it('sensitive: subject, body and variables exist only sealed, and list/get redact them', async () => {
     const { orgId, session } = await setup();
-    const user = await makeUser(t.db, orgId);
+    const user = await createTestUser(t.db, { orgId });
     // verify-email is a sensitive template: the flag is implied.
     const { id } = await t.db.transaction().execute((trx) =>
       enqueueNotification(trx, {
@@ -232,7 +248,7 @@ describe('enqueueNotification and the notifications admin use cases', () => {
 
   it('scheduleAt in the future makes it scheduled; in the past it is pending', async () => {
     const { orgId, session } = await setup();
-    const user = await makeUser(t.db, orgId);
+    const user = await createTestUser(t.db, { orgId });
     const later = new Date(Date.now() + 60 * 60 * 1000);
     const scheduled = await sendNotification({ db: t.db }, session, {
       channel: 'in_app',
@@ -306,7 +322,7 @@ describe('enqueueNotification and the notifications admin use cases', () => {
   it('cancel: pending or scheduled only (else 409), audited, another org’s → 404', async () => {
     const { orgId, session } = await setup();
     const other = await setup('Other');
-    const user = await makeUser(t.db, orgId);
+    const user = await createTestUser(t.db, { orgId });
     const sent = await sendNotification({ db: t.db }, session, {
       channel: 'in_app',
       to: { userId: user.id },
@@ -355,7 +371,7 @@ describe('enqueueNotification and the notifications admin use cases', () => {
 
   it('list pages newest first with a cursor and filters by status, channel and user', async () => {
     const { orgId, session } = await setup();
-    const user = await makeUser(t.db, orgId);
+    const user = await createTestUser(t.db, { orgId });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       ids.push(

@@ -1,4 +1,12 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg, createTestUser, testSession } from '@atrium/testkit/factories';
+
+/**
+ * Dispatch is what these tests are about, so a platform operator has let their orgs email addresses
+ * outside them (notifications/policy.ts; the restriction itself is tested over HTTP).
+ */
+const MAY_EMAIL_ANYONE = { notifications: { allowExternalRecipients: true } };
+
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, UnprocessableError, ValidationError } from '../../src/errors.ts';
 import { getNotification, sendNotification } from '../../src/notifications/admin.ts';
@@ -11,7 +19,6 @@ import {
   resolveTemplate,
   upsertTemplate,
 } from '../../src/notifications/templates.ts';
-import { makeOrg, makeUser, sessionOf } from './helpers.ts';
 
 const SPEC_KEYS = [
   'verify-email',
@@ -28,9 +35,18 @@ describe('notification templates', () => {
   const t = useTestDatabase();
 
   async function adminOf(name = 'Template Org') {
-    const orgId = await makeOrg(t.db, name);
-    const admin = await makeUser(t.db, orgId, { name: 'Ada Admin' });
-    return { orgId, session: sessionOf(orgId, admin.id), admin };
+    const orgId = (await createTestOrg(t.db, { name, settings: MAY_EMAIL_ANYONE })).id;
+    const admin = await createTestUser(t.db, { orgId, name: 'Ada Admin' });
+    return {
+      orgId,
+      session: testSession({
+        orgId,
+        userId: admin.id,
+        roles: ['admin'],
+        permissions: ['notifications.send'],
+      }),
+      admin,
+    };
   }
 
   it('the migration seeds every built-in of SPEC §6 as a global English email template', async () => {
@@ -101,7 +117,7 @@ describe('notification templates', () => {
     expect((await resolve(other.orgId, 'en'))?.org_id).toBeNull();
 
     // What enqueueNotification renders follows the same rule.
-    const user = await makeUser(t.db, orgId);
+    const user = await createTestUser(t.db, { orgId });
     const { id } = await t.db.transaction().execute((trx) =>
       enqueueNotification(trx, {
         orgId,
@@ -229,7 +245,7 @@ describe('notification templates', () => {
 
   it('a send naming a key that has no template for the channel is a 400 on templateKey', async () => {
     const { orgId, session } = await adminOf();
-    const user = await makeUser(t.db, orgId);
+    const user = await createTestUser(t.db, { orgId });
     await expect(
       sendNotification({ db: t.db }, session, {
         channel: 'in_app',

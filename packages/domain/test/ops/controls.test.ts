@@ -1,4 +1,6 @@
-import { useTestDatabase } from '@atrium/testkit';
+import { useTestDatabase, waitFor } from '@atrium/testkit';
+import { createTestOrg } from '@atrium/testkit/factories';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -26,11 +28,7 @@ describe('queue controls', () => {
   let actor: OpsActor;
 
   beforeAll(async () => {
-    const org = await t.db
-      .insertInto('orgs')
-      .values({ slug: 'controls-org', name: 'Controls' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const org = await createTestOrg(t.db, { slug: 'controls-org', name: 'Controls', bare: true });
     actor = { userId: crypto.randomUUID(), orgId: org.id };
   });
 
@@ -59,10 +57,14 @@ describe('queue controls', () => {
       });
       expect((await readPausedQueues(t.db)).size).toBe(0);
 
-      await new Promise((r) => setTimeout(r, 100));
+      // NOTIFY is delivered in commit order: a marker sent after both changes committed arrives after
+      // whatever they announced, so once it is heard nothing of theirs is still on its way.
+      await sql`SELECT pg_notify(${QUEUE_CONTROLS_CHANNEL}, 'marker')`.execute(t.db);
+      await waitFor(() => heard.includes(`${QUEUE_CONTROLS_CHANNEL}:marker`), { what: 'the marker' });
       expect(heard).toEqual([
         `${QUEUE_CONTROLS_CHANNEL}:test.controls`,
         `${QUEUE_CONTROLS_CHANNEL}:test.controls`,
+        `${QUEUE_CONTROLS_CHANNEL}:marker`,
       ]);
       const audit = await t.db
         .selectFrom('audit_entries')

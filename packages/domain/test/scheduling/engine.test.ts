@@ -1,3 +1,4 @@
+import { createInterruptibleDb } from '@atrium/db';
 import { useTestDatabase } from '@atrium/testkit';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/platform/clock.ts';
@@ -13,14 +14,14 @@ import {
   type SchedulerEngineDeps,
 } from '../../src/scheduling/engine.ts';
 import { createScheduleHandlerRegistry } from '../../src/scheduling/handlers.ts';
-import { readLease, renewLease } from '../../src/scheduling/lease.ts';
 import {
   type CreateScheduleInput,
   createSchedule,
   pauseSchedule,
   triggerScheduleNow,
   unquarantineSchedule,
-} from '../../src/scheduling/schedules.ts';
+} from '../../src/scheduling/index.ts';
+import { readLease, renewLease } from '../../src/scheduling/lease.ts';
 
 const START = new Date('2026-03-02T10:00:00.000Z');
 const handlers = createScheduleHandlerRegistry([
@@ -364,7 +365,8 @@ describe('scheduler engine', () => {
       return claimRun(schedule.id);
     };
     const deps = () => ({
-      db: t.db,
+      openRunDatabase: (limits: { statementDeadline: number }) =>
+        createInterruptibleDb({ pool: t.pool, control: t.db, ...limits }),
       clock,
       logger: silentLog,
       handlers,

@@ -1,4 +1,5 @@
 import { useTestDatabase } from '@atrium/testkit';
+import { createTestOrg } from '@atrium/testkit/factories';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/platform/clock.ts';
 import { createScheduleHandlerRegistry } from '../../src/scheduling/handlers.ts';
@@ -9,7 +10,7 @@ import {
   pauseSchedule,
   resumeSchedule,
   updateSchedule,
-} from '../../src/scheduling/schedules.ts';
+} from '../../src/scheduling/index.ts';
 
 const START = new Date('2026-05-04T06:00:00.000Z');
 const handlers = createScheduleHandlerRegistry([{ name: 'test.noop', run: async () => undefined }]);
@@ -95,6 +96,73 @@ describe('managing schedules', () => {
     const later = new Date(START.getTime() + 86_400_000);
     const updated = await updateSchedule(deps(), { actor: null, id: schedule.id, runAt: later });
     expect(updated).toMatchObject({ status: 'active', nextRunAt: later, runAt: later });
+  });
+
+  it('an update counts and audits only the settings whose value really changes', async () => {
+    clock.set(START);
+    const org = await createTestOrg(t.db, { name: 'Schedule editors', bare: true });
+    const actor = { userId: crypto.randomUUID(), orgId: org.id };
+    const schedule = await createSchedule(deps(), {
+      actor,
+      name: 'every-ten-minutes',
+      handler: 'test.noop',
+      kind: 'interval',
+      intervalSeconds: 600,
+      timezone: 'Europe/Berlin',
+      payload: { a: 1, b: [1, 2] },
+    });
+    const audited = async () =>
+      (
+        await t.db
+          .selectFrom('audit_entries')
+          .select(['action', 'payload'])
+          .where('resource_id', '=', schedule.id)
+          .orderBy('seq')
+          .execute()
+      ).filter((entry) => entry.action === 'scheduler.schedule.updated');
+    // What a form sends: every setting, as it was — the zone spelled another way, the payload's keys
+    // in another order, the other kinds' timing fields empty.
+    const everything = {
+      id: schedule.id,
+      actor,
+      name: 'every-ten-minutes',
+      handler: 'test.noop',
+      kind: 'interval' as const,
+      cronExpr: null,
+      intervalSeconds: 600,
+      runAt: null,
+      timezone: 'europe/berlin',
+      payload: { b: [1, 2], a: 1 },
+      maxAttempts: 3,
+      backoffSeconds: 30,
+      maxRuntimeSeconds: 300,
+      maxConsecutiveFailures: 5,
+      misfire: 'run_once' as const,
+      maxCatchUp: 1,
+    };
+    clock.advance(125_000);
+    const unchanged = await updateSchedule(deps(), everything);
+    expect(unchanged.changed).toEqual([]);
+    expect(unchanged.updatedAt).toEqual(schedule.updatedAt);
+    expect(await audited()).toEqual([]);
+
+    // One real change among the rest: only it is written and audited, and the slots stay on their grid.
+    const edited = await updateSchedule(deps(), { ...everything, maxAttempts: 4, payload: { a: 2 } });
+    expect(edited.changed).toEqual(['payload', 'maxAttempts']);
+    expect(edited).toMatchObject({ maxAttempts: 4, payload: { a: 2 }, nextRunAt: schedule.nextRunAt });
+    expect((await audited()).map((entry) => entry.payload)).toEqual([
+      { changed: ['payload', 'maxAttempts'], maxAttempts: 4 },
+    ]);
+
+    // A timing change moves the slots: from now.
+    const moved = await updateSchedule(deps(), {
+      ...everything,
+      maxAttempts: 4,
+      payload: { a: 2 },
+      intervalSeconds: 60,
+    });
+    expect(moved.changed).toEqual(['intervalSeconds']);
+    expect(moved.nextRunAt).toEqual(new Date(clock.now().getTime() + 60_000));
   });
 
   it('stores the time zone with its canonical spelling', async () => {

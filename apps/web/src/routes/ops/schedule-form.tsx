@@ -1,63 +1,21 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useMemo, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { TextAreaField, TextField } from '../../components/form-field.tsx';
 import { type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
-import { api, type RouterInputs } from '../../lib/trpc.ts';
-import { formatDateTime, formatInterval } from './format.ts';
+import { api } from '../../lib/trpc.ts';
+import { formatDateTime } from './format.ts';
 import { refreshScheduler, type Schedule } from './ops-queries.ts';
-import { MISFIRE_HINT, MISFIRE_LABEL, schedulePath } from './schedule-format.ts';
-
-type Kind = Schedule['kind'];
-type Misfire = Schedule['misfire'];
-type CreateInput = RouterInputs['scheduler']['create'];
-type UpdateInput = RouterInputs['scheduler']['update'];
-
-/** What the form edits: every input as the operator typed it. */
-interface FormValues {
-  name: string;
-  handler: string;
-  kind: Kind;
-  cronExpr: string;
-  timezone: string;
-  intervalSeconds: string;
-  /** `datetime-local` value, in the browser's time zone. */
-  runAt: string;
-  payload: string;
-  maxAttempts: string;
-  backoffSeconds: string;
-  maxRuntimeSeconds: string;
-  maxConsecutiveFailures: string;
-  misfire: Misfire;
-  maxCatchUp: string;
-}
-
-/** The API's defaults (packages/domain/src/scheduling/schedules.ts), so a new form starts where the API would. */
-const NEW_SCHEDULE: FormValues = {
-  name: '',
-  handler: '',
-  kind: 'cron',
-  cronExpr: '',
-  timezone: 'UTC',
-  intervalSeconds: '',
-  runAt: '',
-  payload: '{}',
-  maxAttempts: '3',
-  backoffSeconds: '30',
-  maxRuntimeSeconds: '300',
-  maxConsecutiveFailures: '5',
-  misfire: 'run_once',
-  maxCatchUp: '1',
-};
-
-const KINDS: ReadonlyArray<{ value: Kind; label: string; hint: string }> = [
-  { value: 'cron', label: 'Cron', hint: 'A cron expression in a time zone (DST-aware).' },
-  { value: 'interval', label: 'Interval', hint: 'Every N seconds of elapsed time, from when it is created.' },
-  { value: 'once', label: 'One time', hint: 'A single run at a given moment.' },
-];
-
-const MISFIRES: readonly Misfire[] = ['skip', 'run_once', 'catch_up'];
+import { FailuresFieldset, MisfireFieldset, TimingFieldset } from './schedule-form-fieldsets.tsx';
+import {
+  type FormValues,
+  newScheduleValues,
+  parseValues,
+  type ScheduleInput,
+  valuesOf,
+} from './schedule-form-values.ts';
+import { schedulePath } from './schedule-format.ts';
 
 /** Fields the form shows next to their inputs; the error summary leaves them out. */
 const INLINE_FIELDS = [
@@ -75,90 +33,11 @@ const INLINE_FIELDS = [
   'maxCatchUp',
 ];
 
-function valuesOf(schedule: Schedule): FormValues {
-  return {
-    name: schedule.name,
-    handler: schedule.handler,
-    kind: schedule.kind,
-    cronExpr: schedule.cronExpr ?? '',
-    timezone: schedule.timezone,
-    intervalSeconds: schedule.intervalSeconds === null ? '' : String(schedule.intervalSeconds),
-    runAt: schedule.runAt ? toLocalInput(schedule.runAt) : '',
-    payload: JSON.stringify(schedule.payload, null, 2),
-    maxAttempts: String(schedule.maxAttempts),
-    backoffSeconds: String(schedule.backoffSeconds),
-    maxRuntimeSeconds: String(schedule.maxRuntimeSeconds),
-    maxConsecutiveFailures: String(schedule.maxConsecutiveFailures),
-    misfire: schedule.misfire,
-    maxCatchUp: String(schedule.maxCatchUp),
-  };
-}
-
-/** The form as the API's input, or the problems the browser can tell without asking. */
-function parseValues(values: FormValues): { input: CreateInput } | { errors: FieldErrors } {
-  const errors: FieldErrors = {};
-  const integer = (field: keyof FormValues, raw: string): number | undefined => {
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(value)) {
-      errors[field] = ['Enter a whole number'];
-      return undefined;
-    }
-    return value;
-  };
-  let payload: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(values.payload.trim() || '{}');
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-      errors.payload = ['Must be a JSON object'];
-    else payload = parsed as Record<string, unknown>;
-  } catch (error) {
-    errors.payload = [`Not valid JSON: ${error instanceof Error ? error.message : String(error)}`];
-  }
-  let runAt: Date | null = null;
-  if (values.kind === 'once') {
-    runAt = values.runAt ? new Date(values.runAt) : null;
-    if (!runAt || Number.isNaN(runAt.getTime())) errors.runAt = ['Pick a date and time'];
-  }
-  const intervalSeconds =
-    values.kind === 'interval' ? integer('intervalSeconds', values.intervalSeconds) : null;
-  const input: CreateInput = {
-    name: values.name.trim(),
-    handler: values.handler.trim(),
-    kind: values.kind,
-    cronExpr: values.kind === 'cron' ? values.cronExpr.trim() : null,
-    intervalSeconds: intervalSeconds ?? null,
-    runAt,
-    timezone: values.timezone.trim() || 'UTC',
-    payload,
-    maxAttempts: integer('maxAttempts', values.maxAttempts) ?? 0,
-    backoffSeconds: integer('backoffSeconds', values.backoffSeconds) ?? 0,
-    maxRuntimeSeconds: integer('maxRuntimeSeconds', values.maxRuntimeSeconds) ?? 0,
-    maxConsecutiveFailures: integer('maxConsecutiveFailures', values.maxConsecutiveFailures) ?? 0,
-    misfire: values.misfire,
-    maxCatchUp: integer('maxCatchUp', values.maxCatchUp) ?? 0,
-  };
-  return Object.keys(errors).length > 0 ? { errors } : { input };
-}
-
-/**
- * Only what changed: `scheduler.update` recomputes the next slot whenever a timing field is given, so
- * an edit of, say, the payload must not send the timing again (an interval's grid would move).
- */
-function changesFrom(original: Schedule, input: CreateInput): Omit<UpdateInput, 'id'> {
-  const before = parseValues(valuesOf(original));
-  if (!('input' in before)) return input;
-  const changes: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) {
-    const previous = (before.input as Record<string, unknown>)[key];
-    if (JSON.stringify(value) !== JSON.stringify(previous)) changes[key] = value;
-  }
-  return changes as Omit<UpdateInput, 'id'>;
-}
-
 /** New schedule, or edit an existing one (`/ops/schedules/:id/edit`). */
 export function ScheduleFormPage({ mode }: { mode: 'create' | 'edit' }) {
   const { id = '' } = useParams();
   const existing = useQuery({ ...api.scheduler.get.queryOptions({ id }), enabled: mode === 'edit' });
+  const defaults = useQuery({ ...api.scheduler.defaults.queryOptions(), enabled: mode === 'create' });
   const title = mode === 'create' ? 'New schedule' : `Edit ${existing.data?.name ?? 'schedule'}`;
 
   return (
@@ -176,7 +55,13 @@ export function ScheduleFormPage({ mode }: { mode: 'create' | 'edit' }) {
       <header className="ops-section__header">
         <h2>{title}</h2>
       </header>
-      {mode === 'create' && <ScheduleForm original={null} />}
+      {mode === 'create' && defaults.isError && (
+        <ErrorMessage error={defaults.error} title="Could not load the schedule defaults" />
+      )}
+      {mode === 'create' && defaults.isPending && <p className="muted">Loading…</p>}
+      {mode === 'create' && defaults.data && (
+        <ScheduleForm original={null} initial={newScheduleValues(defaults.data)} />
+      )}
       {mode === 'edit' && existing.isError && (
         <ErrorMessage error={existing.error} title="Could not load the schedule" />
       )}
@@ -189,7 +74,11 @@ export function ScheduleFormPage({ mode }: { mode: 'create' | 'edit' }) {
             <Link to={schedulePath(existing.data.id)}>its page</Link>.
           </p>
         ) : (
-          <ScheduleForm key={existing.data.updatedAt.getTime()} original={existing.data} />
+          <ScheduleForm
+            key={existing.data.updatedAt.getTime()}
+            original={existing.data}
+            initial={valuesOf(existing.data)}
+          />
         ))}
     </div>
   );
@@ -198,23 +87,23 @@ export function ScheduleFormPage({ mode }: { mode: 'create' | 'edit' }) {
 const createSchedule = api.scheduler.create.mutationOptions().mutationFn;
 const updateSchedule = api.scheduler.update.mutationOptions().mutationFn;
 
-function ScheduleForm({ original }: { original: Schedule | null }) {
+function ScheduleForm({ original, initial }: { original: Schedule | null; initial: FormValues }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const [values, setValues] = useState<FormValues>(original ? valuesOf(original) : NEW_SCHEDULE);
+  const [values, setValues] = useState<FormValues>(initial);
   const [localErrors, setLocalErrors] = useState<FieldErrors>({});
   const [nothingChanged, setNothingChanged] = useState(false);
   const handlers = useQuery(api.scheduler.handlers.queryOptions());
   const knownHandlers = handlers.data ?? [];
-  const timeZones = useMemo(() => Intl.supportedValuesOf('timeZone'), []);
   const ids = useId();
 
   const save = useMutation({
-    mutationFn: async (input: CreateInput): Promise<Schedule | null> => {
+    // The whole form goes to the API, which compares it with the stored schedule: only settings whose
+    // value really changes are written (a timing change moves the slots), and it says which.
+    mutationFn: async (input: ScheduleInput): Promise<Schedule | null> => {
       if (!original) return createSchedule(input);
-      const changes = changesFrom(original, input);
-      if (Object.keys(changes).length === 0) return null;
-      return updateSchedule({ id: original.id, ...changes });
+      const updated = await updateSchedule({ id: original.id, ...input });
+      return updated.changed.length > 0 ? updated : null;
     },
     onSuccess: async (saved) => {
       if (!saved) {
@@ -230,7 +119,7 @@ function ScheduleForm({ original }: { original: Schedule | null }) {
   });
 
   const apiErrors = save.isError ? fieldErrorsOf(save.error) : {};
-  const errorsFor = (field: string): string[] => [
+  const errorsFor = (field: keyof FormValues): string[] => [
     ...(localErrors[field] ?? []),
     ...(apiErrors[field] ?? []),
     // A handler's payload schema reports `payload.<path>`.
@@ -256,9 +145,6 @@ function ScheduleForm({ original }: { original: Schedule | null }) {
     setLocalErrors({});
     save.mutate(parsed.input);
   };
-
-  const runAtPreview = values.kind === 'once' && values.runAt ? new Date(values.runAt) : null;
-  const intervalPreview = Number(values.intervalSeconds);
 
   return (
     <form
@@ -316,158 +202,9 @@ function ScheduleForm({ original }: { original: Schedule | null }) {
         </datalist>
       </div>
 
-      <fieldset className="field ops-fieldset">
-        <legend className="field__label">When</legend>
-        {KINDS.map((kind) => (
-          <label key={kind.value} className="segmented__option">
-            <input
-              type="radio"
-              name="kind"
-              value={kind.value}
-              checked={values.kind === kind.value}
-              onChange={() => set('kind', kind.value)}
-            />
-            <span>
-              <strong>{kind.label}</strong> <span className="muted">{kind.hint}</span>
-            </span>
-          </label>
-        ))}
-        {values.kind === 'cron' && (
-          <div className="ops-form__row">
-            <TextField
-              label="Cron expression"
-              errors={errorsFor('cronExpr')}
-              hint="Five fields (minute hour day month weekday), or six with seconds first: 7 * * * * runs hourly at :07."
-              value={values.cronExpr}
-              onChange={(e) => set('cronExpr', e.target.value)}
-              autoComplete="off"
-              spellCheck={false}
-            />
-            <TextField
-              label="Time zone"
-              errors={errorsFor('timezone')}
-              hint="IANA name, e.g. Europe/Berlin. Slots follow its daylight-saving changes."
-              value={values.timezone}
-              onChange={(e) => set('timezone', e.target.value)}
-              list={`${ids}-zones`}
-              autoComplete="off"
-            />
-            <datalist id={`${ids}-zones`}>
-              {timeZones.map((zone) => (
-                <option key={zone} value={zone} />
-              ))}
-            </datalist>
-          </div>
-        )}
-        {values.kind === 'interval' && (
-          <TextField
-            label="Every (seconds)"
-            errors={errorsFor('intervalSeconds')}
-            hint={
-              Number.isInteger(intervalPreview) && intervalPreview > 0
-                ? `Runs ${formatInterval(intervalPreview)}.`
-                : 'At least 1 second.'
-            }
-            type="number"
-            min={1}
-            step={1}
-            value={values.intervalSeconds}
-            onChange={(e) => set('intervalSeconds', e.target.value)}
-          />
-        )}
-        {values.kind === 'once' && (
-          <TextField
-            label="Run at (your local time)"
-            errors={errorsFor('runAt')}
-            hint={
-              runAtPreview && !Number.isNaN(runAtPreview.getTime())
-                ? `= ${runAtPreview.toISOString()} (UTC). A moment already past runs according to the misfire policy.`
-                : 'A moment already past runs according to the misfire policy.'
-            }
-            type="datetime-local"
-            value={values.runAt}
-            onChange={(e) => set('runAt', e.target.value)}
-          />
-        )}
-      </fieldset>
-
-      <fieldset className="field ops-fieldset">
-        <legend className="field__label">After downtime (misfire)</legend>
-        {MISFIRES.map((misfire) => (
-          <label key={misfire} className="segmented__option">
-            <input
-              type="radio"
-              name="misfire"
-              value={misfire}
-              checked={values.misfire === misfire}
-              onChange={() => set('misfire', misfire)}
-            />
-            <span>
-              <strong>{MISFIRE_LABEL[misfire]}</strong> <span className="muted">{MISFIRE_HINT[misfire]}</span>
-            </span>
-          </label>
-        ))}
-        {values.misfire === 'catch_up' && (
-          <TextField
-            label="Max catch-up"
-            errors={errorsFor('maxCatchUp')}
-            hint="How many missed slots may run (1–100)."
-            type="number"
-            min={1}
-            max={100}
-            step={1}
-            value={values.maxCatchUp}
-            onChange={(e) => set('maxCatchUp', e.target.value)}
-          />
-        )}
-      </fieldset>
-
-      <fieldset className="field ops-fieldset">
-        <legend className="field__label">Failures</legend>
-        <div className="ops-form__row">
-          <TextField
-            label="Attempts per run"
-            errors={errorsFor('maxAttempts')}
-            hint="1–100."
-            type="number"
-            min={1}
-            max={100}
-            step={1}
-            value={values.maxAttempts}
-            onChange={(e) => set('maxAttempts', e.target.value)}
-          />
-          <TextField
-            label="Backoff (seconds)"
-            errors={errorsFor('backoffSeconds')}
-            hint="Doubles with each attempt, ±20 %."
-            type="number"
-            min={0}
-            step={1}
-            value={values.backoffSeconds}
-            onChange={(e) => set('backoffSeconds', e.target.value)}
-          />
-          <TextField
-            label="Max runtime (seconds)"
-            errors={errorsFor('maxRuntimeSeconds')}
-            hint="Longer runs are aborted and count as failed."
-            type="number"
-            min={1}
-            step={1}
-            value={values.maxRuntimeSeconds}
-            onChange={(e) => set('maxRuntimeSeconds', e.target.value)}
-          />
-          <TextField
-            label="Max consecutive failures"
-            errors={errorsFor('maxConsecutiveFailures')}
-            hint="Failed runs in a row before the schedule is quarantined."
-            type="number"
-            min={1}
-            step={1}
-            value={values.maxConsecutiveFailures}
-            onChange={(e) => set('maxConsecutiveFailures', e.target.value)}
-          />
-        </div>
-      </fieldset>
+      <TimingFieldset values={values} set={set} errorsFor={errorsFor} />
+      <MisfireFieldset values={values} set={set} errorsFor={errorsFor} />
+      <FailuresFieldset values={values} set={set} errorsFor={errorsFor} />
 
       <div className="ops-json-field">
         <TextAreaField
@@ -491,9 +228,4 @@ function ScheduleForm({ original }: { original: Schedule | null }) {
       </div>
     </form>
   );
-}
-
-function toLocalInput(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }

@@ -2,6 +2,11 @@ import { defineEventQueue } from '@atrium/domain';
 import { NotificationRequested } from '@atrium/domain/notifications/events';
 import { parseWorkerEnv, type WorkerEnv } from './env.ts';
 
+/*
+ * `@atrium/worker/testing`: what tests of other packages need to run a real worker in-process. Not
+ * part of the worker's own entry point, so nothing in production can reach for a test setting.
+ */
+
 /**
  * A worker configuration for in-process tests (this package's, the API's, the browser tests'):
  * ephemeral ops port, fast polls, quiet logs, no Redis. `overrides` adds or replaces variables,

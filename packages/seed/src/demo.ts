@@ -1,9 +1,9 @@
+import type { Database } from '@atrium/db';
 import { materialiseBuiltInRoles } from '@atrium/domain/access/roles';
 import { replaceUserRoles, resolveRoles } from '@atrium/domain/identity/users';
 import { hashPassword } from '@atrium/domain/platform/passwords';
 import { createOrg } from '@atrium/domain/tenancy/orgs';
 import type { Kysely } from 'kysely';
-import type { Database } from './schema.ts';
 
 export const DEMO_ORG_SLUG = 'demo';
 
