@@ -260,7 +260,7 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     await expect.poll(() => page.getByTestId('org-row').count(), { timeout: 10_000 }).toBe(1);
     expect(await row.textContent()).toContain('Harbour Radio');
     expect(await row.getByTestId('org-recipients').textContent()).toBe('Members only');
-    expect(await row.getByTestId('org-quota').textContent()).toBe('Platform default');
+    expect(await row.getByTestId('org-quota').textContent()).toBe('Platform default (200)');
 
     await row.getByRole('button', { name: 'Email policy of Harbour Radio' }).click();
     const dialog = page.getByRole('dialog', { name: 'Email policy of Harbour Radio' });
