@@ -9,12 +9,12 @@
  *    JSON API on DEV_MAILBOX_PORT, default 1080; mail kept in .data/mailbox.json) whose messages the
  *    web app's Mailbox page shows. Processes get SMTP_URL and MAIL_CATCHER_URL.
  * 5. API, worker, scheduler and web start through `turbo run dev`; the web URL is printed.
- * Ctrl-C (or SIGTERM) stops turbo and its children first, then the engines started here.
+ * Ctrl-C (or SIGTERM) stops turbo and its children first, then the engines started here, and exits 0.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { createDb, migrateToLatest } from '@atrium/db';
 import {
   type RunningMailCatcher,
@@ -28,7 +28,9 @@ import { seedDemo } from '@atrium/seed';
 import pg from 'pg';
 
 const root = resolve(import.meta.dirname, '..');
-const dataDir = resolve(root, '.data');
+// Where the dev stack keeps its state (database, mailbox, secrets); DEV_DATA_DIR moves it (the CI smoke
+// test runs a fresh stack in a temporary directory).
+const dataDir = resolve(root, process.env.DEV_DATA_DIR ?? '.data');
 const log = (message: string) => console.log(`\x1b[36m[dev]\x1b[0m ${message}`);
 
 const stops: Array<() => Promise<void>> = [];
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
   let databaseUrl = process.env.DATABASE_URL;
   let databaseSource: 'DATABASE_URL' | 'embedded' = 'DATABASE_URL';
   if (!databaseUrl) {
-    log('starting embedded PostgreSQL (data in .data/postgres)…');
+    log(`starting embedded PostgreSQL (data in ${relative(root, dataDir)}/postgres)…`);
     const postgres: RunningPostgres = await startEmbeddedPostgres({
       dataDir: resolve(dataDir, 'postgres'),
       persistent: true,
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
     smtpUrl = catcher.smtpUrl;
     mailCatcherUrl = catcher.httpUrl;
     log(
-      `mail catcher: SMTP ${catcher.smtpUrl}; nothing leaves this machine. Read the mail on the web app's Mailbox page or at ${catcher.httpUrl}/messages (kept in .data/mailbox.json)`,
+      `mail catcher: SMTP ${catcher.smtpUrl}; nothing leaves this machine. Read the mail on the web app's Mailbox page or at ${catcher.httpUrl}/messages (kept in ${relative(root, dataDir)}/mailbox.json)`,
     );
   }
 
@@ -138,16 +140,16 @@ async function main(): Promise<void> {
     ],
     { cwd: root, env, stdio: 'inherit', detached: true },
   );
-  stops.unshift(
-    () =>
-      new Promise<void>((done) => {
-        if (turbo.exitCode !== null || !turbo.pid) return done();
-        turbo.once('exit', () => done());
-        // The whole process group: turbo and the dev servers it started.
-        process.kill(-turbo.pid, 'SIGINT');
-        setTimeout(() => turbo.pid && process.kill(-turbo.pid, 'SIGKILL'), 10_000).unref();
-      }),
-  );
+  // The whole process group: turbo and the dev servers it started. Turbo may exit before the apps have
+  // finished stopping, so the engines wait until no process of the group is left.
+  stops.unshift(async () => {
+    const group = turbo.pid;
+    if (!group) return;
+    signalGroup(group, 'SIGINT');
+    const killer = setTimeout(() => signalGroup(group, 'SIGKILL'), 15_000);
+    while (groupAlive(group)) await new Promise((r) => setTimeout(r, 100));
+    clearTimeout(killer);
+  });
   turbo.once('exit', (code) => {
     if (!shuttingDown) {
       log(`turbo exited (${code}); stopping`);
@@ -159,6 +161,25 @@ async function main(): Promise<void> {
   log(
     `\x1b[1mAtrium is running: http://127.0.0.1:${webPort}\x1b[0m  (API http://127.0.0.1:${apiPort}, Ctrl-C stops everything)`,
   );
+}
+
+/** Signals a process group that may already be gone (ESRCH is the normal end of a race, not an error). */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A random secret made on first use and kept under .data/ (development only). */
@@ -222,10 +243,33 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+/**
+ * Ctrl-C in a terminal signals the whole foreground process group. The engines started here
+ * (PostgreSQL, Redis) are children of this script and would stop at once, under the apps still running
+ * on them (connections cut mid-query, error spam). So the stack runs in a process group of its own, and
+ * this first process only relays the signal: the stack then stops the apps first, the engines last.
+ */
+function superviseStack(): void {
+  const stack = spawn(process.execPath, [import.meta.filename], {
+    stdio: 'inherit',
+    detached: true,
+    env: { ...process.env, ATRIUM_DEV_STACK: '1' },
+  });
+  const relay = (signal: NodeJS.Signals) => () => {
+    if (stack.exitCode === null) stack.kill(signal);
+  };
+  process.on('SIGINT', relay('SIGINT'));
+  process.on('SIGTERM', relay('SIGTERM'));
+  stack.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
 
-main().catch(async (error: unknown) => {
-  console.error(error);
-  await shutdown(1);
-});
+if (process.env.ATRIUM_DEV_STACK !== '1') {
+  superviseStack();
+} else {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  main().catch(async (error: unknown) => {
+    console.error(error);
+    await shutdown(1);
+  });
+}
