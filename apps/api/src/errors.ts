@@ -1,4 +1,5 @@
-import { AppError, type ErrorCode, type FieldErrors } from '@atrium/domain/errors';
+import { AppError, type ErrorCode, ExternalServiceError, type FieldErrors } from '@atrium/domain/errors';
+import { isDatabaseUnavailable } from '@atrium/domain/platform/postgres-errors';
 import { validationErrorFromZod } from '@atrium/domain/platform/validate-input';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
@@ -71,6 +72,14 @@ const TRANSPORT_MESSAGES: Partial<Record<TRPC_ERROR_CODE_KEY, string>> = {
 
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new ExternalServiceError(
+      'UNAVAILABLE',
+      'database',
+      'The service is briefly unavailable; try again in a moment',
+      error,
+    );
+  }
   if (isPostgresDataException(error)) {
     return new AppError('VALIDATION_ERROR', 'A value in this request is out of range or malformed', {
       cause: error,
@@ -80,6 +89,11 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof TRPCError) {
     if (error.cause instanceof AppError) return error.cause;
     if (error.cause instanceof ZodError) return validationErrorFromZod(error.cause);
+    // tRPC wraps what a procedure threw: an unreachable database inside is still a 503.
+    if (error.code === 'INTERNAL_SERVER_ERROR' && error.cause !== undefined) {
+      const inner = toAppError(error.cause);
+      if (inner.code !== 'INTERNAL') return inner;
+    }
     const code = FROM_TRPC[error.code];
     if (code) return new AppError(code, TRANSPORT_MESSAGES[error.code] ?? error.message);
     return new AppError('INTERNAL', INTERNAL_MESSAGE, { cause: error.cause ?? error });

@@ -32,8 +32,14 @@ import { textToHtml } from './render.ts';
  * claim and record, the attempt stays in flight until it is older than the queue's expiry (by then
  * pg-boss has handed the job out again); the next delivery closes it as "outcome unknown" and makes a
  * new attempt. That — a crash in the middle of an SMTP conversation — is the one case where a message
- * can arrive twice: SMTP offers no idempotency to rule it out.
+ * can arrive twice: SMTP offers no idempotency to rule it out. Both copies then carry the same
+ * Message-ID (`notificationMessageId`), so mail systems that dedupe by it show one.
  */
+
+/** The Message-ID every attempt of a notification carries. */
+export function notificationMessageId(notificationId: string): string {
+  return `<${notificationId}@notifications.atrium>`;
+}
 
 export interface DispatchDeps {
   db: Kysely<Database>;
@@ -222,6 +228,9 @@ export async function dispatchNotification(
       text: claimed.body,
       html: textToHtml(claimed.body),
       headers: { 'X-Atrium-Notification': input.notificationId },
+      // One Message-ID per notification, whatever the attempt: a resend after an attempt whose outcome
+      // is unknown (the worker died mid-conversation) is the same message to mail systems that dedupe.
+      messageId: notificationMessageId(input.notificationId),
     }));
   } catch (error) {
     failure = error;

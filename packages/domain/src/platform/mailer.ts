@@ -16,6 +16,12 @@ export interface MailMessage {
   html?: string;
   /** Extra headers (e.g. `List-Unsubscribe`, `X-Atrium-Notification`); names must be header tokens. */
   headers?: Record<string, string>;
+  /**
+   * The Message-ID (`<id@domain>`), when the sender wants one that stays the same across retries:
+   * a resend after an unknown outcome is then recognisably the same message. Made up by the adapter
+   * when absent.
+   */
+  messageId?: string;
 }
 
 export interface Mailer {
@@ -130,4 +136,10 @@ export function assertSendable(message: MailMessage): void {
       });
     }
   }
+  if (message.messageId !== undefined && !MESSAGE_ID.test(message.messageId)) {
+    throw new MailDeliveryError('Invalid Message-ID', { permanent: true, kind: 'invalid-message' });
+  }
 }
+
+/** `<left@right>`, printable ASCII without spaces or angle brackets inside (RFC 5322 msg-id). */
+const MESSAGE_ID = /^<[!-;=?-~]{1,200}@[!-;=?-~]{1,200}>$/;

@@ -110,6 +110,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
           text: message.text,
           ...(message.html === undefined ? {} : { html: message.html }),
           ...(message.headers ? { headers: message.headers } : {}),
+          ...(message.messageId ? { messageId: message.messageId } : {}),
           signal: AbortSignal.timeout(timeouts.sendMs),
         });
         return { messageId: info.messageId };

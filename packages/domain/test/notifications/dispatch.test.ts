@@ -12,7 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/access/session.ts';
 import { ConflictError, UnprocessableError } from '../../src/errors.ts';
 import { getNotification, sendNotification } from '../../src/notifications/admin.ts';
-import { dispatchNotification, retryDelaySeconds } from '../../src/notifications/dispatch.ts';
+import {
+  dispatchNotification,
+  notificationMessageId,
+  retryDelaySeconds,
+} from '../../src/notifications/dispatch.ts';
 import { enqueueNotification } from '../../src/notifications/enqueue.ts';
 import { listInbox } from '../../src/notifications/inbox.ts';
 import { notificationsDispatchQueue } from '../../src/notifications/queue.ts';
@@ -82,6 +86,8 @@ describe('notification dispatch (domain) against a real SMTP server', () => {
     expect(mail.html).toContain('&lt;now&gt;');
     expect(mail.html).toContain('<a href="https://atrium.example/x?a=1&amp;b=2">');
     expect(mail.headers['x-atrium-notification']).toBe(id);
+    // Every attempt of a notification carries the same Message-ID (a resend is the same message).
+    expect(mail.messageId).toBe(notificationMessageId(id));
 
     const [attempt] = await attempts(id);
     expect(attempt).toMatchObject({
