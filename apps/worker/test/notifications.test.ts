@@ -153,6 +153,18 @@ describe('notifications dispatched by the worker', { timeout: 30_000 }, () => {
     );
     expect(later.start_after.getTime()).toBe(due.getTime());
     expect(await status(scheduled.id)).toBe('scheduled');
+    // Cancel only once the cancelled one's request job has handed over too: under load it may not have run yet,
+    // and then it would see the cancellation and never create the later job this test follows.
+    const cancelledEvent = await t.db
+      .selectFrom('outbox_events')
+      .select('id')
+      .where('aggregate_id', '=', cancelled.id)
+      .executeTakeFirstOrThrow();
+    const cancelledLaterId = scheduledJobId(cancelledEvent.id, due);
+    await waitFor(
+      async () => (await jobsOf(t.db, 'notifications.dispatch')).find((job) => job.id === cancelledLaterId),
+      { what: 'the cancelled notification’s scheduled job' },
+    );
     await cancelNotification({ db: t.db }, session, { id: cancelled.id });
 
     await sleep(Math.max(0, due.getTime() - Date.now() - 500));
@@ -161,16 +173,10 @@ describe('notifications dispatched by the worker', { timeout: 30_000 }, () => {
     expect(new Date(mail.receivedAt).getTime()).toBeGreaterThanOrEqual(due.getTime());
     await waitFor(async () => (await status(scheduled.id)) === 'sent', { what: 'status sent' });
     // The cancelled one's job ran too, and sent nothing.
-    const cancelledEvent = await t.db
-      .selectFrom('outbox_events')
-      .select('id')
-      .where('aggregate_id', '=', cancelled.id)
-      .executeTakeFirstOrThrow();
     await waitFor(
       async () =>
-        (await jobsOf(t.db, 'notifications.dispatch')).find(
-          (job) => job.id === scheduledJobId(cancelledEvent.id, due),
-        )?.state === 'completed',
+        (await jobsOf(t.db, 'notifications.dispatch')).find((job) => job.id === cancelledLaterId)?.state ===
+        'completed',
       { what: 'the cancelled notification’s job to complete' },
     );
     expect(smtp.messages.filter((m) => m.to.includes(cancelledTo))).toHaveLength(0);
