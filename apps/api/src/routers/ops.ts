@@ -9,6 +9,7 @@ import {
   listJobs,
   listOpsQueues,
   listOutbox,
+  listProcesses,
   type OpsActor,
   type OpsDeps,
   type OpsScope,
@@ -194,6 +195,17 @@ export const opsRouter = router({
     platformHealth({
       local: () => runHealthChecks(ctx.services.healthChecks),
       remotes: ctx.services.ops.remotes,
+      processes: () => listProcesses(ctx.services.db),
+      unconsumedQueues: async () =>
+        (await getOpsKpis(opsDeps(ctx.services), { scope: { kind: 'platform' } })).unconsumedQueues,
     }),
   ),
+
+  /**
+   * Every worker and scheduler process that registered a heartbeat: live, missing (silent for a few
+   * beats) or recently stopped, with host, pid, version and the queues it consumes. Operators only.
+   */
+  processes: operatorProcedure.query(async ({ ctx }) => ({
+    processes: await listProcesses(ctx.services.db),
+  })),
 });

@@ -7,5 +7,6 @@ export * from './job-failed.ts';
 export * from './jobs.ts';
 export * from './outbox.ts';
 export * from './port.ts';
+export * from './processes.ts';
 export * from './queues.ts';
 export * from './scope.ts';
