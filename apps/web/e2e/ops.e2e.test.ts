@@ -165,6 +165,40 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     expect(await page.getByTestId('job-output').textContent()).toContain(probeId);
   });
 
+  it('draws every sparkline from one request, and a queue without failures shows no red', async () => {
+    screenshotOnFailure('ops-sparklines');
+    const { services } = stack.api();
+    await recordQueueSamples(
+      { db: services.db, queues: services.ops.queues, catalogue: services.ops.catalogue },
+      { intervalSeconds: 1 },
+    );
+    // Every history procedure the page calls, batched or not (tRPC puts the names in the path).
+    const historyCalls: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      const path = decodeURIComponent(new URL(request.url()).pathname);
+      for (const name of path.split(/[/,]/)) if (name.startsWith('ops.queueHistor')) historyCalls.push(name);
+    };
+    page.on('request', onRequest);
+    try {
+      await page.goto('/ops/queues');
+      await page.getByTestId(`sparkline-${QUEUE}`).waitFor({ timeout: 15_000 });
+      const rows = await page.getByTestId('queues-table').locator('tbody tr').count();
+      expect(rows).toBeGreaterThan(2);
+      expect(historyCalls).toEqual(['ops.queueHistories']);
+      // No row was refused by the limit on heavy calls.
+      expect(await page.getByText('chart failed').count()).toBe(0);
+      // The probe queue had a failed job this hour: red. Its dead-letter queue never had one: not red.
+      expect(await page.getByTestId(`sparkline-series-${QUEUE}`).getAttribute('data-series')).toBe(
+        'waiting,failed',
+      );
+      expect(await page.getByTestId(`sparkline-series-${DEAD_LETTERS}`).getAttribute('data-series')).toBe(
+        'waiting',
+      );
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
   it('redrives every dead letter and says how many moved', async () => {
     screenshotOnFailure('ops-redrive');
     await produceFailedJob(`e2e-${randomUUID().slice(0, 8)}`);
