@@ -318,7 +318,15 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     await admin.getByLabel('Body', { exact: true }).fill('Your slot is {{slot}}.');
     await admin.getByRole('button', { name: 'Add a variable' }).click();
     await admin.getByLabel('Name 1', { exact: true }).fill('slot');
+    // Left empty: the preview marks the gap and sending is refused next to the variables.
+    const preview = admin.getByTestId('send-preview');
+    expect(await textOf(preview.getByTestId('preview-body'))).toBe('Your slot is slot missing.');
+    await admin.getByRole('button', { name: 'Send notification' }).click();
+    await expect.poll(() => textOf(admin.locator('.field--invalid')), UI).toContain('slot: Fill in a value');
+    expect(await admin.getByTestId('result-notice').count()).toBe(0);
     await admin.getByLabel('Value 1', { exact: true }).fill('Friday 10:00');
+    expect(await textOf(preview.getByTestId('preview-subject'))).toBe('Studio booking confirmed');
+    expect(await textOf(preview.getByTestId('preview-body'))).toBe('Your slot is Friday 10:00.');
     await screenshot(admin, 'creator-admin-send');
     await admin.getByRole('button', { name: 'Send notification' }).click();
     await admin.getByTestId('result-notice').waitFor();
