@@ -63,12 +63,12 @@ export function SchedulesPage() {
             <th scope="col">Schedule</th>
             <th scope="col">When</th>
             <th scope="col">Status</th>
-            <th scope="col">Next run</th>
-            <th scope="col">Last run</th>
-            <th scope="col">Last result</th>
             <th scope="col" className="table__numeric">
               Failures in a row
             </th>
+            <th scope="col">Next run</th>
+            <th scope="col">Last run</th>
+            <th scope="col">Last result</th>
           </>
         }
         row={(schedule) => (
@@ -84,6 +84,9 @@ export function SchedulesPage() {
             <td>
               <StatePill state={schedule.status} />
             </td>
+            <td className={`table__numeric${schedule.consecutiveFailures > 0 ? ' ops-count--alert' : ''}`}>
+              {schedule.consecutiveFailures} / {schedule.maxConsecutiveFailures}
+            </td>
             <td>
               <NextRun schedule={schedule} short />
             </td>
@@ -92,9 +95,6 @@ export function SchedulesPage() {
             </td>
             <td>
               <LastResult run={schedule.lastRun} />
-            </td>
-            <td className={`table__numeric${schedule.consecutiveFailures > 0 ? ' ops-count--alert' : ''}`}>
-              {schedule.consecutiveFailures} / {schedule.maxConsecutiveFailures}
             </td>
           </tr>
         )}
