@@ -216,6 +216,10 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     const toast = page.getByTestId('notification-toast');
     await toast.first().waitFor();
     expect(await textOf(toast.first())).toContain(APPROVED_SUBJECT);
+    // Its next steps point at a page that exists (there is no Content area yet), with its address.
+    expect(await textOf(toast.first())).toContain(
+      `Creator → My content (${stack.web().url}/creator/content)`,
+    );
     // …the status turns to approved, and the creator role arrives without signing in again.
     await expect
       .poll(() => page.getByTestId('application-status').getAttribute('data-status'), UI)
