@@ -1,5 +1,6 @@
 import type { Permission } from '@atrium/domain/access/permissions';
 import type { Session } from '@atrium/domain/access/session';
+import { PLATFORM_AUDIT_CHAIN } from '@atrium/domain/audit/index';
 import type { AppError } from '@atrium/domain/errors';
 import { useTestDatabase } from '@atrium/testkit';
 import { createTestOrg, testSession } from '@atrium/testkit/factories';
@@ -157,7 +158,7 @@ describe('scheduler router', () => {
     }
   });
 
-  it('pause, resume, triggerNow and unquarantine change the state, each audited under the operator’s org', async () => {
+  it('pause, resume, triggerNow and unquarantine change the state, each audited in the platform chain', async () => {
     const caller = operator();
     const schedule = await caller.create({
       name: 'state-machine',
@@ -208,7 +209,7 @@ describe('scheduler router', () => {
     const entries = await t.db
       .selectFrom('audit_entries')
       .select(['action', 'actor_id', 'resource_type', 'resource_id'])
-      .where('org_id', '=', orgId)
+      .where('org_id', '=', PLATFORM_AUDIT_CHAIN)
       .where('resource_id', '=', schedule.id)
       .orderBy('seq')
       .execute();

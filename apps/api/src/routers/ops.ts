@@ -42,7 +42,7 @@ function opsScope(session: Session): OpsScope {
 }
 
 function actorOf(session: Session): OpsActor {
-  return { userId: session.userId, orgId: session.orgId };
+  return { userId: session.userId, orgId: session.orgId, platform: session.platformRole === 'operator' };
 }
 
 function opsDeps(services: Services): OpsDeps {

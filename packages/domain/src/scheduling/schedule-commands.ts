@@ -2,6 +2,7 @@ import type { Database, Schedule, SchedulesTable } from '@atrium/db';
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { AuditAction } from '../audit/actions.ts';
 import { appendAudit } from '../audit/append.ts';
+import { PLATFORM_AUDIT_CHAIN } from '../audit/platform.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
 import type { Clock } from '../platform/clock.ts';
 import { isUniqueViolation } from '../platform/postgres-errors.ts';
@@ -343,7 +344,8 @@ async function audit(
 ): Promise<void> {
   if (!actor) return;
   await appendAudit(trx, {
-    orgId: actor.orgId,
+    // Schedules are platform-wide and managed by operators: the platform chain records them.
+    orgId: PLATFORM_AUDIT_CHAIN,
     actorId: actor.userId,
     action,
     resourceType: 'schedule',
