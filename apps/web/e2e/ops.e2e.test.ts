@@ -254,6 +254,14 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     expect(await status.getAttribute('data-state')).toBe('active');
     expect(await page.getByTestId('result-notice').textContent()).toContain('e2e-audit-report created.');
     expect(await page.locator('main').textContent()).toContain('cron 30 2 * * * (Europe/Berlin)');
+    // The cron expression read out, and the next runs written in the schedule's own time zone.
+    const words = page.getByTestId('schedule-timing-words');
+    await words.waitFor();
+    expect(await words.textContent()).toBe('Every day at 02:30, Europe/Berlin time');
+    const nextRuns = page.getByTestId('schedule-next-runs').locator('li');
+    await expect.poll(() => nextRuns.count(), { timeout: 10_000 }).toBe(5);
+    for (const run of await nextRuns.allTextContents()) expect(run).toMatch(/, 02:30$/);
+    await screenshot(page, 'ops-schedule');
 
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await page
@@ -270,6 +278,19 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     expect(await listed.getAttribute('data-status')).toBe('paused');
     await expect.poll(() => listed.textContent(), { timeout: 15_000 }).toContain('no runs yet');
     await screenshot(page, 'ops-schedules');
+
+    // Deleting asks first, then returns to the list, which says so and no longer shows it.
+    await listed.getByRole('link', { name: 'e2e-audit-report' }).click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete e2e-audit-report?' })
+      .getByRole('button', { name: 'Delete schedule' })
+      .click();
+    await page.waitForURL(/\/ops\/schedules$/);
+    expect(await page.getByTestId('schedule-deleted').textContent()).toContain('e2e-audit-report deleted');
+    await expect
+      .poll(() => page.getByTestId('schedule-e2e-audit-report').count(), { timeout: 15_000 })
+      .toBe(0);
   });
   it('lets an operator allow an organisation to email people outside it, and a reload shows it saved', async () => {
     screenshotOnFailure('ops-organisations');

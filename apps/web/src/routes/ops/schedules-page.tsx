@@ -1,4 +1,4 @@
-import { Link, useSearchParams } from 'react-router';
+import { Link, useLocation, useSearchParams } from 'react-router';
 import { api } from '../../lib/trpc.ts';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { StatePill } from './components/state-pill.tsx';
@@ -14,6 +14,7 @@ function isScheduleStatus(value: string | null): value is ScheduleStatus {
 /** Every schedule by name, with its state, next run and the outcome of its latest run. */
 export function SchedulesPage() {
   const feedback = useFeedback();
+  const deleted = (useLocation().state as { deleted?: unknown } | null)?.deleted;
   const [params, setParams] = useSearchParams();
   const statusParam = params.get('status');
   const status = isScheduleStatus(statusParam) ? statusParam : undefined;
@@ -23,6 +24,11 @@ export function SchedulesPage() {
 
   return (
     <div className="ops-section">
+      {typeof deleted === 'string' && (
+        <p className="notice notice--info" role="status" data-testid="schedule-deleted">
+          {deleted} deleted, with its run history.
+        </p>
+      )}
       <header className="ops-section__header">
         <h2>Schedules</h2>
         <span className="ops-section__actions">
