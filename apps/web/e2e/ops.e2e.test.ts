@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@atrium/db';
 import { PipelineProbeRequested } from '@atrium/domain/events/pipeline-probe';
 import { recordQueueSamples } from '@atrium/domain/ops/history';
+import { createOpsAnnouncer } from '@atrium/domain/ops/live';
 import {
   createTestJob,
   createTestOrg,
@@ -155,6 +156,14 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     const [taken] = await (await boss()).fetch(QUEUE, { batchSize: 10 });
     expect(taken?.id).toBe(jobId);
     await (await boss()).complete(QUEUE, jobId, { acknowledged: probeId });
+    // …and, as every worker does when a job settles, says so on the event stream.
+    const announcer = createOpsAnnouncer({
+      db: stack.api().services.db,
+      realtime: stack.api().services.realtime.publisher,
+      intervalMs: 10,
+    });
+    announcer.touch(null, 'jobs');
+    await announcer.stop();
     await expect.poll(() => countIn(QUEUE, 'completed'), { timeout: 15_000 }).toBe('1');
     expect(await countIn(QUEUE, 'retry')).toBe('0');
     expect(await countIn(QUEUE, 'failed')).toBe('0');

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { createDb, migrateToLatest } from '@atrium/db';
 import { type AtriumQueueCatalogue, type QueueCatalogue, queueCatalogue } from '@atrium/domain';
 import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
+import { createOpsAnnouncer, type OpsAnnouncer } from '@atrium/domain/ops/live';
 import { type Heartbeat, startHeartbeat } from '@atrium/domain/ops/processes';
 import { createRedisClient } from '@atrium/domain/platform/redis';
 import { createBoss, DEFAULT_BOSS_SCHEMA, ensureQueues } from '@atrium/jobs';
@@ -47,6 +48,8 @@ export interface RunningWorker {
   services: WorkerServices;
   /** This process's row in the Ops console's process list (docs/ops.md "Processes"). */
   heartbeat: Heartbeat;
+  /** Live Ops updates: coalesced `ops.changed` hints. */
+  opsLive: OpsAnnouncer;
   /**
    * Graceful shutdown: stop the relay (its batch in flight commits or rolls back), stop fetching,
    * let jobs in flight finish (up to WORKER_SHUTDOWN_TIMEOUT_MS; pg-boss fails the rest back to
@@ -148,6 +151,13 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
     await relay.start();
     cleanups.push(() => relay.stop());
 
+    // Open Ops pages refetch when jobs settle (one coalesced hint a second; docs/ops.md).
+    const opsLive = createOpsAnnouncer({
+      db: handle.db,
+      realtime: services.realtime,
+      log: logger.child({ component: 'ops-live' }),
+    });
+    cleanups.push(() => opsLive.stop());
     const workers = createQueueWorkers(boss, {
       catalogue,
       handlers,
@@ -157,6 +167,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       duration: jobDuration,
       concurrency: env.WORKER_CONCURRENCY,
       pollSeconds: env.WORKER_POLL_SECONDS,
+      onSettled: (_queue, orgId) => opsLive.touch(orgId, 'jobs'),
     });
     // Starts every queue that is not paused, then follows pauses and resumes.
     const pauses = await followQueuePauses({
@@ -208,6 +219,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       onError: (error) => logger.warn({ err: error }, 'heartbeat failed'),
     });
     cleanups.push(() => heartbeat.stop());
+    opsLive.touch(null, 'processes');
     logger.info(
       { opsUrl: ops.url, processId: heartbeat.id, queues: Object.keys(catalogue) },
       'worker started',
@@ -226,6 +238,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       registry,
       services,
       heartbeat,
+      opsLive,
       stop() {
         stopping ??= (async () => {
           draining = true;
@@ -238,8 +251,10 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
           );
           // Health and metrics stay up while jobs drain.
           await step('ops server', () => ops.close());
-          if (redis) redis.disconnect();
           await step('heartbeat', () => heartbeat.stop());
+          opsLive.touch(null, 'processes');
+          await step('live ops updates', () => opsLive.stop());
+          if (redis) redis.disconnect();
           await step('mailer', () => services.close());
           await step('database', () => handle.destroy());
           cleanups.length = 0;

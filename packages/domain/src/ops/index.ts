@@ -5,6 +5,7 @@ export * from './history.ts';
 export * from './inbox.ts';
 export * from './job-failed.ts';
 export * from './jobs.ts';
+export * from './live.ts';
 export * from './outbox.ts';
 export * from './port.ts';
 export * from './processes.ts';

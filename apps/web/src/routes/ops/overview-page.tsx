@@ -3,12 +3,13 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { useRealtimeStatus } from '../../lib/realtime.ts';
 import { formatClockTime, formatDuration, formatLatency } from '../../lib/time-format.ts';
 import { api, type RouterOutputs } from '../../lib/trpc.ts';
 import { StatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { formatAge, formatCount } from './format.ts';
-import { live, queuePath } from './ops-queries.ts';
+import { live, OPS_REFRESH_MS, queuePath } from './ops-queries.ts';
 
 type PlatformHealth = RouterOutputs['ops']['health'];
 type RegisteredProcess = PlatformHealth['registered'][number];
@@ -24,6 +25,7 @@ const PROCESS_LABEL: Record<string, string> = {
 
 export function OverviewPage() {
   const kpis = useQuery({ ...api.ops.kpis.queryOptions(), ...live });
+  const realtime = useRealtimeStatus();
   // Process readiness is infrastructure detail: platform operators only.
   const isOperator = useSession().user?.platformRole === 'operator';
   const health = useQuery({
@@ -34,7 +36,12 @@ export function OverviewPage() {
   });
   const data = kpis.data;
   const missing = health.data?.registered.filter((p) => p.status === 'missing') ?? [];
-  const unconsumed = data?.unconsumedQueues ?? [];
+  // The KPIs say it in the caller's scope; for operators the health check (every 10 s) says it too.
+  const unconsumed = [
+    ...new Map(
+      [...(health.data?.unconsumedQueues ?? []), ...(data?.unconsumedQueues ?? [])].map((q) => [q.queue, q]),
+    ).values(),
+  ];
   const alarm = unconsumed.length > 0 || missing.length > 0;
 
   return (
@@ -48,7 +55,8 @@ export function OverviewPage() {
         )}
         {data && (
           <span className="muted ops-updated">
-            Updated {formatClockTime(kpis.dataUpdatedAt)} · refreshes every 5 s
+            Updated {formatClockTime(kpis.dataUpdatedAt)} ·{' '}
+            {realtime === 'live' ? 'live' : `refreshes every ${OPS_REFRESH_MS / 1000} s`}
           </span>
         )}
       </header>

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { useRealtimeStatus } from '../../lib/realtime.ts';
 import { formatClockTime } from '../../lib/time-format.ts';
 import { api, type RouterOutputs } from '../../lib/trpc.ts';
 
@@ -17,6 +18,7 @@ export function QueuesPage() {
   const feedback = useFeedback();
   const queues = useQuery({ ...api.ops.queues.queryOptions(), ...live });
   const sparklines = useQueueSparklines();
+  const realtime = useRealtimeStatus();
   const histories = new Map(sparklines.data?.histories.map((h) => [h.queue, h]));
   const data = queues.data;
   const { canManage } = useOpsAccess();
@@ -29,7 +31,8 @@ export function QueuesPage() {
         <h2>Queues</h2>
         {data && (
           <span className="muted ops-updated" data-testid="queues-updated">
-            Updated {formatClockTime(queues.dataUpdatedAt)} · refreshes every {OPS_REFRESH_MS / 1000} s
+            Updated {formatClockTime(queues.dataUpdatedAt)} ·{' '}
+            {realtime === 'live' ? 'live' : `refreshes every ${OPS_REFRESH_MS / 1000} s`}
             {queues.isFetching && <span className="spinner" role="presentation" />}
           </span>
         )}
