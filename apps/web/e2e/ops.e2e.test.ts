@@ -357,4 +357,31 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     expect(await dialog.getByLabel('Emails per hour', { exact: true }).inputValue()).toBe('50');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
   });
+
+  it('retries every failed job of a queue at once', async () => {
+    screenshotOnFailure('ops-retry-all');
+    await produceFailedJob(`e2e-${randomUUID().slice(0, 8)}`);
+    await produceFailedJob(`e2e-${randomUUID().slice(0, 8)}`);
+    await page.goto('/ops/queues');
+    await page.getByRole('link', { name: QUEUE, exact: true }).click();
+    await page.waitForURL(`**/ops/queues/${QUEUE}`);
+    const failedBefore = Number(
+      await page
+        .getByRole('button', { name: /^Retry all failed \(\d+\)$/ })
+        .textContent()
+        .then((t) => /\d+/.exec(t ?? '')?.[0]),
+    );
+    expect(failedBefore).toBeGreaterThanOrEqual(2);
+    await page.getByRole('button', { name: `Retry all failed (${failedBefore})` }).click();
+    await page
+      .getByRole('dialog', { name: `Retry ${failedBefore} failed jobs of ${QUEUE}?` })
+      .getByRole('button', { name: `Retry ${failedBefore} failed jobs` })
+      .click();
+    const result = page.getByTestId('result-notice');
+    await result.waitFor();
+    expect(await result.textContent()).toContain(`${failedBefore} failed jobs of ${QUEUE} retried`);
+    await expect
+      .poll(() => page.getByRole('button', { name: /^Retry all failed/ }).count(), { timeout: 15_000 })
+      .toBe(0);
+  });
 });

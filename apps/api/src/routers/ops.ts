@@ -21,6 +21,7 @@ import {
   redriveJob,
   replayOutboxEvent,
   resumeQueue,
+  retryAllFailed,
   retryJob,
 } from '@atrium/domain/ops/index';
 import { ZCursorField, ZDate } from '@atrium/domain/platform/input-blocks';
@@ -86,6 +87,15 @@ export const opsRouter = router({
 
   retry: manage.input(ZJobRef).mutation(({ ctx, input }) =>
     retryJob(opsDeps(ctx.services), {
+      scope: opsScope(ctx.session),
+      actor: actorOf(ctx.session),
+      ...input,
+    }),
+  ),
+
+  /** Every failed job of a queue (in scope; the oldest 1 000 per call) gets one more attempt. */
+  retryAllFailed: manage.input(z.object({ queue: ZQueueName })).mutation(({ ctx, input }) =>
+    retryAllFailed(opsDeps(ctx.services), {
       scope: opsScope(ctx.session),
       actor: actorOf(ctx.session),
       ...input,

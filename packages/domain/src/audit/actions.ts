@@ -72,6 +72,7 @@ export const AUDIT_ACTIONS = [
   'ops.dead_letter.redriven',
   'ops.queue.paused',
   'ops.queue.resumed',
+  'ops.queue.failed_retried',
   'ops.outbox.replayed',
   // Notifications (SPEC §6)
   'notification.queued',
