@@ -404,10 +404,13 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     expect(await textOf(scheduled)).toContain(EDITOR.email);
     await scheduled.getByRole('link').click();
     await admin.getByRole('button', { name: 'Cancel notification' }).click();
-    await admin
-      .getByRole('dialog', { name: 'Cancel this notification?' })
-      .getByRole('button', { name: 'Cancel notification' })
-      .click();
+    const cancelDialog = admin.getByRole('dialog', { name: 'Cancel this notification?' });
+    // The buttons say what they do: keep it, or cancel it.
+    expect(await cancelDialog.getByRole('button').allTextContents()).toEqual([
+      'Keep notification',
+      'Cancel notification',
+    ]);
+    await cancelDialog.getByRole('button', { name: 'Cancel notification' }).click();
     await admin.getByTestId('result-notice').waitFor();
     expect(await textOf(admin.getByTestId('result-notice'))).toContain('cancelled');
     expect(

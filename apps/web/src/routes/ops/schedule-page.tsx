@@ -276,6 +276,7 @@ function ScheduleActions({ schedule, feedback }: { schedule: Schedule; feedback:
             label="Delete"
             title={`Delete ${schedule.name}?`}
             confirmLabel="Delete schedule"
+            cancelLabel="Keep schedule"
             destructive
             run={() => deleteSchedule(ref)}
             onSuccess={(result) => {
