@@ -29,6 +29,8 @@ describeInBrowser('ops console: live updates over the event stream', () => {
     const completed = page.getByTestId(`queue-${QUEUE}`).locator('[data-state-count="completed"]');
     await completed.waitFor();
     expect(await completed.getAttribute('data-count')).toBe('0');
+    // The tab names the page.
+    await expect.poll(() => page.title(), { timeout: 5_000 }).toBe('Queues · Ops · Atrium');
     await expect
       .poll(() => page.getByTestId('queues-updated').textContent(), { timeout: 10_000 })
       .toContain('live');

@@ -25,7 +25,7 @@ describeInBrowser('status page: built app, real API, Chromium', () => {
     screenshotOnFailure('landing');
     await page.goto('/');
     await page.waitForURL('**/status');
-    await expect.poll(() => page.title()).toBe('Atrium');
+    await expect.poll(() => page.title()).toBe('System status · Atrium');
     const current = page.locator('nav[aria-label="Main"] [aria-current="page"]');
     expect(await current.count()).toBe(1);
     expect(await current.textContent()).toBe('Status');
