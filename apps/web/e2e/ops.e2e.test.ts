@@ -384,4 +384,14 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
       .poll(() => page.getByRole('button', { name: /^Retry all failed/ }).count(), { timeout: 15_000 })
       .toBe(0);
   });
+
+  it('says a missing job is not there, without offering to try again or showing codes', async () => {
+    screenshotOnFailure('ops-job-not-found');
+    await page.goto(`/ops/queues/${QUEUE}/jobs/${randomUUID()}`);
+    const error = page.getByTestId('error-message');
+    await error.waitFor();
+    expect(await error.getAttribute('data-code')).toBe('NOT_FOUND');
+    expect(await error.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    expect(await error.textContent()).not.toMatch(/NOT_FOUND|request /);
+  });
 });
