@@ -52,6 +52,14 @@ describeInBrowser('audit log: platform chain, names, filters, CSV', () => {
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
     expect(await rows.first().getAttribute('data-action')).toBe('ops.queue.resumed');
     await screenshot(page, 'audit-platform');
+    // The log and its filters are in the address: a reload shows the same.
+    expect(new URL(page.url()).searchParams.get('chain')).toBe('platform');
+    expect(new URL(page.url()).searchParams.get('action')).toBe('ops.queue.resumed');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Platform audit log' }).waitFor();
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
+    expect(await rows.first().getAttribute('data-action')).toBe('ops.queue.resumed');
+    expect(await page.getByLabel('Action', { exact: true }).inputValue()).toBe('ops.queue.resumed');
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),

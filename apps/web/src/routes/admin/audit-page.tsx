@@ -1,5 +1,6 @@
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
@@ -35,6 +36,10 @@ function localToDate(value: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+function draftFromParams(params: URLSearchParams): Draft {
+  return Object.fromEntries(Object.keys(EMPTY_DRAFT).map((key) => [key, params.get(key) ?? ''])) as Draft;
+}
+
 function toFilters(draft: Draft): AuditFilters {
   const filters: AuditFilters = {};
   if (draft.action.trim()) filters.action = draft.action.trim();
@@ -51,9 +56,18 @@ function toFilters(draft: Draft): AuditFilters {
 /** Admin → Audit (SPEC §7): the organisation's audit log, filtered and paged, and its integrity check. */
 export function AuditPage() {
   const isOperator = useSession().user?.platformRole === 'operator';
-  const [chain, setChain] = useState<Chain>('org');
-  const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT);
-  const [filters, setFilters] = useState<AuditFilters>({});
+  // The log shown and its filters live in the address: a reload, a shared link or Back keeps them.
+  const [params, setParams] = useSearchParams();
+  const chain: Chain = isOperator && params.get('chain') === 'platform' ? 'platform' : 'org';
+  const applied = draftFromParams(params);
+  const filters = toFilters(applied);
+  const [draft, setDraft] = useState<Draft>(applied);
+  const showLog = (nextChain: Chain, nextDraft: Draft) => {
+    const next = new URLSearchParams();
+    if (nextChain === 'platform') next.set('chain', 'platform');
+    for (const [key, value] of Object.entries(nextDraft)) if (value.trim()) next.set(key, value.trim());
+    setParams(next);
+  };
   const pages = useCursorPages(JSON.stringify({ chain, ...filters }));
   const list = useQuery({
     ...api.audit.list.queryOptions({ chain, ...filters, cursor: pages.cursor, limit: PAGE_SIZE }),
@@ -75,9 +89,8 @@ export function AuditPage() {
     },
   });
   const switchChain = (next: Chain) => {
-    setChain(next);
     setDraft(EMPTY_DRAFT);
-    setFilters({});
+    showLog(next, EMPTY_DRAFT);
     verify.reset();
     exportCsv.reset();
   };
@@ -87,7 +100,7 @@ export function AuditPage() {
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
-    setFilters(toFilters(draft));
+    showLog(chain, draft);
   };
 
   return (
@@ -218,7 +231,7 @@ export function AuditPage() {
         <FilterActions
           onReset={() => {
             setDraft(EMPTY_DRAFT);
-            setFilters({});
+            showLog(chain, EMPTY_DRAFT);
           }}
         />
       </form>
