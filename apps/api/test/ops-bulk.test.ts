@@ -66,4 +66,17 @@ describe('ops bulk: retry all failed', () => {
     expect(await codeOf(operator.retryAllFailed({ queue: DEAD_LETTERS }))).toBe('UNPROCESSABLE');
     expect(await codeOf(operator.retryAllFailed({ queue: 'no.such.queue' }))).toBe('NOT_FOUND');
   });
+
+  it("searches every queue for a job when no queue is named (in the caller's scope)", async () => {
+    const operator = opsCaller(services, operatorSession(orgA));
+    const found = await operator.jobs({ search: 'bulk-3' });
+    // The job in its queue and its copy in the dead-letter queue (removed by the retry above: gone).
+    expect(found.items.map((j) => [j.queue, j.orgId])).toEqual([[QUEUE, orgB]]);
+    // Org A's admin does not see org B's job, wherever it is.
+    expect((await opsCaller(services, orgAdminSession(orgA)).jobs({ search: 'bulk-3' })).items).toEqual([]);
+    expect((await opsCaller(services, orgAdminSession(orgA)).jobs({ search: 'bulk-1' })).items).toHaveLength(
+      1,
+    );
+    expect(await codeOf(operator.jobs({}))).toBe('VALIDATION_ERROR');
+  });
 });

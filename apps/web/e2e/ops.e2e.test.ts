@@ -394,4 +394,23 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     expect(await error.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     expect(await error.textContent()).not.toMatch(/NOT_FOUND|request /);
   });
+
+  it('finds a job in any queue from the queues page', async () => {
+    screenshotOnFailure('ops-search-all');
+    const probeId = `e2e-${randomUUID().slice(0, 8)}`;
+    const jobId = await produceFailedJob(probeId);
+    await page.goto('/ops/queues');
+    await page.getByLabel('Find a job in every queue').fill(probeId);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await page.waitForURL(/\/ops\/jobs\?q=e2e-/);
+    const row = page.getByTestId(`job-${jobId}`);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.getByRole('link', { name: QUEUE, exact: true }).count()).toBe(1);
+    // Its copy waiting in the dead-letter queue is found too, with that queue named.
+    const rows = page.getByTestId('jobs-table').locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
+    expect(
+      await page.getByTestId('jobs-table').getByRole('link', { name: DEAD_LETTERS, exact: true }).count(),
+    ).toBe(1);
+  });
 });

@@ -71,7 +71,8 @@ export const opsRouter = router({
     .use(heavy)
     .input(
       z.object({
-        queue: ZQueueName,
+        // Without a queue, `search` looks through every queue the console shows.
+        queue: ZQueueName.optional(),
         state: z.enum(JOB_STATES).optional(),
         search: z.string().trim().min(1).max(500).optional(),
         cursor: ZCursor,

@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import { appendAudit } from '../audit/index.ts';
 import { NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import { decodeTimeIdCursor, encodeTimeIdCursor } from '../platform/input-blocks.ts';
-import { findDeadLetterQueue, findOpsQueue } from './catalogue-view.ts';
+import { findDeadLetterQueue, findOpsQueue, opsQueueInfos } from './catalogue-view.ts';
 import type { JobCursor, JobSearch, JobState, StoredJob } from './port.ts';
 import { assertInScope, auditOps, type OpsActor, type OpsDeps, type OpsScope, scopeOrgId } from './scope.ts';
 
@@ -68,7 +68,8 @@ export async function listJobs(
   deps: OpsDeps,
   input: {
     scope: OpsScope;
-    queue: string;
+    /** One queue, or — with a search — every queue the console shows. */
+    queue?: string | undefined;
     state?: JobState;
     search?: string;
     cursor?: string | null;
@@ -76,13 +77,21 @@ export async function listJobs(
     order?: 'newest' | 'oldest';
   },
 ): Promise<OpsJobPage> {
-  const queue = findOpsQueue(deps.catalogue, input.queue);
+  if (input.queue === undefined && !input.search) {
+    throw new ValidationError('Name a queue, or search across all of them', {
+      search: ['Enter a job id or some text to search every queue'],
+    });
+  }
+  const queues =
+    input.queue === undefined
+      ? opsQueueInfos(deps.catalogue).map((info) => info.name)
+      : [findOpsQueue(deps.catalogue, input.queue).name];
   const limit = Math.min(input.limit ?? 50, MAX_JOB_PAGE);
   const orgId = scopeOrgId(input.scope);
   const search = input.search ? parseJobSearch(input.search) : undefined;
   const after = input.cursor ? decodeJobCursor(input.cursor) : undefined;
   const rows = await deps.queues.list({
-    selectors: [{ queue: queue.name, ...(input.state ? { states: [input.state] } : {}) }],
+    selectors: queues.map((queue) => ({ queue, ...(input.state ? { states: [input.state] } : {}) })),
     ...(orgId ? { orgId } : {}),
     ...(search ? { search } : {}),
     ...(after ? { after } : {}),

@@ -9,6 +9,7 @@ type QueueHistory = RouterOutputs['ops']['queueHistory'];
 
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { formatAge, formatCount, formatRate } from './format.ts';
+import { JobSearchForm } from './job-search-page.tsx';
 import { JOB_STATES, live, OPS_REFRESH_MS, type OpsQueue, queuePath, useOpsAccess } from './ops-queries.ts';
 import { PausedState, PauseResumeButton } from './queue-controls.tsx';
 import { QueueSparkline, useQueueSparklines } from './queue-trend.tsx';
@@ -38,6 +39,7 @@ export function QueuesPage() {
         )}
       </header>
       <FeedbackNotice feedback={feedback} />
+      <JobSearchForm />
       {data && data.scope === 'org' && (
         <p className="notice">
           Counts include your organisation's jobs only. Pausing queues is for operators.
