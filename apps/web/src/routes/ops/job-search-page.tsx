@@ -12,7 +12,7 @@ export function JobSearchForm({ initial = '' }: { initial?: string }) {
     if (q) void navigate(`/ops/jobs?q=${encodeURIComponent(q)}`);
   };
   return (
-    <form className="ops-search" role="search" aria-label="Job search" onSubmit={submit}>
+    <form className="ops-search" aria-label="Job search" onSubmit={submit}>
       <label className="field__label" htmlFor="ops-job-search">
         Find a job in every queue
       </label>
