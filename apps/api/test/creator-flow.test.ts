@@ -249,7 +249,8 @@ describe('creator programme, end to end', { timeout: 60_000 }, () => {
     const variables = notices[0]?.variables as Record<string, string>;
     const approvedAt = `${approved.data.reviewedAt.slice(0, 16).replace('T', ' ')} UTC`;
     expect(variables).toMatchObject({ applicationId, approvedAt, roleName: 'creator' });
-    expect(variables.nextSteps).toMatch(/create your first piece/);
+    // The notice points at a page that exists: Creator → My content, linked.
+    expect(variables.nextSteps).toMatch(/Creator → My content \(http:\/\/[^)]+\/creator\/content\)/);
     for (const value of [applicationId, approvedAt, 'creator', variables.nextSteps ?? '']) {
       expect(mail.text, SPEC_BODY).toContain(value);
     }

@@ -5,6 +5,7 @@ import {
   type QueueCatalogue,
   writeOutboxEvent,
 } from '@atrium/domain';
+import { PLATFORM_AUDIT_CHAIN } from '@atrium/domain/audit/index';
 import { sleep, useTestDatabase, waitFor } from '@atrium/testkit';
 import { createTestOrg, jobsOf } from '@atrium/testkit/factories';
 import { type QueueHandlers, startWorker } from '@atrium/worker';
@@ -119,7 +120,11 @@ describe('queue pause and resume (the worker honours them)', { timeout: 90_000 }
       for (const eventId of other) expect(runs.get(eventId)).toBe(1);
       const jobs = await jobsOf(t.db, PAUSABLE);
       expect(jobs.map((j) => j.state)).toEqual(Array(8).fill('completed'));
-      expect(await auditActions(t.db, orgId)).toEqual(['ops.queue.paused', 'ops.queue.resumed']);
+      // An operator's actions: the platform audit chain.
+      expect(await auditActions(t.db, PLATFORM_AUDIT_CHAIN)).toEqual([
+        'ops.queue.paused',
+        'ops.queue.resumed',
+      ]);
     } finally {
       await worker.stop();
     }

@@ -1,5 +1,6 @@
 import type { Permission } from '@atrium/domain/access/permissions';
 import type { Session } from '@atrium/domain/access/session';
+import { PLATFORM_AUDIT_CHAIN } from '@atrium/domain/audit/index';
 import type { AppError } from '@atrium/domain/errors';
 import { useTestDatabase } from '@atrium/testkit';
 import { createTestOrg, testSession } from '@atrium/testkit/factories';
@@ -157,7 +158,7 @@ describe('scheduler router', () => {
     }
   });
 
-  it('pause, resume, triggerNow and unquarantine change the state, each audited under the operator’s org', async () => {
+  it('pause, resume, triggerNow and unquarantine change the state, each audited in the platform chain', async () => {
     const caller = operator();
     const schedule = await caller.create({
       name: 'state-machine',
@@ -208,7 +209,7 @@ describe('scheduler router', () => {
     const entries = await t.db
       .selectFrom('audit_entries')
       .select(['action', 'actor_id', 'resource_type', 'resource_id'])
-      .where('org_id', '=', orgId)
+      .where('org_id', '=', PLATFORM_AUDIT_CHAIN)
       .where('resource_id', '=', schedule.id)
       .orderBy('seq')
       .execute();
@@ -287,6 +288,69 @@ describe('scheduler router', () => {
       error: null,
       startedAt: at,
       finishedAt: new Date(at.getTime() + 250),
+    });
+  });
+
+  it('deletes a schedule with its runs (audited), refuses a built-in one and one that is running', async () => {
+    const caller = operator();
+    const doomed = await caller.create({ ...nightly, name: 'delete-me' });
+    await t.db
+      .insertInto('schedule_runs')
+      .values({
+        schedule_id: doomed.id,
+        scheduled_for: new Date(),
+        attempt: 1,
+        node_id: 'test',
+        fencing_token: 1,
+        started_at: new Date(),
+        status: 'running',
+      })
+      .execute();
+    expect(await failure(caller.delete({ id: doomed.id }))).toEqual({ code: 'CONFLICT' });
+    await t.db.updateTable('schedule_runs').set({ status: 'succeeded', finished_at: new Date() }).execute();
+    expect(await caller.delete({ id: doomed.id })).toEqual({
+      id: doomed.id,
+      name: 'delete-me',
+      deleted: true,
+    });
+    expect(await failure(caller.get({ id: doomed.id }))).toEqual({ code: 'NOT_FOUND' });
+    expect(
+      await t.db.selectFrom('schedule_runs').select('id').where('schedule_id', '=', doomed.id).execute(),
+    ).toEqual([]);
+    const entry = await t.db
+      .selectFrom('audit_entries')
+      .select(['action', 'payload'])
+      .where('org_id', '=', PLATFORM_AUDIT_CHAIN)
+      .where('resource_id', '=', doomed.id)
+      .where('action', '=', 'scheduler.schedule.deleted')
+      .executeTakeFirstOrThrow();
+    expect(entry.payload).toMatchObject({ name: 'delete-me', runs: 1 });
+    expect(await failure(caller.delete({ id: doomed.id }))).toEqual({ code: 'NOT_FOUND' });
+
+    const builtin = await caller.create({ ...nightly, name: 'pretend-builtin' });
+    await t.db.updateTable('schedules').set({ builtin: true }).where('id', '=', builtin.id).execute();
+    expect(await failure(caller.delete({ id: builtin.id }))).toEqual({ code: 'UNPROCESSABLE' });
+  });
+
+  it('reads a timing in plain words with its next runs in the schedule’s time zone', async () => {
+    const preview = await operator().preview({
+      kind: 'cron',
+      cronExpr: '30 2 * * *',
+      timezone: 'Europe/Berlin',
+    });
+    expect(preview.description).toBe('every day at 02:30, Europe/Berlin time');
+    expect(preview.nextRuns).toHaveLength(5);
+    for (const run of preview.nextRuns) {
+      const local = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/Berlin',
+        hour: '2-digit',
+        minute: '2-digit',
+      }).format(run);
+      expect(local).toBe('02:30');
+    }
+    expect(await failure(operator().preview({ kind: 'cron', cronExpr: '99 2 * * *' }))).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      fieldErrors: { cronExpr: [expect.stringContaining('Cron expression')] },
     });
   });
 });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createDb, createInterruptibleDb, createPool, migrateToLatest } from '@atrium/db';
+import { startHeartbeat } from '@atrium/domain/ops/processes';
 import { type Clock, systemClock } from '@atrium/domain/platform/clock';
 import { createRedisClient } from '@atrium/domain/platform/redis';
 import { createRealtimePublisher, type RealtimePublisherAdapter } from '@atrium/domain/realtime/publishers';
@@ -56,6 +58,11 @@ export interface StartSchedulerOptions {
   /** Retry jitter source (default Math.random). */
   random?: () => number;
 }
+
+/** Shown in the Ops console's process list. */
+const SCHEDULER_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /**
  * The scheduler process (SPEC §8): migrations outside production, the built-in schedules, the tick
@@ -144,6 +151,22 @@ export async function startScheduler(
       checks,
       liveDetail: () => ({ nodeId, running: loop.running() }),
     });
+    const heartbeat = await startHeartbeat({
+      db: handle.db,
+      beatSeconds: env.OPS_HEARTBEAT_SECONDS,
+      identity: {
+        kind: 'scheduler',
+        host: hostname(),
+        pid: process.pid,
+        version: SCHEDULER_VERSION,
+        queues: [],
+        opsUrl: ops.url,
+      },
+      onError: (error) => logger.warn({ err: error }, 'heartbeat failed'),
+    }).catch(async (error: unknown) => {
+      await ops.close();
+      throw error;
+    });
     loop.start();
     logger.info(
       { nodeId, opsUrl: ops.url, tickMs: env.SCHEDULER_TICK_MS, handlers: handlers.names() },
@@ -162,6 +185,9 @@ export async function startScheduler(
       stop() {
         stopping ??= (async () => {
           await loop.stop({ graceMs: env.SCHEDULER_SHUTDOWN_GRACE_MS });
+          await heartbeat
+            .stop()
+            .catch((error: unknown) => logger.warn({ err: error }, 'heartbeat stop failed'));
           await ops.close();
           await closeConnections();
           logger.info({ nodeId }, 'scheduler stopped');

@@ -216,6 +216,10 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     const toast = page.getByTestId('notification-toast');
     await toast.first().waitFor();
     expect(await textOf(toast.first())).toContain(APPROVED_SUBJECT);
+    // Its next steps point at a page that exists (there is no Content area yet), with its address.
+    expect(await textOf(toast.first())).toContain(
+      `Creator → My content (${stack.web().url}/creator/content)`,
+    );
     // …the status turns to approved, and the creator role arrives without signing in again.
     await expect
       .poll(() => page.getByTestId('application-status').getAttribute('data-status'), UI)
@@ -318,7 +322,15 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     await admin.getByLabel('Body', { exact: true }).fill('Your slot is {{slot}}.');
     await admin.getByRole('button', { name: 'Add a variable' }).click();
     await admin.getByLabel('Name 1', { exact: true }).fill('slot');
+    // Left empty: the preview marks the gap and sending is refused next to the variables.
+    const preview = admin.getByTestId('send-preview');
+    expect(await textOf(preview.getByTestId('preview-body'))).toBe('Your slot is slot missing.');
+    await admin.getByRole('button', { name: 'Send notification' }).click();
+    await expect.poll(() => textOf(admin.locator('.field--invalid')), UI).toContain('slot: Fill in a value');
+    expect(await admin.getByTestId('result-notice').count()).toBe(0);
     await admin.getByLabel('Value 1', { exact: true }).fill('Friday 10:00');
+    expect(await textOf(preview.getByTestId('preview-subject'))).toBe('Studio booking confirmed');
+    expect(await textOf(preview.getByTestId('preview-body'))).toBe('Your slot is Friday 10:00.');
     await screenshot(admin, 'creator-admin-send');
     await admin.getByRole('button', { name: 'Send notification' }).click();
     await admin.getByTestId('result-notice').waitFor();
@@ -392,10 +404,13 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     expect(await textOf(scheduled)).toContain(EDITOR.email);
     await scheduled.getByRole('link').click();
     await admin.getByRole('button', { name: 'Cancel notification' }).click();
-    await admin
-      .getByRole('dialog', { name: 'Cancel this notification?' })
-      .getByRole('button', { name: 'Cancel notification' })
-      .click();
+    const cancelDialog = admin.getByRole('dialog', { name: 'Cancel this notification?' });
+    // The buttons say what they do: keep it, or cancel it.
+    expect(await cancelDialog.getByRole('button').allTextContents()).toEqual([
+      'Keep notification',
+      'Cancel notification',
+    ]);
+    await cancelDialog.getByRole('button', { name: 'Cancel notification' }).click();
     await admin.getByTestId('result-notice').waitFor();
     expect(await textOf(admin.getByTestId('result-notice'))).toContain('cancelled');
     expect(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@atrium/db';
 import { PipelineProbeRequested } from '@atrium/domain/events/pipeline-probe';
 import { recordQueueSamples } from '@atrium/domain/ops/history';
+import { createOpsAnnouncer } from '@atrium/domain/ops/live';
 import {
   createTestJob,
   createTestOrg,
@@ -155,6 +156,14 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     const [taken] = await (await boss()).fetch(QUEUE, { batchSize: 10 });
     expect(taken?.id).toBe(jobId);
     await (await boss()).complete(QUEUE, jobId, { acknowledged: probeId });
+    // …and, as every worker does when a job settles, says so on the event stream.
+    const announcer = createOpsAnnouncer({
+      db: stack.api().services.db,
+      realtime: stack.api().services.realtime.publisher,
+      intervalMs: 10,
+    });
+    announcer.touch(null, 'jobs');
+    await announcer.stop();
     await expect.poll(() => countIn(QUEUE, 'completed'), { timeout: 15_000 }).toBe('1');
     expect(await countIn(QUEUE, 'retry')).toBe('0');
     expect(await countIn(QUEUE, 'failed')).toBe('0');
@@ -163,6 +172,40 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     await page.goto(`/ops/queues/${QUEUE}/jobs/${jobId}`);
     await expect.poll(() => state.getAttribute('data-state'), { timeout: 15_000 }).toBe('completed');
     expect(await page.getByTestId('job-output').textContent()).toContain(probeId);
+  });
+
+  it('draws every sparkline from one request, and a queue without failures shows no red', async () => {
+    screenshotOnFailure('ops-sparklines');
+    const { services } = stack.api();
+    await recordQueueSamples(
+      { db: services.db, queues: services.ops.queues, catalogue: services.ops.catalogue },
+      { intervalSeconds: 1 },
+    );
+    // Every history procedure the page calls, batched or not (tRPC puts the names in the path).
+    const historyCalls: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      const path = decodeURIComponent(new URL(request.url()).pathname);
+      for (const name of path.split(/[/,]/)) if (name.startsWith('ops.queueHistor')) historyCalls.push(name);
+    };
+    page.on('request', onRequest);
+    try {
+      await page.goto('/ops/queues');
+      await page.getByTestId(`sparkline-${QUEUE}`).waitFor({ timeout: 15_000 });
+      const rows = await page.getByTestId('queues-table').locator('tbody tr').count();
+      expect(rows).toBeGreaterThan(2);
+      expect(historyCalls).toEqual(['ops.queueHistories']);
+      // No row was refused by the limit on heavy calls.
+      expect(await page.getByText('chart failed').count()).toBe(0);
+      // The probe queue had a failed job this hour: red. Its dead-letter queue never had one: not red.
+      expect(await page.getByTestId(`sparkline-series-${QUEUE}`).getAttribute('data-series')).toBe(
+        'waiting,failed',
+      );
+      expect(await page.getByTestId(`sparkline-series-${DEAD_LETTERS}`).getAttribute('data-series')).toBe(
+        'waiting',
+      );
+    } finally {
+      page.off('request', onRequest);
+    }
   });
 
   it('redrives every dead letter and says how many moved', async () => {
@@ -220,6 +263,14 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     expect(await status.getAttribute('data-state')).toBe('active');
     expect(await page.getByTestId('result-notice').textContent()).toContain('e2e-audit-report created.');
     expect(await page.locator('main').textContent()).toContain('cron 30 2 * * * (Europe/Berlin)');
+    // The cron expression read out, and the next runs written in the schedule's own time zone.
+    const words = page.getByTestId('schedule-timing-words');
+    await words.waitFor();
+    expect(await words.textContent()).toBe('Every day at 02:30, Europe/Berlin time');
+    const nextRuns = page.getByTestId('schedule-next-runs').locator('li');
+    await expect.poll(() => nextRuns.count(), { timeout: 10_000 }).toBe(5);
+    for (const run of await nextRuns.allTextContents()) expect(run).toMatch(/, 02:30$/);
+    await screenshot(page, 'ops-schedule');
 
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await page
@@ -236,6 +287,19 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     expect(await listed.getAttribute('data-status')).toBe('paused');
     await expect.poll(() => listed.textContent(), { timeout: 15_000 }).toContain('no runs yet');
     await screenshot(page, 'ops-schedules');
+
+    // Deleting asks first, then returns to the list, which says so and no longer shows it.
+    await listed.getByRole('link', { name: 'e2e-audit-report' }).click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete e2e-audit-report?' })
+      .getByRole('button', { name: 'Delete schedule' })
+      .click();
+    await page.waitForURL(/\/ops\/schedules$/);
+    expect(await page.getByTestId('schedule-deleted').textContent()).toContain('e2e-audit-report deleted');
+    await expect
+      .poll(() => page.getByTestId('schedule-e2e-audit-report').count(), { timeout: 15_000 })
+      .toBe(0);
   });
   it('lets an operator allow an organisation to email people outside it, and a reload shows it saved', async () => {
     screenshotOnFailure('ops-organisations');
@@ -292,5 +356,61 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     expect(await dialog.getByLabel(/May email people outside the organisation/).isChecked()).toBe(true);
     expect(await dialog.getByLabel('Emails per hour', { exact: true }).inputValue()).toBe('50');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('retries every failed job of a queue at once', async () => {
+    screenshotOnFailure('ops-retry-all');
+    await produceFailedJob(`e2e-${randomUUID().slice(0, 8)}`);
+    await produceFailedJob(`e2e-${randomUUID().slice(0, 8)}`);
+    await page.goto('/ops/queues');
+    await page.getByRole('link', { name: QUEUE, exact: true }).click();
+    await page.waitForURL(`**/ops/queues/${QUEUE}`);
+    const failedBefore = Number(
+      await page
+        .getByRole('button', { name: /^Retry all failed \(\d+\)$/ })
+        .textContent()
+        .then((t) => /\d+/.exec(t ?? '')?.[0]),
+    );
+    expect(failedBefore).toBeGreaterThanOrEqual(2);
+    await page.getByRole('button', { name: `Retry all failed (${failedBefore})` }).click();
+    await page
+      .getByRole('dialog', { name: `Retry ${failedBefore} failed jobs of ${QUEUE}?` })
+      .getByRole('button', { name: `Retry ${failedBefore} failed jobs` })
+      .click();
+    const result = page.getByTestId('result-notice');
+    await result.waitFor();
+    expect(await result.textContent()).toContain(`${failedBefore} failed jobs of ${QUEUE} retried`);
+    await expect
+      .poll(() => page.getByRole('button', { name: /^Retry all failed/ }).count(), { timeout: 15_000 })
+      .toBe(0);
+  });
+
+  it('says a missing job is not there, without offering to try again or showing codes', async () => {
+    screenshotOnFailure('ops-job-not-found');
+    await page.goto(`/ops/queues/${QUEUE}/jobs/${randomUUID()}`);
+    const error = page.getByTestId('error-message');
+    await error.waitFor();
+    expect(await error.getAttribute('data-code')).toBe('NOT_FOUND');
+    expect(await error.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    expect(await error.textContent()).not.toMatch(/NOT_FOUND|request /);
+  });
+
+  it('finds a job in any queue from the queues page', async () => {
+    screenshotOnFailure('ops-search-all');
+    const probeId = `e2e-${randomUUID().slice(0, 8)}`;
+    const jobId = await produceFailedJob(probeId);
+    await page.goto('/ops/queues');
+    await page.getByLabel('Find a job in every queue').fill(probeId);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await page.waitForURL(/\/ops\/jobs\?q=e2e-/);
+    const row = page.getByTestId(`job-${jobId}`);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.getByRole('link', { name: QUEUE, exact: true }).count()).toBe(1);
+    // Its copy waiting in the dead-letter queue is found too, with that queue named.
+    const rows = page.getByTestId('jobs-table').locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
+    expect(
+      await page.getByTestId('jobs-table').getByRole('link', { name: DEAD_LETTERS, exact: true }).count(),
+    ).toBe(1);
   });
 });

@@ -141,8 +141,10 @@ async function serveStatic(
     send(res, req, file, extname(file));
     return;
   }
-  // A missing asset is a 404; any other path is a client-side route served by index.html.
-  if (extname(decoded) !== '' && !decoded.endsWith('.html')) {
+  // A missing asset (a file type the app ships) is a 404; any other path is a client-side route served
+  // by index.html, as the API serves it in production — dots included (/ops/queues/ops.pipeline-probe).
+  const extension = extname(decoded);
+  if (extension !== '' && extension !== '.html' && Object.hasOwn(CONTENT_TYPES, extension)) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
     return;
   }

@@ -31,6 +31,8 @@ const ZWorkerEnv = z
     WORKER_CONTROLS_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
     /** How often queue depth and failures are sampled for the Ops charts (docs/ops.md). */
     OPS_SAMPLE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
+    /** How often this process tells the Ops console it is alive; missing after 3 beats (docs/ops.md). */
+    OPS_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
     /**
      * Outgoing mail (docs/email.md). Required in production; elsewhere it defaults to the dev mail
      * catcher's SMTP port, which `pnpm dev` starts.

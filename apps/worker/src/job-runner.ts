@@ -57,6 +57,8 @@ export interface JobRunnerOptions<Q extends QueueDefinition> {
   logger: Logger;
   services: WorkerServices;
   duration: Histogram<'queue' | 'outcome'>;
+  /** Told the org of every job this runner settled (live Ops updates; null for a platform job). */
+  onSettled?: (orgId: string | null) => void;
 }
 
 /**
@@ -71,6 +73,7 @@ export function createJobRunner<Q extends QueueDefinition>({
   logger,
   services,
   duration,
+  onSettled,
 }: JobRunnerOptions<Q>): (jobs: Job<unknown>[]) => Promise<JobResult[]> {
   async function runOne(job: Job<unknown>): Promise<JobResult> {
     const started = performance.now();
@@ -122,7 +125,15 @@ export function createJobRunner<Q extends QueueDefinition>({
       return { id: job.id, status: permanent ? 'deadletter' : 'failed', output: errorOutput(error) };
     }
   }
-  return (jobs) => Promise.all(jobs.map(runOne));
+  const settle = async (job: Job<unknown>): Promise<JobResult> => {
+    const result = await runOne(job);
+    if (onSettled) {
+      const orgId = (job.data as { orgId?: unknown } | null)?.orgId;
+      onSettled(typeof orgId === 'string' ? orgId : null);
+    }
+    return result;
+  };
+  return (jobs) => Promise.all(jobs.map(settle));
 }
 
 function errorOutput(error: unknown): Record<string, unknown> {

@@ -42,6 +42,8 @@ export interface WorkQueuesOptions<C extends QueueCatalogue> {
   /** Jobs of one queue fetched and run together. */
   concurrency: number;
   pollSeconds: number;
+  /** Told the org of every settled job (live Ops updates). */
+  onSettled?: (queue: string, orgId: string | null) => void;
 }
 
 /**
@@ -75,6 +77,9 @@ export function createQueueWorkers<C extends QueueCatalogue>(
         logger: options.logger,
         services: options.services,
         duration: options.duration,
+        ...(options.onSettled
+          ? { onSettled: (orgId: string | null) => options.onSettled?.(queue.name, orgId) }
+          : {}),
       });
       return [name as string, run];
     }),

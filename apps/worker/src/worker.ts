@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createDb, migrateToLatest } from '@atrium/db';
 import { type AtriumQueueCatalogue, type QueueCatalogue, queueCatalogue } from '@atrium/domain';
 import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
+import { createOpsAnnouncer, type OpsAnnouncer } from '@atrium/domain/ops/live';
+import { type Heartbeat, startHeartbeat } from '@atrium/domain/ops/processes';
 import { createRedisClient } from '@atrium/domain/platform/redis';
 import { createBoss, DEFAULT_BOSS_SCHEMA, ensureQueues } from '@atrium/jobs';
 import {
@@ -42,6 +46,10 @@ export interface RunningWorker {
   sampler: QueueSampler;
   registry: Registry;
   services: WorkerServices;
+  /** This process's row in the Ops console's process list (docs/ops.md "Processes"). */
+  heartbeat: Heartbeat;
+  /** Live Ops updates: coalesced `ops.changed` hints. */
+  opsLive: OpsAnnouncer;
   /**
    * Graceful shutdown: stop the relay (its batch in flight commits or rolls back), stop fetching,
    * let jobs in flight finish (up to WORKER_SHUTDOWN_TIMEOUT_MS; pg-boss fails the rest back to
@@ -143,6 +151,13 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
     await relay.start();
     cleanups.push(() => relay.stop());
 
+    // Open Ops pages refetch when jobs settle (one coalesced hint a second; docs/ops.md).
+    const opsLive = createOpsAnnouncer({
+      db: handle.db,
+      realtime: services.realtime,
+      log: logger.child({ component: 'ops-live' }),
+    });
+    cleanups.push(() => opsLive.stop());
     const workers = createQueueWorkers(boss, {
       catalogue,
       handlers,
@@ -152,6 +167,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       duration: jobDuration,
       concurrency: env.WORKER_CONCURRENCY,
       pollSeconds: env.WORKER_POLL_SECONDS,
+      onSettled: (_queue, orgId) => opsLive.touch(orgId, 'jobs'),
     });
     // Starts every queue that is not paused, then follows pauses and resumes.
     const pauses = await followQueuePauses({
@@ -186,7 +202,28 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       liveDetail: () => ({ draining, relayListening: relay.listening() }),
     });
     cleanups.push(() => ops.close());
-    logger.info({ opsUrl: ops.url, queues: Object.keys(catalogue) }, 'worker started');
+    const heartbeat = await startHeartbeat({
+      db: handle.db,
+      beatSeconds: env.OPS_HEARTBEAT_SECONDS,
+      identity: {
+        kind: 'worker',
+        host: hostname(),
+        pid: process.pid,
+        version: WORKER_VERSION,
+        queues: [...new Set(Object.values(catalogue).map((queue) => queue.name))].map((queue) => ({
+          queue,
+          concurrency: env.WORKER_CONCURRENCY,
+        })),
+        opsUrl: ops.url,
+      },
+      onError: (error) => logger.warn({ err: error }, 'heartbeat failed'),
+    });
+    cleanups.push(() => heartbeat.stop());
+    opsLive.touch(null, 'processes');
+    logger.info(
+      { opsUrl: ops.url, processId: heartbeat.id, queues: Object.keys(catalogue) },
+      'worker started',
+    );
 
     let stopping: Promise<void> | null = null;
     const step = (name: string, action: () => Promise<unknown>) =>
@@ -200,6 +237,8 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       sampler,
       registry,
       services,
+      heartbeat,
+      opsLive,
       stop() {
         stopping ??= (async () => {
           draining = true;
@@ -212,6 +251,9 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
           );
           // Health and metrics stay up while jobs drain.
           await step('ops server', () => ops.close());
+          await step('heartbeat', () => heartbeat.stop());
+          opsLive.touch(null, 'processes');
+          await step('live ops updates', () => opsLive.stop());
           if (redis) redis.disconnect();
           await step('mailer', () => services.close());
           await step('database', () => handle.destroy());
@@ -226,6 +268,11 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
     throw error;
   }
 }
+
+/** Shown in the Ops console's process list. */
+const WORKER_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Gauges read at scrape time: queue depth from pg-boss, outbox backlog from the outbox table. */
 function registerScrapeGauges(

@@ -262,6 +262,21 @@ export interface OpsQueueSamplesTable {
   interval_seconds: number;
 }
 
+/** A worker or scheduler process, registered at start and kept alive by its heartbeat. */
+export interface OpsProcessesTable {
+  id: string;
+  kind: 'worker' | 'scheduler';
+  host: string;
+  pid: number;
+  version: string;
+  queues: ColumnType<Array<{ queue: string; concurrency: number }>, string | undefined, string>;
+  ops_url: string | null;
+  beat_seconds: number;
+  started_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_beat_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  stopped_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
 // ── Notifications (SPEC §6, docs/notifications.md) ───────────────────────────────────────────────
 
 export type NotificationChannel = 'email' | 'in_app';
@@ -432,6 +447,7 @@ export interface Database {
   scheduler_leases: SchedulerLeasesTable;
   queue_controls: QueueControlsTable;
   ops_queue_samples: OpsQueueSamplesTable;
+  ops_processes: OpsProcessesTable;
   notification_templates: NotificationTemplatesTable;
   notifications: NotificationsTable;
   notification_attempts: NotificationAttemptsTable;

@@ -48,7 +48,13 @@ export const notificationsRouter = router({
     .query(({ ctx, input }) => getNotification(notificationsDeps(ctx.services), ctx.session, input)),
   cancel: send
     .input(ZNotificationIdInput)
-    .mutation(({ ctx, input }) => cancelNotification(notificationsDeps(ctx.services), ctx.session, input)),
+    .mutation(({ ctx, input }) =>
+      cancelNotification(
+        { ...notificationsDeps(ctx.services), jobs: ctx.services.ops.queues },
+        ctx.session,
+        input,
+      ),
+    ),
 
   /** Built-ins (read-only) and the org's overrides and own templates. */
   templates: router({

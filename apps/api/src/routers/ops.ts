@@ -9,16 +9,19 @@ import {
   listJobs,
   listOpsQueues,
   listOutbox,
+  listProcesses,
   type OpsActor,
   type OpsDeps,
   type OpsScope,
   pauseQueue,
   platformHealth,
+  queueHistories,
   queueHistory,
   redriveAll,
   redriveJob,
   replayOutboxEvent,
   resumeQueue,
+  retryAllFailed,
   retryJob,
 } from '@atrium/domain/ops/index';
 import { ZCursorField, ZDate } from '@atrium/domain/platform/input-blocks';
@@ -40,7 +43,7 @@ function opsScope(session: Session): OpsScope {
 }
 
 function actorOf(session: Session): OpsActor {
-  return { userId: session.userId, orgId: session.orgId };
+  return { userId: session.userId, orgId: session.orgId, platform: session.platformRole === 'operator' };
 }
 
 function opsDeps(services: Services): OpsDeps {
@@ -68,7 +71,8 @@ export const opsRouter = router({
     .use(heavy)
     .input(
       z.object({
-        queue: ZQueueName,
+        // Without a queue, `search` looks through every queue the console shows.
+        queue: ZQueueName.optional(),
         state: z.enum(JOB_STATES).optional(),
         search: z.string().trim().min(1).max(500).optional(),
         cursor: ZCursor,
@@ -84,6 +88,15 @@ export const opsRouter = router({
 
   retry: manage.input(ZJobRef).mutation(({ ctx, input }) =>
     retryJob(opsDeps(ctx.services), {
+      scope: opsScope(ctx.session),
+      actor: actorOf(ctx.session),
+      ...input,
+    }),
+  ),
+
+  /** Every failed job of a queue (in scope; the oldest 1 000 per call) gets one more attempt. */
+  retryAllFailed: manage.input(z.object({ queue: ZQueueName })).mutation(({ ctx, input }) =>
+    retryAllFailed(opsDeps(ctx.services), {
       scope: opsScope(ctx.session),
       actor: actorOf(ctx.session),
       ...input,
@@ -187,6 +200,26 @@ export const opsRouter = router({
     ),
 
   /**
+   * Several queues' histories in one call (every queue when `queues` is omitted): the queues table's
+   * sparklines, without one heavy call per row.
+   */
+  queueHistories: read
+    .use(heavy)
+    .input(
+      z
+        .object({
+          queues: z.array(ZQueueName).min(1).max(200).optional(),
+          from: ZDate.optional(),
+          to: ZDate.optional(),
+          points: z.number().int().min(1).max(200).optional(),
+        })
+        .optional(),
+    )
+    .query(({ ctx, input }) =>
+      queueHistories(opsDeps(ctx.services), { scope: opsScope(ctx.session), ...(input ?? {}) }),
+    ),
+
+  /**
    * Readiness of the API, the worker and the scheduler (from their ops servers), with each check's
    * error text: infrastructure detail, for platform operators only.
    */
@@ -194,6 +227,17 @@ export const opsRouter = router({
     platformHealth({
       local: () => runHealthChecks(ctx.services.healthChecks),
       remotes: ctx.services.ops.remotes,
+      processes: () => listProcesses(ctx.services.db),
+      unconsumedQueues: async () =>
+        (await getOpsKpis(opsDeps(ctx.services), { scope: { kind: 'platform' } })).unconsumedQueues,
     }),
   ),
+
+  /**
+   * Every worker and scheduler process that registered a heartbeat: live, missing (silent for a few
+   * beats) or recently stopped, with host, pid, version and the queues it consumes. Operators only.
+   */
+  processes: operatorProcedure.query(async ({ ctx }) => ({
+    processes: await listProcesses(ctx.services.db),
+  })),
 });

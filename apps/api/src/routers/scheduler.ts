@@ -4,10 +4,12 @@ import {
   builtInScheduleHandlers,
   createSchedule,
   createScheduleHandlerRegistry,
+  deleteSchedule,
   getSchedule,
   listScheduleRuns,
   listSchedules,
   pauseSchedule,
+  previewTiming,
   resumeSchedule,
   SCHEDULE_DEFAULTS,
   type SchedulingDeps,
@@ -17,6 +19,7 @@ import {
   ZCreateScheduleInput,
   ZListScheduleRunsInput,
   ZListSchedulesInput,
+  ZPreviewTimingInput,
   ZScheduleIdInput,
   ZUpdateScheduleInput,
 } from '@atrium/domain/scheduling/index';
@@ -25,7 +28,7 @@ import { permissionProcedure, router } from '../trpc.ts';
 
 /**
  * Schedules and their runs (SPEC §8). Schedules are platform-wide, so every procedure needs
- * `scheduler.manage` (platform operators); each change is audited under the operator's own org.
+ * `scheduler.manage` (platform operators); each change is audited in the platform chain.
  * Handler names are checked against the handlers the scheduler ships.
  */
 const handlers = createScheduleHandlerRegistry(builtInScheduleHandlers());
@@ -84,4 +87,15 @@ export const schedulerRouter = router({
     .mutation(({ ctx, input }) =>
       unquarantineSchedule(deps(ctx), { id: input.id, actor: actorOf(ctx.session) }),
     ),
+
+  /** Deletes a schedule and its runs (not a built-in one; not while it runs). */
+  delete: manage
+    .input(ZScheduleIdInput)
+    .mutation(({ ctx, input }) => deleteSchedule(deps(ctx), { id: input.id, actor: actorOf(ctx.session) })),
+
+  /**
+   * A timing in plain words and its next run times (instants; shown in the schedule's time zone):
+   * for a saved schedule's page and for the form while it is being filled in.
+   */
+  preview: manage.input(ZPreviewTimingInput).query(({ input }) => previewTiming(input, systemClock.now())),
 });

@@ -13,6 +13,11 @@ interface ConfirmButtonProps<T> {
   children?: ReactNode;
   /** The confirming button ("Disable user"). */
   confirmLabel: string;
+  /**
+   * The button that backs out, when "Cancel" would be ambiguous ("Keep notification" next to
+   * "Cancel notification").
+   */
+  cancelLabel?: string;
   /** Red buttons for actions that take something away. */
   destructive?: boolean;
   quiet?: boolean;
@@ -32,6 +37,7 @@ export function ConfirmButton<T>({
   title,
   children,
   confirmLabel,
+  cancelLabel,
   destructive = false,
   quiet = false,
   disabled = false,
@@ -73,6 +79,7 @@ export function ConfirmButton<T>({
             busy={mutation.isPending}
             onCancel={() => setOpen(false)}
             submitLabel={confirmLabel}
+            {...(cancelLabel ? { cancelLabel } : {})}
             danger={destructive}
           />
         </form>
@@ -87,12 +94,15 @@ export function DialogActions({
   onCancel,
   submitLabel,
   busyLabel = 'Working…',
+  cancelLabel = 'Cancel',
   danger = false,
   submitDisabled = false,
 }: {
   busy: boolean;
   onCancel: () => void;
   submitLabel: string;
+  /** The backing-out button's text. */
+  cancelLabel?: string;
   /** The submit button's text while busy, e.g. "Saving…". */
   busyLabel?: string;
   /** A destructive or refusing action: the submit button is red. */
@@ -103,7 +113,7 @@ export function DialogActions({
   return (
     <div className="dialog__actions">
       <button type="button" className="button button--quiet" onClick={onCancel} disabled={busy}>
-        Cancel
+        {cancelLabel}
       </button>
       <button
         type="submit"

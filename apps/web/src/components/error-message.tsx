@@ -15,8 +15,15 @@ interface ErrorMessageProps {
  * Shows any failure the way SPEC §10 promises: the API's human message, its field errors, and the
  * machine code plus request id for support. Every page reuses it for every failed call.
  */
+/** Answers that asking again cannot change: no "Try again" button for them. */
+const FINAL_CODES = new Set(['NOT_FOUND', 'FORBIDDEN', 'VALIDATION_ERROR', 'UNPROCESSABLE', 'CONFLICT']);
+
 export function ErrorMessage({ error, title, onRetry, inlineFields }: ErrorMessageProps) {
   const described = describeError(error);
+  const retryable = onRetry !== undefined && !(described.code && FINAL_CODES.has(described.code));
+  // The code and request id are for support: shown when something broke on our side, not for an
+  // answer that explains itself (not found, not allowed, a field to fix).
+  const forSupport = !described.code || ['INTERNAL', 'UNAVAILABLE', 'BAD_GATEWAY'].includes(described.code);
   const fieldEntries = Object.entries(described.fieldErrors ?? {}).filter(
     ([field]) => !inlineFields?.includes(field),
   );
@@ -46,13 +53,13 @@ export function ErrorMessage({ error, title, onRetry, inlineFields }: ErrorMessa
           ))}
         </ul>
       )}
-      {(described.code || described.requestId) && (
+      {forSupport && (described.code || described.requestId) && (
         <p className="error-message__meta">
           {described.code && <code>{described.code}</code>}
           {described.requestId && <span> · request {described.requestId}</span>}
         </p>
       )}
-      {onRetry && (
+      {retryable && (
         <button type="button" className="button" onClick={onRetry}>
           Try again
         </button>

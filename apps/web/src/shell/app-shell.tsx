@@ -1,10 +1,13 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
 import { ProfileMenu } from '../auth/profile-menu.tsx';
 import { useQueryCacheFollowsSession, useSession } from '../auth/use-session.ts';
 import { NotificationBell } from '../components/notification-bell.tsx';
+import { api } from '../lib/trpc.ts';
 import { useMailboxAvailable } from '../routes/mailbox/mailbox-queries.ts';
 import { NAVIGATION, visibleNavigation } from './navigation.ts';
+import { usePageTitle } from './page-title.ts';
 
 /** Top bar, left navigation and the page outlet. Below 860 px the navigation folds behind "Menu". */
 export function AppShell() {
@@ -13,6 +16,10 @@ export function AppShell() {
   const session = useSession();
   useQueryCacheFollowsSession();
   const mailboxAvailable = useMailboxAvailable();
+  // The same query the bell reads (one request, shared cache): the tab shows the unread count too.
+  const member = session.status === 'signedIn' && Boolean(session.user) && !session.user?.mustChangePassword;
+  const unread = useQuery({ ...api.inbox.unreadCount.queryOptions(), enabled: member });
+  usePageTitle(member ? (unread.data?.count ?? 0) : 0);
   const navigation = visibleNavigation(NAVIGATION, {
     signedIn: session.status === 'signedIn',
     can: session.can,

@@ -1,4 +1,5 @@
 import type { Permission } from '../auth/session-store.ts';
+import { AREAS_BUILT, type Area } from './areas.ts';
 
 /**
  * Who sees an item: `member` (signed in; the default), `guest` (signed out only: sign-in, sign-up…)
@@ -14,6 +15,8 @@ export interface NavItem {
   anyPermission?: readonly Permission[];
   /** Shown only when the API offers the dev mailbox (`dev.mailbox.*` does not answer NOT_FOUND). */
   requiresMailbox?: boolean;
+  /** The area the item opens: hidden until that area is built (`areas.ts`). */
+  area?: Area;
 }
 
 export interface NavSection {
@@ -51,11 +54,21 @@ export const NAVIGATION: NavSection[] = [
     id: 'platform',
     label: 'Platform',
     items: [
-      { to: '/library', label: 'Library' },
+      { to: '/library', label: 'Library', area: 'library' },
       { to: '/creator', label: 'Creator' },
       { to: '/review', label: 'Review', anyPermission: ['content.review', 'creators.review'] },
-      { to: '/datasets', label: 'Datasets', anyPermission: ['datasets.read', 'datasets.ingest'] },
-      { to: '/workplace', label: 'Workplace', anyPermission: ['workplace.write', 'workplace.sync'] },
+      {
+        to: '/datasets',
+        label: 'Datasets',
+        anyPermission: ['datasets.read', 'datasets.ingest'],
+        area: 'datasets',
+      },
+      {
+        to: '/workplace',
+        label: 'Workplace',
+        anyPermission: ['workplace.write', 'workplace.sync'],
+        area: 'workplace',
+      },
     ],
   },
   {
@@ -73,7 +86,7 @@ export const NAVIGATION: NavSection[] = [
     label: 'You',
     items: [
       { to: '/profile', label: 'Profile' },
-      { to: '/todos', label: 'Todos' },
+      { to: '/todos', label: 'Todos', area: 'todos' },
       { to: '/notifications', label: 'Notifications' },
       // Public: verification codes arrive there before anyone can sign in.
       { to: '/mailbox', label: 'Mailbox (dev)', audience: 'public', requiresMailbox: true },
@@ -85,9 +98,12 @@ export interface NavViewer {
   signedIn: boolean;
   can: (permission: Permission) => boolean;
   mailboxAvailable: boolean;
+  /** Which areas are built (default: `AREAS_BUILT`). */
+  areasBuilt?: Readonly<Record<Area, boolean>>;
 }
 
 export function isNavItemVisible(item: NavItem, viewer: NavViewer): boolean {
+  if (item.area && !(viewer.areasBuilt ?? AREAS_BUILT)[item.area]) return false;
   if (item.requiresMailbox && !viewer.mailboxAvailable) return false;
   const audience = item.audience ?? 'member';
   if (audience === 'guest') return !viewer.signedIn;

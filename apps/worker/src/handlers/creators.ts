@@ -9,6 +9,7 @@ function creatorDeps({ db, logger, services, job }: HandlerContext) {
     realtime: services.realtime,
     log: logger,
     consumer: job.queue,
+    webBaseUrl: services.webBaseUrl,
   };
 }
 

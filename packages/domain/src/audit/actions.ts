@@ -64,6 +64,7 @@ export const AUDIT_ACTIONS = [
   'scheduler.schedule.resumed',
   'scheduler.schedule.triggered',
   'scheduler.schedule.unquarantined',
+  'scheduler.schedule.deleted',
   // Ops console: every ops action is audited (SPEC §8)
   'ops.job.retried',
   'ops.job.cancelled',
@@ -71,6 +72,7 @@ export const AUDIT_ACTIONS = [
   'ops.dead_letter.redriven',
   'ops.queue.paused',
   'ops.queue.resumed',
+  'ops.queue.failed_retried',
   'ops.outbox.replayed',
   // Notifications (SPEC §6)
   'notification.queued',

@@ -18,11 +18,18 @@ export {
 } from './chain.ts';
 export {
   type AuditEntryDto,
+  type AuditFilterOptions,
   type AuditPage,
+  auditFilterOptions,
+  type ExportAuditInput,
+  exportAuditCsv,
   type ListAuditInput,
   listAudit,
+  MAX_AUDIT_EXPORT_ROWS,
+  ZExportAuditInput,
   ZListAuditInput,
 } from './list.ts';
+export { actorChain, type ChainActor, PLATFORM_AUDIT_CHAIN } from './platform.ts';
 export {
   AUDIT_CHAIN_BREAKS,
   type AuditAnchor,

@@ -3,6 +3,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import { systemClock } from '../platform/clock.ts';
 import { canonicalJson, computeChecksum, GENESIS, sha256Hex } from './chain.ts';
+import { PLATFORM_AUDIT_CHAIN } from './platform.ts';
 
 /**
  * Why a chain is broken, named at the first seq where it stops being consistent:
@@ -299,8 +300,14 @@ export async function auditIntegrityReport(
   const checkedAt = clock.now();
   const started = performance.now();
   const orgs = await db.selectFrom('orgs').select('id').orderBy('id').execute();
+  // The platform chain (operators' actions) is verified like an org's, once it has entries.
+  const platform = await db
+    .selectFrom('audit_heads')
+    .select('org_id as id')
+    .where('org_id', '=', PLATFORM_AUDIT_CHAIN)
+    .execute();
   const results: AuditIntegrityReport['orgs'] = [];
-  for (const { id } of orgs) {
+  for (const { id } of [...platform, ...orgs]) {
     const anchors = options.anchors?.get(id);
     results.push({ orgId: id, ...(await verifyAuditChain(db, id, anchors ? { anchors } : {})) });
   }

@@ -329,13 +329,39 @@ export async function getApplication(
   deps: CreatorDeps,
   session: Session,
   rawInput: ApplicationIdInput,
-): Promise<CreatorApplicationView> {
+): Promise<CreatorApplicationView & { otherReviewers: number }> {
   const { id } = validateInput(ZApplicationIdInput, rawInput);
   const row = await reviewQuery(deps.db, session.orgId)
     .where('creator_applications.id', '=', id)
     .executeTakeFirst();
   if (!row) throw new NotFoundError('Creator application');
-  return forReviewer(row);
+  return {
+    ...forReviewer(row),
+    otherReviewers: await countReviewersOtherThan(deps.db, session.orgId, row.user_id),
+  };
+}
+
+/**
+ * Active members of the org who may review applications (a role granting `creators.review`), the
+ * applicant excepted: when it is 0, nobody can decide this application until someone is given that
+ * role — the page says so instead of offering buttons that would be refused.
+ */
+async function countReviewersOtherThan(
+  db: Kysely<Database>,
+  orgId: string,
+  applicantId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('user_roles')
+    .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+    .innerJoin('users', 'users.id', 'user_roles.user_id')
+    .select((eb) => eb.fn.count<string>('user_roles.user_id').distinct().as('count'))
+    .where('user_roles.org_id', '=', orgId)
+    .where('users.status', '=', 'active')
+    .where('user_roles.user_id', '<>', applicantId)
+    .where(sql<boolean>`${'creators.review'} = ANY(roles.permissions)`)
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
 }
 
 /**

@@ -33,6 +33,8 @@ export interface CreatorConsumerDeps {
   log?: LogSink;
   /** Inbox name; defaults to the queue name. */
   consumer?: string;
+  /** The web app's origin, for links in notices. */
+  webBaseUrl?: string;
 }
 
 // ── (a) Roles ─────────────────────────────────────────────────────────────────────────────────────
@@ -102,9 +104,18 @@ export type NotificationsConsumerResult =
   | { processed: false; reason: 'already-processed' | 'application-gone' }
   | { processed: true; notificationIds: string[] };
 
-/** What the approval email's "next steps" say (template variable `nextSteps`). */
-export const CREATOR_NEXT_STEPS =
-  'Open Content and choose "New" to create your first piece, then submit it for review. Your access updates by itself; there is no need to sign in again.';
+/** Where a creator's pieces are listed in the web app (Creator → My content). */
+export const CREATOR_CONTENT_PATH = '/creator/content';
+
+/**
+ * What the approval notices' "next steps" say (template variable `nextSteps`): only what exists — the
+ * My content page, linked when the web app's address is known. When creating content lands, this is
+ * the one place to tell creators how.
+ */
+export function creatorNextSteps(webBaseUrl?: string): string {
+  const link = webBaseUrl ? ` (${webBaseUrl.replace(/\/+$/, '')}${CREATOR_CONTENT_PATH})` : '';
+  return `Your pieces are listed under Creator → My content${link}, with their review status. Your access updates by itself; there is no need to sign in again.`;
+}
 
 /**
  * Queues the notices a creator-programme event causes, through the notifications module (which
@@ -148,7 +159,7 @@ export async function notifyCreatorApplication(
             applicationId: application.id,
             approvedAt: formatUtc(event.payload.approvedAt),
             roleName: event.payload.roleName,
-            nextSteps: CREATOR_NEXT_STEPS,
+            nextSteps: creatorNextSteps(deps.webBaseUrl),
           };
           for (const channel of ['email', 'in_app'] as const) {
             const { id } = await enqueueNotification(trx, {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Session } from '../access/session.ts';
 import { appendAudit } from '../audit/index.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
+import type { OpsQueuePort } from '../ops/port.ts';
 import type { Clock } from '../platform/clock.ts';
 import { decodeTimeIdCursor, encodeTimeIdCursor, ZCursorField, ZDate } from '../platform/input-blocks.ts';
 import { validateInput } from '../platform/validate-input.ts';
@@ -26,6 +27,7 @@ import {
   reserveEmailQuota,
   resolveAllowedRecipient,
 } from './policy.ts';
+import { notificationsDispatchQueue } from './queue.ts';
 import { MAX_BODY_LENGTH, MAX_SUBJECT_LENGTH, ZNotificationVariables } from './render.ts';
 import { ZChannel, ZLocale, ZTemplateKey } from './templates.ts';
 
@@ -36,6 +38,12 @@ export interface NotificationsDeps {
   keyring?: NotificationKeyring;
   /** Emails people may cause per org per hour unless an operator set the org's own (policy.ts). */
   emailQuotaPerHour?: number;
+  /**
+   * The job queue, so cancelling a notification also cancels its delivery jobs still waiting
+   * (a scheduled one waits for days). Without it the dispatcher still finds the row cancelled and
+   * sends nothing, but the job would sit queued until its time.
+   */
+  jobs?: Pick<OpsQueuePort, 'list' | 'cancel'>;
 }
 
 export const NOTIFICATION_STATUSES = ['pending', 'scheduled', 'sent', 'failed', 'cancelled'] as const;
@@ -366,7 +374,9 @@ export async function getNotification(
 
 /**
  * `notifications.cancel`: only while pending or scheduled and not being delivered at this moment;
- * otherwise 409. The dispatcher finds the row cancelled and sends nothing.
+ * otherwise 409. Its delivery jobs still waiting in `notifications.dispatch` are cancelled in the
+ * same transaction; one that starts anyway (a worker took it a moment before) finds the row
+ * cancelled and sends nothing.
  */
 export async function cancelNotification(
   deps: NotificationsDeps,
@@ -405,6 +415,22 @@ export async function cancelNotification(
       .set({ status: 'cancelled', cancelled_at: sql`now()`, next_attempt_at: null, updated_at: sql`now()` })
       .where('id', '=', id)
       .execute();
+    let cancelledJobs = 0;
+    if (deps.jobs) {
+      const waiting = await deps.jobs.list(
+        {
+          selectors: [{ queue: notificationsDispatchQueue.name, states: ['created', 'retry'] }],
+          orgId: session.orgId,
+          search: { kind: 'data', data: { payload: { notificationId: id } } },
+          order: 'oldest',
+          limit: 100,
+        },
+        trx,
+      );
+      for (const job of waiting) {
+        if (await deps.jobs.cancel(trx, job.queue, job.id)) cancelledJobs += 1;
+      }
+    }
     await appendAudit(
       trx,
       {
@@ -413,7 +439,12 @@ export async function cancelNotification(
         action: 'notification.cancelled',
         resourceType: 'notification',
         resourceId: id,
-        payload: { channel: row.channel, templateKey: row.template_key, previousStatus: row.status },
+        payload: {
+          channel: row.channel,
+          templateKey: row.template_key,
+          previousStatus: row.status,
+          cancelledJobs,
+        },
       },
       { clock: deps.clock },
     );

@@ -1,7 +1,7 @@
 import type { Database } from '@atrium/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { z } from 'zod';
-import { appendAudit } from '../audit/index.ts';
+import { appendAudit, PLATFORM_AUDIT_CHAIN } from '../audit/index.ts';
 import { NotFoundError, RateLimitedError, UnprocessableError, ValidationError } from '../errors.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { normaliseEmail } from './crypto.ts';
@@ -143,7 +143,7 @@ export type SetNotificationPolicyInput = z.infer<typeof ZSetNotificationPolicyIn
 
 /**
  * A platform operator sets what an org may send (never the org's own admins: the policy protects
- * everyone else from the org). Audited in the org's chain.
+ * everyone else from the org). Audited in the org's chain and in the platform's.
  */
 export async function setNotificationPolicy(
   db: Kysely<Database>,
@@ -167,6 +167,15 @@ export async function setNotificationPolicy(
     if (!updated) throw new NotFoundError('Organisation');
     await appendAudit(trx, {
       orgId: input.orgId,
+      actorId: actor.userId,
+      action: 'org.notification_policy_set',
+      resourceType: 'org',
+      resourceId: input.orgId,
+      payload: policy,
+    });
+    await appendAudit(trx, {
+      // An operator's action: the platform chain records it too.
+      orgId: PLATFORM_AUDIT_CHAIN,
       actorId: actor.userId,
       action: 'org.notification_policy_set',
       resourceType: 'org',

@@ -90,8 +90,9 @@ export interface RenderedNotification {
 }
 
 /**
- * Renders a subject and body with `variables`. A placeholder without a value is a
- * VALIDATION_ERROR naming each missing variable (`variables.<name>`). Extra variables are ignored.
+ * Renders a subject and body with `variables`. A placeholder without a value (or with an empty or
+ * blank text) is a VALIDATION_ERROR naming each missing variable (`variables.<name>`). Extra
+ * variables are ignored.
  */
 export function renderTemplate(
   template: TemplateSource,
@@ -102,7 +103,8 @@ export function renderTemplate(
     placeholdersOf(text, field);
     return text.replace(PLACEHOLDER, (_whole, name: string) => {
       const value = Object.hasOwn(variables, name) ? variables[name] : undefined;
-      if (value === undefined) {
+      // A value left empty is as missing as no value: "Your code is ." is a broken message.
+      if (value === undefined || (typeof value === 'string' && value.trim() === '')) {
         missing.add(name);
         return '';
       }
@@ -113,8 +115,7 @@ export function renderTemplate(
   const body = substitute(template.body, 'body');
   if (missing.size > 0) {
     const fieldErrors: FieldErrors = {};
-    for (const name of missing)
-      fieldErrors[`variables.${name}`] = [`The template needs the variable "${name}"`];
+    for (const name of missing) fieldErrors[`variables.${name}`] = [`Fill in “${name}”: the message uses it`];
     throw new ValidationError(
       `Missing template variable${missing.size > 1 ? 's' : ''}: ${[...missing].join(', ')}`,
       fieldErrors,

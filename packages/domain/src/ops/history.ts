@@ -107,7 +107,33 @@ export async function queueHistory(
   deps: { db: Kysely<Database>; catalogue: OpsDeps['catalogue']; clock?: Clock },
   input: { scope: OpsScope; queue: string; from?: Date; to?: Date; points?: number },
 ): Promise<QueueHistory> {
-  const queue = findOpsQueue(deps.catalogue, input.queue);
+  const { queue, ...rest } = input;
+  const many = await queueHistories(deps, { ...rest, queues: [queue] });
+  const [history] = many.histories;
+  if (!history) throw new Error(`no history for ${queue}`);
+  return history;
+}
+
+export interface QueueHistories {
+  scope: OpsScope['kind'];
+  from: Date;
+  to: Date;
+  bucketSeconds: number;
+  /** One history per queue asked for, in that order. */
+  histories: QueueHistory[];
+}
+
+/**
+ * The histories of several queues (every catalogued queue when `queues` is omitted) in one query:
+ * the queues table draws a sparkline per row from one call instead of one call per queue.
+ */
+export async function queueHistories(
+  deps: { db: Kysely<Database>; catalogue: OpsDeps['catalogue']; clock?: Clock },
+  input: { scope: OpsScope; queues?: string[]; from?: Date; to?: Date; points?: number },
+): Promise<QueueHistories> {
+  const names = input.queues
+    ? [...new Set(input.queues)].map((name) => findOpsQueue(deps.catalogue, name).name)
+    : opsQueueInfos(deps.catalogue).map((q) => q.name);
   const to = input.to ?? (deps.clock ?? systemClock).now();
   const from = input.from ?? new Date(to.getTime() - 3600_000);
   if (from.getTime() >= to.getTime()) {
@@ -116,9 +142,10 @@ export async function queueHistory(
   const points = Math.min(Math.max(input.points ?? 60, 1), MAX_HISTORY_POINTS);
   const bucketSeconds = Math.max(1, Math.ceil((to.getTime() - from.getTime()) / 1000 / points));
   const orgId = scopeOrgId(input.scope) ?? null;
-  // Per capture, sum the rows in scope (every org, or one); then per bucket, the peak of the gauges
-  // and the sum of the counters.
+  // Per (queue, capture), sum the rows in scope (every org, or one); then per bucket, the peak of
+  // the gauges and the sum of the counters.
   const { rows } = await sql<{
+    queue: string;
     at: Date;
     waiting: number;
     active: number;
@@ -127,22 +154,38 @@ export async function queueHistory(
     failures: number;
   }>`
     WITH captures AS (
-      SELECT captured_at,
+      SELECT queue, captured_at,
              COALESCE(sum(waiting) FILTER (WHERE ${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid), 0) AS waiting,
              COALESCE(sum(active) FILTER (WHERE ${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid), 0) AS active,
              COALESCE(sum(failed) FILTER (WHERE ${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid), 0) AS failed,
              COALESCE(sum(completed_delta) FILTER (WHERE ${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid), 0) AS completed,
              COALESCE(sum(failed_delta) FILTER (WHERE ${orgId}::uuid IS NULL OR org_id = ${orgId}::uuid), 0) AS failures
       FROM ops_queue_samples
-      WHERE queue = ${queue.name} AND captured_at >= ${from} AND captured_at <= ${to}
-      GROUP BY captured_at
+      WHERE queue = ANY(${names}::text[]) AND captured_at >= ${from} AND captured_at <= ${to}
+      GROUP BY queue, captured_at
     )
-    SELECT to_timestamp(floor(extract(epoch FROM captured_at) / ${bucketSeconds}) * ${bucketSeconds}) AS at,
+    SELECT queue,
+           to_timestamp(floor(extract(epoch FROM captured_at) / ${bucketSeconds}) * ${bucketSeconds}) AS at,
            max(waiting)::int AS waiting, max(active)::int AS active, max(failed)::int AS failed,
            sum(completed)::int AS completed, sum(failures)::int AS failures
     FROM captures
-    GROUP BY 1
-    ORDER BY 1
+    GROUP BY 1, 2
+    ORDER BY 1, 2
   `.execute(deps.db);
-  return { queue: queue.name, scope: input.scope.kind, from, to, bucketSeconds, points: rows };
+  const byQueue = new Map<string, QueueHistoryPoint[]>(names.map((name) => [name, []]));
+  for (const { queue, ...point } of rows) byQueue.get(queue)?.push(point);
+  return {
+    scope: input.scope.kind,
+    from,
+    to,
+    bucketSeconds,
+    histories: names.map((name) => ({
+      queue: name,
+      scope: input.scope.kind,
+      from,
+      to,
+      bucketSeconds,
+      points: byQueue.get(name) ?? [],
+    })),
+  };
 }

@@ -1,8 +1,9 @@
 import type { Database } from '@atrium/db';
 import type { Transaction } from 'kysely';
+import { appendAudit } from '../audit/index.ts';
 import { NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import { decodeTimeIdCursor, encodeTimeIdCursor } from '../platform/input-blocks.ts';
-import { findDeadLetterQueue, findOpsQueue } from './catalogue-view.ts';
+import { findDeadLetterQueue, findOpsQueue, opsQueueInfos } from './catalogue-view.ts';
 import type { JobCursor, JobSearch, JobState, StoredJob } from './port.ts';
 import { assertInScope, auditOps, type OpsActor, type OpsDeps, type OpsScope, scopeOrgId } from './scope.ts';
 
@@ -67,7 +68,8 @@ export async function listJobs(
   deps: OpsDeps,
   input: {
     scope: OpsScope;
-    queue: string;
+    /** One queue, or — with a search — every queue the console shows. */
+    queue?: string | undefined;
     state?: JobState;
     search?: string;
     cursor?: string | null;
@@ -75,13 +77,21 @@ export async function listJobs(
     order?: 'newest' | 'oldest';
   },
 ): Promise<OpsJobPage> {
-  const queue = findOpsQueue(deps.catalogue, input.queue);
+  if (input.queue === undefined && !input.search) {
+    throw new ValidationError('Name a queue, or search across all of them', {
+      search: ['Enter a job id or some text to search every queue'],
+    });
+  }
+  const queues =
+    input.queue === undefined
+      ? opsQueueInfos(deps.catalogue).map((info) => info.name)
+      : [findOpsQueue(deps.catalogue, input.queue).name];
   const limit = Math.min(input.limit ?? 50, MAX_JOB_PAGE);
   const orgId = scopeOrgId(input.scope);
   const search = input.search ? parseJobSearch(input.search) : undefined;
   const after = input.cursor ? decodeJobCursor(input.cursor) : undefined;
   const rows = await deps.queues.list({
-    selectors: [{ queue: queue.name, ...(input.state ? { states: [input.state] } : {}) }],
+    selectors: queues.map((queue) => ({ queue, ...(input.state ? { states: [input.state] } : {}) })),
     ...(orgId ? { orgId } : {}),
     ...(search ? { search } : {}),
     ...(after ? { after } : {}),
@@ -194,6 +204,89 @@ export async function retryJob(
       subjectOrgId: job.orgId,
     });
     return { queue: queue.name, id: job.id, state: 'retry', removedDeadLetters };
+  });
+}
+
+/** Failed jobs one `retryAllFailed` call retries at most (oldest first); call again for more. */
+export const RETRY_ALL_BATCH = 1_000;
+
+/**
+ * Retries every failed job of a queue in the caller's scope (an org admin: their org's), oldest first,
+ * at most RETRY_ALL_BATCH per call, in one transaction: each gets one more attempt and its copies
+ * waiting in the dead-letter queue are removed, as `retryJob` does for one. Audited once in the
+ * actor's chain with the count, and once in each org whose jobs were retried.
+ */
+export async function retryAllFailed(
+  deps: OpsDeps,
+  input: { scope: OpsScope; actor: OpsActor; queue: string },
+): Promise<{ queue: string; retried: number; removedDeadLetters: number; more: boolean }> {
+  const queue = findOpsQueue(deps.catalogue, input.queue);
+  if (queue.kind === 'dead_letter') {
+    throw new UnprocessableError('Dead letters are redriven, not retried: use "Redrive all" on this queue');
+  }
+  const orgId = scopeOrgId(input.scope);
+  return deps.db.transaction().execute(async (trx) => {
+    const failed = await deps.queues.list(
+      {
+        selectors: [{ queue: queue.name, states: ['failed'] }],
+        ...(orgId ? { orgId } : {}),
+        order: 'oldest',
+        limit: RETRY_ALL_BATCH + 1,
+      },
+      trx,
+    );
+    const batch = failed.slice(0, RETRY_ALL_BATCH);
+    let retried = 0;
+    let removedDeadLetters = 0;
+    const orgs = new Map<string | null, number>();
+    for (const job of batch) {
+      if (!(await deps.queues.retry(trx, queue.name, job.id))) continue;
+      retried += 1;
+      orgs.set(job.orgId, (orgs.get(job.orgId) ?? 0) + 1);
+      if (!job.deadLetter) continue;
+      const copies = await deps.queues.list(
+        {
+          selectors: [{ queue: job.deadLetter, states: ['created', 'retry'] }],
+          search: { kind: 'id', id: job.id },
+          order: 'oldest',
+          limit: 20,
+        },
+        trx,
+      );
+      for (const copy of copies.filter((c) => c.source?.id === job.id)) {
+        if (await deps.queues.delete(trx, copy.queue, copy.id)) removedDeadLetters += 1;
+      }
+    }
+    if (retried > 0) {
+      const payload = { queue: queue.name, retried, removedDeadLetters };
+      await auditOps(trx, input.actor, {
+        action: 'ops.queue.failed_retried',
+        resourceType: 'queue',
+        resourceId: queue.name,
+        payload,
+      });
+      // An operator acted on tenants' work: each org whose jobs were retried sees it in its own log.
+      if (input.actor.platform) {
+        for (const [subject, count] of orgs) {
+          if (!subject) continue;
+          const exists = await trx
+            .selectFrom('orgs')
+            .select('id')
+            .where('id', '=', subject)
+            .executeTakeFirst();
+          if (!exists) continue;
+          await appendAudit(trx, {
+            orgId: subject,
+            actorId: input.actor.userId,
+            action: 'ops.queue.failed_retried',
+            resourceType: 'queue',
+            resourceId: queue.name,
+            payload: { ...payload, retriedOfThisOrg: count },
+          });
+        }
+      }
+    }
+    return { queue: queue.name, retried, removedDeadLetters, more: failed.length > RETRY_ALL_BATCH };
   });
 }
 

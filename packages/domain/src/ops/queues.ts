@@ -3,6 +3,7 @@ import { type OpsQueueInfo, opsQueueInfos } from './catalogue-view.ts';
 import { readPausedQueues } from './controls.ts';
 import { type OutboxSummary, outboxSummary } from './outbox.ts';
 import { JOB_STATES, type JobStateCounts, type QueueJobStats } from './port.ts';
+import { consumersByQueue, listProcesses } from './processes.ts';
 import { type OpsDeps, type OpsScope, scopeOrgId } from './scope.ts';
 
 export interface OpsQueueView extends OpsQueueInfo {
@@ -18,6 +19,10 @@ export interface OpsQueueView extends OpsQueueInfo {
   oldestWaitingSeconds: number | null;
   paused: boolean;
   pausedAt: Date | null;
+  /** Live processes consuming this queue; null for a dead-letter queue (nothing consumes those). */
+  consumers: number | null;
+  /** Work waits and no live process consumes the queue (and no operator paused it): red. */
+  unconsumed: boolean;
 }
 
 export interface OpsQueueList {
@@ -41,15 +46,17 @@ export async function listOpsQueues(
   const windowSeconds = input.windowSeconds ?? DEFAULT_THROUGHPUT_WINDOW_SECONDS;
   const infos = opsQueueInfos(deps.catalogue);
   const orgId = scopeOrgId(input.scope);
-  const [stats, paused] = await Promise.all([
+  const [stats, paused, processes] = await Promise.all([
     deps.queues.stats({
       queues: infos.map((q) => q.name),
       ...(orgId ? { orgId } : {}),
       since: new Date(now.getTime() - windowSeconds * 1000),
     }),
     readPausedQueues(deps.db),
+    listProcesses(deps.db),
   ]);
   const byQueue = new Map(stats.map((row) => [row.queue, row]));
+  const consumers = consumersByQueue(processes);
   return {
     scope: input.scope.kind,
     generatedAt: now,
@@ -57,10 +64,14 @@ export async function listOpsQueues(
     queues: infos.map((info) => {
       const row = byQueue.get(info.name) ?? emptyStats(info.name);
       const pause = paused.get(info.name);
+      const waiting = row.counts.created + row.counts.retry;
+      const liveConsumers = info.kind === 'dead_letter' ? null : (consumers.get(info.name) ?? 0);
       return {
         ...info,
         counts: row.counts,
-        waiting: row.counts.created + row.counts.retry,
+        waiting,
+        consumers: liveConsumers,
+        unconsumed: liveConsumers === 0 && waiting > 0 && pause === undefined,
         throughputPerMinute: round2((row.completed * 60) / windowSeconds),
         failuresPerMinute: round2((row.failed * 60) / windowSeconds),
         oldestWaitingSeconds: secondsSince(now, row.oldestWaitingSince),
@@ -86,6 +97,8 @@ export interface OpsKpis {
   oldestWaitingSeconds: number | null;
   pausedQueues: number;
   outbox: OutboxSummary;
+  /** Queues with waiting work and no live consumer (not paused), with how many jobs wait. */
+  unconsumedQueues: Array<{ queue: string; waiting: number }>;
 }
 
 /** The Ops dashboard's headline numbers, in the caller's scope. */
@@ -93,7 +106,7 @@ export async function getOpsKpis(deps: OpsDeps, input: { scope: OpsScope }): Pro
   const now = (deps.clock ?? systemClock).now();
   const infos = opsQueueInfos(deps.catalogue);
   const orgId = scopeOrgId(input.scope);
-  const [stats, outbox, paused] = await Promise.all([
+  const [stats, outbox, paused, processes] = await Promise.all([
     deps.queues.stats({
       queues: infos.map((q) => q.name),
       ...(orgId ? { orgId } : {}),
@@ -101,7 +114,9 @@ export async function getOpsKpis(deps: OpsDeps, input: { scope: OpsScope }): Pro
     }),
     outboxSummary(deps.db, input.scope),
     readPausedQueues(deps.db),
+    listProcesses(deps.db),
   ]);
+  const consumers = consumersByQueue(processes);
   const kind = new Map(infos.map((q) => [q.name, q.kind]));
   const kpis: OpsKpis = {
     scope: input.scope.kind,
@@ -114,13 +129,18 @@ export async function getOpsKpis(deps: OpsDeps, input: { scope: OpsScope }): Pro
     oldestWaitingSeconds: null,
     pausedQueues: paused.size,
     outbox,
+    unconsumedQueues: [],
   };
   for (const row of stats) {
     if (kind.get(row.queue) === 'dead_letter') {
       kpis.deadLetters += row.counts.created + row.counts.retry;
       continue;
     }
-    kpis.queued += row.counts.created + row.counts.retry;
+    const waiting = row.counts.created + row.counts.retry;
+    kpis.queued += waiting;
+    if (waiting > 0 && !consumers.get(row.queue) && !paused.has(row.queue)) {
+      kpis.unconsumedQueues.push({ queue: row.queue, waiting });
+    }
     kpis.active += row.counts.active;
     kpis.completedLastHour += row.completed;
     kpis.failedLastHour += row.failed;

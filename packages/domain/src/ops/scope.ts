@@ -1,6 +1,6 @@
 import type { Database } from '@atrium/db';
 import type { Kysely, Transaction } from 'kysely';
-import { type AuditAction, appendAudit } from '../audit/index.ts';
+import { type AuditAction, actorChain, appendAudit } from '../audit/index.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import type { QueueCatalogue } from '../events/catalogue.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -17,6 +17,8 @@ export type OpsScope = { kind: 'platform' } | { kind: 'org'; orgId: string };
 export interface OpsActor {
   userId: string;
   orgId: string;
+  /** A platform operator: their actions go to the platform audit chain. */
+  platform?: boolean;
 }
 
 /** What the Ops use cases run on. */
@@ -56,9 +58,9 @@ export interface OpsAuditEntry {
 }
 
 /**
- * Records an Ops action in the actor's org chain and, when it touched another org's job or event, in
- * that org's chain as well, so the org's admins see what an operator did to their work. Runs in the
- * action's transaction: no action without its entry.
+ * Records an Ops action in the actor's chain — the platform's for an operator, else their org's — and,
+ * when it touched another org's job or event, in that org's chain as well, so the org's admins see
+ * what an operator did to their work. Runs in the action's transaction: no action without its entry.
  */
 export async function auditOps(
   trx: Transaction<Database>,
@@ -72,9 +74,10 @@ export async function auditOps(
     resourceId: entry.resourceId,
     payload: entry.payload,
   };
-  await appendAudit(trx, { ...base, orgId: actor.orgId });
+  const chain = actorChain(actor);
+  await appendAudit(trx, { ...base, orgId: chain });
   const subject = entry.subjectOrgId;
-  if (subject && subject !== actor.orgId) {
+  if (subject && subject !== chain) {
     // A payload may name an org that no longer exists; the entry then stays with the actor's org only.
     const exists = await trx.selectFrom('orgs').select('id').where('id', '=', subject).executeTakeFirst();
     if (exists) await appendAudit(trx, { ...base, orgId: subject });

@@ -1,4 +1,5 @@
 export * from './built-in-handlers.ts';
+export * from './describe.ts';
 export * from './engine.ts';
 export * from './events.ts';
 export * from './handlers.ts';

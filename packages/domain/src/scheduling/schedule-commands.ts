@@ -2,6 +2,7 @@ import type { Database, Schedule, SchedulesTable } from '@atrium/db';
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { AuditAction } from '../audit/actions.ts';
 import { appendAudit } from '../audit/append.ts';
+import { PLATFORM_AUDIT_CHAIN } from '../audit/platform.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
 import type { Clock } from '../platform/clock.ts';
 import { isUniqueViolation } from '../platform/postgres-errors.ts';
@@ -247,6 +248,51 @@ export async function unquarantineSchedule(
   });
 }
 
+/**
+ * Deletes a schedule and its run history. Built-in schedules are refused (422: the scheduler would
+ * create them again at its next start; pause one instead), and so is a schedule with a run in
+ * progress (409: wait for it to finish, or pause the schedule first).
+ */
+export async function deleteSchedule(
+  deps: SchedulingDeps,
+  input: { id: string; actor: ScheduleActor | null },
+): Promise<{ id: string; name: string; deleted: true }> {
+  const { id } = validateInput(ZScheduleIdInput, { id: input.id }, 'Invalid schedule id');
+  return deps.db.transaction().execute(async (trx) => {
+    const current = await lockOrNotFound(trx, id);
+    if (current.builtin) {
+      throw new UnprocessableError(
+        'Built-in schedules cannot be deleted: the scheduler creates them again when it starts. Pause it instead.',
+      );
+    }
+    const running = await trx
+      .selectFrom('schedule_runs')
+      .select('id')
+      .where('schedule_id', '=', id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (running) {
+      throw new ConflictError('This schedule is running right now; delete it once the run has finished', {
+        status: 'running',
+      });
+    }
+    const runs = await trx
+      .selectFrom('schedule_runs')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('schedule_id', '=', id)
+      .executeTakeFirst();
+    // Its runs go with it (foreign key, on delete cascade).
+    await trx.deleteFrom('schedules').where('id', '=', id).execute();
+    await audit(trx, input.actor, 'scheduler.schedule.deleted', current, {
+      name: current.name,
+      handler: current.handler,
+      status: current.status,
+      runs: Number(runs?.count ?? 0),
+    });
+    return { id, name: current.name, deleted: true as const };
+  });
+}
+
 // ── Built-in schedules ───────────────────────────────────────────────────────────────────────────
 
 /**
@@ -343,7 +389,8 @@ async function audit(
 ): Promise<void> {
   if (!actor) return;
   await appendAudit(trx, {
-    orgId: actor.orgId,
+    // Schedules are platform-wide and managed by operators: the platform chain records them.
+    orgId: PLATFORM_AUDIT_CHAIN,
     actorId: actor.userId,
     action,
     resourceType: 'schedule',

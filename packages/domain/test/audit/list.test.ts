@@ -66,6 +66,8 @@ describe('listAudit', () => {
       seq: 30,
       at: new Date('2026-11-22T09:29:00.000Z'),
       actorId: ACTOR,
+      // No user has this id: the name is unknown.
+      actorName: null,
       action: 'user.disabled',
       resourceType: 'user',
       resourceId: 'user-2',

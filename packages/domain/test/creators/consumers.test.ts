@@ -11,11 +11,7 @@ import {
 } from '../../src/access/authorization-cache.ts';
 import type { Session } from '../../src/access/session.ts';
 import { applyForCreator, approveApplication, rejectApplication } from '../../src/creators/applications.ts';
-import {
-  applyRoleGrant,
-  CREATOR_NEXT_STEPS,
-  notifyCreatorApplication,
-} from '../../src/creators/consumers.ts';
+import { applyRoleGrant, creatorNextSteps, notifyCreatorApplication } from '../../src/creators/consumers.ts';
 import {
   CreatorApplicationApproved,
   CreatorApplicationRejected,
@@ -147,7 +143,7 @@ describe('creator programme consumers', () => {
         applicationId: application.id,
         approvedAt: `${approvedAt} UTC`,
         roleName: 'creator',
-        nextSteps: CREATOR_NEXT_STEPS,
+        nextSteps: creatorNextSteps(),
       });
     }
     expect(await notifyCreatorApplication(deps(), event)).toEqual({

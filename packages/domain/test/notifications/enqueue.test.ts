@@ -167,7 +167,7 @@ describe('enqueueNotification and the notifications admin use cases', () => {
       attempt({ ...base, variables: { applicationId: 'a' }, templateKey: 'creator-rejected' }),
     ).rejects.toMatchObject({
       code: 'VALIDATION_ERROR',
-      fieldErrors: { 'variables.reason': ['The template needs the variable "reason"'] },
+      fieldErrors: { 'variables.reason': ['Fill in “reason”: the message uses it'] },
     });
     await expect(
       attempt({

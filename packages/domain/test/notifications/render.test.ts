@@ -26,9 +26,28 @@ describe('template rendering', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).code).toBe('VALIDATION_ERROR');
     expect((error as ValidationError).fieldErrors).toEqual({
-      'variables.name': ['The template needs the variable "name"'],
-      'variables.code': ['The template needs the variable "code"'],
+      'variables.name': ['Fill in “name”: the message uses it'],
+      'variables.code': ['Fill in “code”: the message uses it'],
     });
+  });
+
+  it('refuses variables left empty or blank, before anything is sent', () => {
+    let error: unknown;
+    try {
+      renderTemplate(
+        { subject: 'Code', body: 'Your code is {{code}} for {{site}}.' },
+        { code: '', site: '  ' },
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).fieldErrors).toEqual({
+      'variables.code': ['Fill in “code”: the message uses it'],
+      'variables.site': ['Fill in “site”: the message uses it'],
+    });
+    // Zero and false are values.
+    expect(renderTemplate({ subject: 's', body: '{{n}} {{b}}' }, { n: 0, b: false }).body).toBe('0 false');
   });
 
   it('does not read inherited properties as variables', () => {

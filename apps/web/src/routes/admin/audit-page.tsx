@@ -1,13 +1,16 @@
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { useSession } from '../../auth/use-session.ts';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
-import { FilterActions, TextField } from '../../components/form-field.tsx';
+import { FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 
-type AuditFilters = Omit<NonNullable<RouterInputs['audit']['list']>, 'cursor' | 'limit'>;
+type AuditFilters = Omit<NonNullable<RouterInputs['audit']['list']>, 'cursor' | 'limit' | 'chain'>;
+type Chain = 'org' | 'platform';
 
 const PAGE_SIZE = 25;
 
@@ -20,8 +23,6 @@ const FILTER_FIELDS: ReadonlyArray<{
   placeholder?: string;
   type?: string;
 }> = [
-  { name: 'action', label: 'Action', placeholder: 'user.created' },
-  { name: 'actorId', label: 'Actor ID', placeholder: 'user id' },
   { name: 'resourceType', label: 'Resource type', placeholder: 'user' },
   { name: 'resourceId', label: 'Resource ID' },
   { name: 'from', label: 'From', type: 'datetime-local' },
@@ -33,6 +34,10 @@ function localToDate(value: string): Date | undefined {
   if (!value) return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function draftFromParams(params: URLSearchParams): Draft {
+  return Object.fromEntries(Object.keys(EMPTY_DRAFT).map((key) => [key, params.get(key) ?? ''])) as Draft;
 }
 
 function toFilters(draft: Draft): AuditFilters {
@@ -50,31 +55,107 @@ function toFilters(draft: Draft): AuditFilters {
 
 /** Admin → Audit (SPEC §7): the organisation's audit log, filtered and paged, and its integrity check. */
 export function AuditPage() {
-  const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT);
-  const [filters, setFilters] = useState<AuditFilters>({});
-  const pages = useCursorPages(JSON.stringify(filters));
+  const isOperator = useSession().user?.platformRole === 'operator';
+  // The log shown and its filters live in the address: a reload, a shared link or Back keeps them.
+  const [params, setParams] = useSearchParams();
+  const chain: Chain = isOperator && params.get('chain') === 'platform' ? 'platform' : 'org';
+  const applied = draftFromParams(params);
+  const filters = toFilters(applied);
+  const [draft, setDraft] = useState<Draft>(applied);
+  const showLog = (nextChain: Chain, nextDraft: Draft) => {
+    const next = new URLSearchParams();
+    if (nextChain === 'platform') next.set('chain', 'platform');
+    for (const [key, value] of Object.entries(nextDraft)) if (value.trim()) next.set(key, value.trim());
+    setParams(next);
+  };
+  const pages = useCursorPages(JSON.stringify({ chain, ...filters }));
   const list = useQuery({
-    ...api.audit.list.queryOptions({ ...filters, cursor: pages.cursor, limit: PAGE_SIZE }),
+    ...api.audit.list.queryOptions({ chain, ...filters, cursor: pages.cursor, limit: PAGE_SIZE }),
     placeholderData: keepPreviousData,
   });
-  const verify = useMutation({ mutationFn: () => trpc.audit.verify.mutate() });
+  const options = useQuery(api.audit.filterOptions.queryOptions({ chain }));
+  const verify = useMutation({ mutationFn: () => trpc.audit.verify.mutate({ chain }) });
+  const exportCsv = useMutation({
+    mutationFn: () => trpc.audit.exportCsv.mutate({ chain, ...filters }),
+    onSuccess: (result) => {
+      const url = URL.createObjectURL(new Blob([result.csv], { type: 'text/csv;charset=utf-8' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `audit-${chain === 'platform' ? 'platform' : 'organisation'}-${new Date().toISOString().slice(0, 10)}.csv`;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1_000);
+    },
+  });
+  const switchChain = (next: Chain) => {
+    setDraft(EMPTY_DRAFT);
+    showLog(next, EMPTY_DRAFT);
+    verify.reset();
+    exportCsv.reset();
+  };
   const filterErrors = fieldErrorsOf(list.error);
   const set = (key: keyof Draft) => (event: { target: { value: string } }) =>
     setDraft({ ...draft, [key]: event.target.value });
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
-    setFilters(toFilters(draft));
+    showLog(chain, draft);
   };
 
   return (
     <section className="admin-section" aria-labelledby="audit-title">
       <div className="section-header">
-        <h2 id="audit-title">Audit log</h2>
-        <button type="button" className="button" onClick={() => verify.mutate()} disabled={verify.isPending}>
-          {verify.isPending ? 'Verifying…' : 'Verify chain'}
-        </button>
+        <h2 id="audit-title">{chain === 'platform' ? 'Platform audit log' : 'Audit log'}</h2>
+        <div className="form__actions">
+          <button
+            type="button"
+            className="button button--quiet"
+            onClick={() => exportCsv.mutate()}
+            disabled={exportCsv.isPending}
+          >
+            {exportCsv.isPending ? 'Exporting…' : 'Export CSV'}
+          </button>
+          <button
+            type="button"
+            className="button"
+            onClick={() => verify.mutate()}
+            disabled={verify.isPending}
+          >
+            {verify.isPending ? 'Verifying…' : 'Verify chain'}
+          </button>
+        </div>
       </div>
+      {isOperator && (
+        <fieldset className="field segmented" data-testid="audit-chain">
+          <legend className="field__label">Whose log</legend>
+          <label className="segmented__option">
+            <input
+              type="radio"
+              name="audit-chain"
+              checked={chain === 'org'}
+              onChange={() => switchChain('org')}
+            />
+            <span>Your organisation</span>
+          </label>
+          <label className="segmented__option">
+            <input
+              type="radio"
+              name="audit-chain"
+              checked={chain === 'platform'}
+              onChange={() => switchChain('platform')}
+            />
+            <span>Platform (operators' actions)</span>
+          </label>
+        </fieldset>
+      )}
+      {exportCsv.isError && <ErrorMessage error={exportCsv.error} title="Could not export the log" />}
+      {exportCsv.data && (
+        <p className="muted" role="status" data-testid="audit-export-result">
+          Exported {exportCsv.data.rows} {exportCsv.data.rows === 1 ? 'entry' : 'entries'}
+          {exportCsv.data.truncated ? ' (the newest 10,000: narrow the filters for the rest)' : ''}.
+        </p>
+      )}
       <p className="muted">
         Every entry carries a SHA-256 checksum over the previous one, so an edited or deleted entry breaks the
         chain. Verification recomputes it from the first entry.
@@ -109,6 +190,32 @@ export function AuditPage() {
         ))}
 
       <form className="filters" onSubmit={apply} aria-label="Filter audit entries">
+        <SelectField
+          label="Action"
+          value={draft.action}
+          onChange={set('action')}
+          errors={filterErrors.action}
+        >
+          <option value="">Any action</option>
+          {(options.data?.actions ?? []).map((action) => (
+            <option key={action} value={action}>
+              {action}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField
+          label="Person"
+          value={draft.actorId}
+          onChange={set('actorId')}
+          errors={filterErrors.actorId}
+        >
+          <option value="">Anyone</option>
+          {(options.data?.actors ?? []).map((actor) => (
+            <option key={actor.id} value={actor.id}>
+              {actor.name ?? `Former member ${actor.id.slice(0, 8)}`}
+            </option>
+          ))}
+        </SelectField>
         {FILTER_FIELDS.map((field) => (
           <TextField
             key={field.name}
@@ -124,7 +231,7 @@ export function AuditPage() {
         <FilterActions
           onReset={() => {
             setDraft(EMPTY_DRAFT);
-            setFilters({});
+            showLog(chain, EMPTY_DRAFT);
           }}
         />
       </form>
@@ -177,9 +284,11 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
       </th>
       <td>
         {entry.actorId ? (
-          <code title={entry.actorId}>{entry.actorId.slice(0, 8)}</code>
+          <span title={entry.actorId} data-testid="audit-actor">
+            {entry.actorName ?? <span className="muted">former member</span>}
+          </span>
         ) : (
-          <span className="muted">system</span>
+          <span className="muted">Atrium (automatic)</span>
         )}
       </td>
       <td>

@@ -149,6 +149,7 @@ function NotificationDetailView({
               label="Cancel notification"
               title="Cancel this notification?"
               confirmLabel="Cancel notification"
+              cancelLabel="Keep notification"
               destructive
               run={() => trpc.notifications.cancel.mutate({ id: notification.id })}
               onSuccess={onCancelled}

@@ -105,6 +105,16 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
   const selectedRows = rowsOfKey(templateKey);
   const locales = [...new Set(selectedRows.map((t) => t.locale))].sort();
   const declared = [...new Set(selectedRows.flatMap((t) => t.variables))].sort();
+  // The text the preview renders: the chosen translation of the template, or what is written here.
+  const previewSource =
+    contentKind === 'template'
+      ? (selectedRows.find((t) => t.locale === locale) ??
+        selectedRows.find((t) => t.locale === 'en') ??
+        selectedRows[0])
+      : { subject, body };
+  const usedVariables = previewSource
+    ? [...new Set([...placeholderNames(previewSource.subject), ...placeholderNames(previewSource.body)])]
+    : [];
 
   const addVariable = (name = '', value = '') => {
     setVariables((rows) => [...rows, { key: nextKey, name, value }]);
@@ -137,6 +147,13 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
       ...reserved.map((name) => `“${name}” is filled in by Atrium: remove that row`),
     ];
     if (variableProblems.length > 0) problems.variables = variableProblems;
+    // Every placeholder the content uses needs a value; Atrium fills in its own.
+    const values = new Map(variables.map((row) => [row.name.trim(), row.value]));
+    for (const name of usedVariables) {
+      if (platformFilled.has(name)) continue;
+      if ((values.get(name) ?? '').trim() === '')
+        problems[`variables.${name}`] = ['Fill in a value: the message uses it'];
+    }
     if (contentKind === 'template' && !templateKey) problems.templateKey = ['Choose a template'];
     setLocalErrors(problems);
     if (Object.keys(problems).length > 0) return;
@@ -384,6 +401,15 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
         </span>
       </label>
 
+      {previewSource && (previewSource.subject || previewSource.body) && (
+        <NotificationPreview
+          subject={previewSource.subject}
+          body={previewSource.body}
+          values={Object.fromEntries(variables.map((row) => [row.name.trim(), row.value]))}
+          filledByAtrium={platformFilled}
+        />
+      )}
+
       {send.isError && (
         <ErrorMessage
           error={send.error}
@@ -408,6 +434,69 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
         </button>
       </div>
     </form>
+  );
+}
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}/g;
+
+function placeholderNames(text: string): string[] {
+  return [...text.matchAll(PLACEHOLDER)].map((match) => match[1] ?? '');
+}
+
+/**
+ * The message as the recipient will read it: placeholders replaced by the values typed so far, a
+ * value still missing marked, and what Atrium fills in itself (the recipient's name, the
+ * organisation's) labelled as such.
+ */
+function NotificationPreview({
+  subject,
+  body,
+  values,
+  filledByAtrium,
+}: {
+  subject: string;
+  body: string;
+  values: Record<string, string>;
+  filledByAtrium: Set<string>;
+}) {
+  const render = (text: string): ReactNode[] => {
+    const parts: ReactNode[] = [];
+    let last = 0;
+    for (const match of text.matchAll(PLACEHOLDER)) {
+      const index = match.index ?? 0;
+      parts.push(text.slice(last, index));
+      const name = match[1] ?? '';
+      const value = values[name];
+      if (filledByAtrium.has(name)) {
+        parts.push(
+          <span key={index} className="preview__auto" title="Filled in by Atrium for each recipient">
+            [{name}]
+          </span>,
+        );
+      } else if (value === undefined || value.trim() === '') {
+        parts.push(
+          <mark key={index} className="preview__missing" data-missing={name}>
+            {name} missing
+          </mark>,
+        );
+      } else {
+        parts.push(value);
+      }
+      last = index + match[0].length;
+    }
+    parts.push(text.slice(last));
+    return parts;
+  };
+  return (
+    <section className="panel preview" aria-label="Preview" data-testid="send-preview">
+      <h3 className="field__label">Preview</h3>
+      <p className="preview__subject" data-testid="preview-subject">
+        {render(subject)}
+      </p>
+      <p className="preview__body" data-testid="preview-body">
+        {render(body)}
+      </p>
+    </section>
   );
 }
 

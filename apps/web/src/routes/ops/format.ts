@@ -55,9 +55,15 @@ export function formatMilliseconds(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms / 1000);
 }
 
-/** The first block of a UUID: enough to tell jobs apart in a table; the full id is in its title. */
+/**
+ * The tail of a UUID: enough to tell jobs apart in a table; the full id is in its title. Not the head:
+ * outbox job ids start with the event's sequence number (`00000000-0001-8…`) and UUIDv7 ids with a
+ * timestamp, so their first block reads the same for every job; the last block is the random or
+ * hashed part.
+ */
 export function shortId(id: string): string {
-  return id.split('-')[0] ?? id;
+  const tail = id.split('-').at(-1) ?? id;
+  return tail.length > 8 ? `…${tail.slice(-8)}` : tail;
 }
 
 /** Pretty JSON for payloads and outputs; `undefined` (no output yet) reads as `null`. */

@@ -5,11 +5,12 @@ import { api } from '../../lib/trpc.ts';
 import { StatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { shortId } from './format.ts';
-import { type JobState, jobPath, type OpsJobSummary } from './ops-queries.ts';
+import { type JobState, jobPath, type OpsJobSummary, queuePath } from './ops-queries.ts';
 import { PagedTable, useLivePagedQuery } from './paged-list.tsx';
 
 export interface JobsListProps {
-  queue: string;
+  /** One queue; without it, `search` looks through every queue (and rows name their queue). */
+  queue?: string | undefined;
   state?: JobState | undefined;
   search?: string | undefined;
   order?: 'newest' | 'oldest';
@@ -23,7 +24,7 @@ export interface JobsListProps {
 export function JobsList({ queue, state, search, order = 'newest', rowAction, emptyText }: JobsListProps) {
   const jobs = useLivePagedQuery(`${queue}|${state ?? ''}|${search ?? ''}|${order}`, (page) =>
     api.ops.jobs.queryOptions({
-      queue,
+      ...(queue ? { queue } : {}),
       order,
       ...page,
       ...(state ? { state } : {}),
@@ -51,6 +52,7 @@ export function JobsList({ queue, state, search, order = 'newest', rowAction, em
         head={
           <>
             <th scope="col">Job</th>
+            {!queue && <th scope="col">Queue</th>}
             <th scope="col">State</th>
             <th scope="col">Payload</th>
             <th scope="col" className="table__numeric">
@@ -69,6 +71,11 @@ export function JobsList({ queue, state, search, order = 'newest', rowAction, em
                 <code>{shortId(job.id)}</code>
               </Link>
             </th>
+            {!queue && (
+              <td>
+                <Link to={queuePath(job.queue)}>{job.queue}</Link>
+              </td>
+            )}
             <td>
               <StatePill state={job.state} />
             </td>
@@ -99,7 +106,7 @@ export function JobsList({ queue, state, search, order = 'newest', rowAction, em
         empty={
           emptyText ??
           (search
-            ? `No job in ${queue}${state ? ` in state ${state}` : ''} matches “${search}”.`
+            ? `No job in ${queue ?? 'any queue'}${state ? ` in state ${state}` : ''} matches “${search}”.`
             : `No jobs in ${queue}${state ? ` in state ${state}` : ''}.`)
         }
         emptyTestId="jobs-empty"

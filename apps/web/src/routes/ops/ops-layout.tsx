@@ -1,5 +1,5 @@
 import { AreaLayout } from '../../components/area-layout.tsx';
-import { useOpsAccess } from './ops-queries.ts';
+import { useOpsAccess, useOpsLiveUpdates } from './ops-queries.ts';
 
 const SECTIONS = [
   { to: '/ops', label: 'Overview', end: true },
@@ -14,6 +14,8 @@ const SECTIONS = [
 /** The Ops console (SPEC §8): one heading, a secondary navigation, the section below. */
 export function OpsLayout() {
   const { canSchedule, isOperator } = useOpsAccess();
+  // Every Ops page follows the event stream: counts move when jobs settle, without waiting for a poll.
+  useOpsLiveUpdates();
   // Schedules (`scheduler.manage`) and organisations are platform-wide, for operators: others would
   // only read a 403.
   const sections = SECTIONS.filter(

@@ -1,9 +1,15 @@
 import { type QueryClient, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import { useSession } from '../../auth/use-session.ts';
+import { RESYNC_EVENT, type RealtimeStatus, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api, type RouterOutputs } from '../../lib/trpc.ts';
 
-/** Live numbers (queues, KPIs, jobs, the outbox) refresh this often while a page is open. */
-export const OPS_REFRESH_MS = 5_000;
+/**
+ * Live numbers (queues, KPIs, jobs, the outbox) follow the event stream: workers send `ops.changed`
+ * when jobs settle and open pages refetch (`useOpsLiveUpdates`). This poll is only the safety net,
+ * for a stream that is down and for what no event announces (work piling up behind a dead worker).
+ */
+export const OPS_REFRESH_MS = 30_000;
 /** Charts are fed by samples the worker takes every 30 s by default: no point asking more often. */
 export const CHART_REFRESH_MS = 30_000;
 /** Rows per page of every Ops list. */
@@ -29,6 +35,35 @@ export const JOB_STATES: readonly JobState[] = [
   'cancelled',
   'failed',
 ];
+
+/** The Ops queries an `ops.changed` hint refreshes: the live numbers, not the (heavy) charts. */
+const LIVE_QUERIES = ['queues', 'kpis', 'jobs', 'job', 'outbox', 'inboxFailures', 'health', 'processes'];
+
+/** A hint arrived: refetch what is on screen (at most once per `coalesceMs`). */
+export function useOpsLiveUpdates(coalesceMs = 300): RealtimeStatus {
+  const queryClient = useQueryClient();
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (pending.current) clearTimeout(pending.current);
+    },
+    [],
+  );
+  return useRealtimeEvents((event) => {
+    if (event.type !== OPS_CHANGED_EVENT && event.type !== RESYNC_EVENT) return;
+    if (pending.current) return;
+    pending.current = setTimeout(() => {
+      pending.current = null;
+      for (const procedure of LIVE_QUERIES) {
+        // A procedure's path is the prefix of its keys, whatever the input (trpc.ts ProcedureKey).
+        void queryClient.invalidateQueries({ queryKey: [['ops', procedure]] });
+      }
+    }, coalesceMs);
+  });
+}
+
+/** What workers publish when Ops numbers move (packages/domain/src/ops/live.ts). */
+export const OPS_CHANGED_EVENT = 'ops.changed';
 
 /** After an action: every Ops number may have moved. */
 export function refreshOps(queryClient: QueryClient): Promise<void> {

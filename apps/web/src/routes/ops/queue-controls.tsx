@@ -81,3 +81,41 @@ export function PausedState({ queue }: { queue: OpsQueue }) {
     </span>
   );
 }
+
+const retryAllFailed = api.ops.retryAllFailed.mutationOptions().mutationFn;
+
+/**
+ * Retry every failed job of a worked queue (in the caller's scope): each gets one more attempt and
+ * its dead-letter copy is removed. Shown while the queue holds failed jobs.
+ */
+export function RetryAllFailedButton({ queue, feedback }: { queue: OpsQueue; feedback: Feedback }) {
+  const refresh = useRefreshOps();
+  const failed = queue.counts.failed;
+  if (queue.kind === 'dead_letter' || failed === 0) return null;
+  const jobs = (count: number) => `${count} failed ${count === 1 ? 'job' : 'jobs'}`;
+  return (
+    <ConfirmButton
+      label={`Retry all failed (${failed})`}
+      title={`Retry ${jobs(failed)} of ${queue.name}?`}
+      confirmLabel={`Retry ${jobs(failed)}`}
+      run={() => retryAllFailed({ queue: queue.name })}
+      onSuccess={(result) => {
+        feedback.show(
+          result.retried === 0
+            ? `No failed jobs were left in ${result.queue}.`
+            : `${jobs(result.retried)} of ${result.queue} retried: they wait for a worker${
+                result.removedDeadLetters > 0
+                  ? `; ${result.removedDeadLetters} dead-letter ${result.removedDeadLetters === 1 ? 'copy' : 'copies'} removed`
+                  : ''
+              }.${result.more ? ' More remain: retry again for the next 1,000.' : ''}`,
+        );
+        void refresh();
+      }}
+    >
+      <p>
+        Each gets one more attempt, oldest first (at most 1,000 at a time), and its copy waiting in the
+        dead-letter queue is removed, so every failure is handled once. Fix what made them fail first.
+      </p>
+    </ConfirmButton>
+  );
+}

@@ -8,7 +8,7 @@ import { RedriveAllButton, RedriveButton } from './dead-letter-actions.tsx';
 import { formatAge, formatCount, formatRate } from './format.ts';
 import { JobsList } from './jobs-list.tsx';
 import { isJobState, JOB_STATES, live, useOpsAccess } from './ops-queries.ts';
-import { PausedState, PauseResumeButton } from './queue-controls.tsx';
+import { PausedState, PauseResumeButton, RetryAllFailedButton } from './queue-controls.tsx';
 import { CHART_RANGES, type ChartRangeId, QueueCharts } from './queue-trend.tsx';
 
 /** One queue: its numbers, its charts, and its jobs by state with search. */
@@ -51,6 +51,7 @@ export function QueuePage() {
         )}
         <span className="ops-section__actions">
           {queue && operator && <PauseResumeButton queue={queue} feedback={feedback} />}
+          {queue && canManage && <RetryAllFailedButton queue={queue} feedback={feedback} />}
           {queue?.kind === 'dead_letter' && canManage && (
             <RedriveAllButton deadLetterQueue={queue.name} waiting={queue.waiting} feedback={feedback} />
           )}

@@ -1,18 +1,26 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { useRealtimeStatus } from '../../lib/realtime.ts';
 import { formatClockTime } from '../../lib/time-format.ts';
-import { api } from '../../lib/trpc.ts';
+import { api, type RouterOutputs } from '../../lib/trpc.ts';
+
+type QueueHistory = RouterOutputs['ops']['queueHistory'];
+
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { formatAge, formatCount, formatRate } from './format.ts';
+import { JobSearchForm } from './job-search-page.tsx';
 import { JOB_STATES, live, OPS_REFRESH_MS, type OpsQueue, queuePath, useOpsAccess } from './ops-queries.ts';
 import { PausedState, PauseResumeButton } from './queue-controls.tsx';
-import { QueueSparkline } from './queue-trend.tsx';
+import { QueueSparkline, useQueueSparklines } from './queue-trend.tsx';
 
 /** Every catalogued queue and its dead-letter queue, with live counts (SPEC §8 `ops.queues`). */
 export function QueuesPage() {
   const feedback = useFeedback();
   const queues = useQuery({ ...api.ops.queues.queryOptions(), ...live });
+  const sparklines = useQueueSparklines();
+  const realtime = useRealtimeStatus();
+  const histories = new Map(sparklines.data?.histories.map((h) => [h.queue, h]));
   const data = queues.data;
   const { canManage } = useOpsAccess();
   // Pause and resume are the platform operators' (an org admin's scope gets 403).
@@ -24,12 +32,14 @@ export function QueuesPage() {
         <h2>Queues</h2>
         {data && (
           <span className="muted ops-updated" data-testid="queues-updated">
-            Updated {formatClockTime(queues.dataUpdatedAt)} · refreshes every {OPS_REFRESH_MS / 1000} s
+            Updated {formatClockTime(queues.dataUpdatedAt)} ·{' '}
+            {realtime === 'live' ? 'live' : `refreshes every ${OPS_REFRESH_MS / 1000} s`}
             {queues.isFetching && <span className="spinner" role="presentation" />}
           </span>
         )}
       </header>
       <FeedbackNotice feedback={feedback} />
+      <JobSearchForm />
       {data && data.scope === 'org' && (
         <p className="notice">
           Counts include your organisation's jobs only. Pausing queues is for operators.
@@ -65,7 +75,14 @@ export function QueuesPage() {
               </thead>
               <tbody>
                 {data.queues.map((queue) => (
-                  <QueueRow key={queue.name} queue={queue} operator={operator} feedback={feedback} />
+                  <QueueRow
+                    key={queue.name}
+                    queue={queue}
+                    operator={operator}
+                    feedback={feedback}
+                    history={histories.get(queue.name)}
+                    historyError={sparklines.isError ? sparklines.error : null}
+                  />
                 ))}
               </tbody>
             </table>
@@ -80,10 +97,14 @@ function QueueRow({
   queue,
   operator,
   feedback,
+  history,
+  historyError,
 }: {
   queue: OpsQueue;
   operator: boolean;
   feedback: ReturnType<typeof useFeedback>;
+  history: QueueHistory | undefined;
+  historyError: { message: string } | null;
 }) {
   return (
     <tr data-testid={`queue-${queue.name}`} data-kind={queue.kind} data-paused={queue.paused}>
@@ -146,7 +167,7 @@ function QueueRow({
         {formatAge(queue.oldestWaitingSeconds)}
       </td>
       <td>
-        <QueueSparkline queue={queue.name} />
+        <QueueSparkline queue={queue.name} history={history} error={historyError} />
       </td>
     </tr>
   );

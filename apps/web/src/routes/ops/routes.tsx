@@ -3,6 +3,7 @@ import { RequirePermission } from '../../auth/guards.tsx';
 import { DeadLettersPage } from './dead-letters-page.tsx';
 import { InboxPage } from './inbox-page.tsx';
 import { JobPage } from './job-page.tsx';
+import { JobSearchPage } from './job-search-page.tsx';
 import { OpsLayout } from './ops-layout.tsx';
 import { OrganisationsPage } from './organisations-page.tsx';
 import { OutboxPage } from './outbox-page.tsx';
@@ -26,6 +27,7 @@ export const opsRoutes: RouteObject = {
     { path: 'queues', element: <QueuesPage /> },
     { path: 'queues/:queue', element: <QueuePage /> },
     { path: 'queues/:queue/jobs/:id', element: <JobPage /> },
+    { path: 'jobs', element: <JobSearchPage /> },
     { path: 'dead-letters', element: <DeadLettersPage /> },
     { path: 'outbox', element: <OutboxPage /> },
     { path: 'inbox', element: <InboxPage /> },

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { ConfirmButton } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Fact } from '../../components/fact.tsx';
@@ -25,6 +25,7 @@ const pause = api.scheduler.pause.mutationOptions().mutationFn;
 const resume = api.scheduler.resume.mutationOptions().mutationFn;
 const triggerNow = api.scheduler.triggerNow.mutationOptions().mutationFn;
 const unquarantine = api.scheduler.unquarantine.mutationOptions().mutationFn;
+const deleteSchedule = api.scheduler.delete.mutationOptions().mutationFn;
 
 /** One schedule: its definition and state, what can be done to it, and its runs. */
 export function SchedulePage() {
@@ -63,7 +64,10 @@ export function SchedulePage() {
                 <Fact label="Handler">
                   <code>{data.handler}</code>
                 </Fact>
-                <Fact label="When">{describeTiming(data)}</Fact>
+                <Fact label="When">
+                  <TimingInWords schedule={data} />
+                  <span className="facts__note">{describeTiming(data)}</span>
+                </Fact>
                 <Fact label="Misfire">
                   {MISFIRE_LABEL[data.misfire]}
                   {data.misfire === 'catch_up' && (
@@ -91,6 +95,9 @@ export function SchedulePage() {
                 </Fact>
                 <Fact label="Next slot">
                   <Timestamp value={data.nextRunAt} relative empty="none" />
+                </Fact>
+                <Fact label={`Next runs (${data.timezone})`}>
+                  <NextRuns schedule={data} />
                 </Fact>
                 <Fact label="Last run">
                   <Timestamp value={data.lastRunAt} relative empty="never" />
@@ -122,7 +129,62 @@ export function SchedulePage() {
   );
 }
 
+/** The schedule's timing as the API reads it out ("every day at 02:30, Europe/Berlin time"). */
+function useTimingPreview(schedule: Schedule) {
+  return useQuery({
+    ...api.scheduler.preview.queryOptions({
+      kind: schedule.kind,
+      cronExpr: schedule.cronExpr,
+      intervalSeconds: schedule.intervalSeconds,
+      runAt: schedule.runAt,
+      timezone: schedule.timezone,
+      count: 5,
+    }),
+    staleTime: 60_000,
+  });
+}
+
+function TimingInWords({ schedule }: { schedule: Schedule }) {
+  const preview = useTimingPreview(schedule);
+  if (!preview.data) return <span className="muted">…</span>;
+  return <span data-testid="schedule-timing-words">{capitalise(preview.data.description)}</span>;
+}
+
+/** The next run times, written in the schedule's own time zone. */
+function NextRuns({ schedule }: { schedule: Schedule }) {
+  const preview = useTimingPreview(schedule);
+  if (preview.isError) return <span className="ops-error-inline">could not compute</span>;
+  if (!preview.data) return <span className="muted">…</span>;
+  if (schedule.status !== 'active') return <span className="muted">none while {schedule.status}</span>;
+  if (preview.data.nextRuns.length === 0) return <span className="muted">none</span>;
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone: preview.data.timezone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  return (
+    <ol className="ops-next-runs" data-testid="schedule-next-runs">
+      {preview.data.nextRuns.map((run) => (
+        <li key={run.toISOString()}>
+          <time dateTime={run.toISOString()} title={run.toISOString()}>
+            {format.format(run)}
+          </time>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function ScheduleActions({ schedule, feedback }: { schedule: Schedule; feedback: Feedback }) {
+  const navigate = useNavigate();
   const queryClient = useQueryClient();
   const refresh = () => void refreshScheduler(queryClient);
   const ref = { id: schedule.id };
@@ -206,9 +268,28 @@ function ScheduleActions({ schedule, feedback }: { schedule: Schedule; feedback:
       {schedule.builtin ? (
         <span className="muted ops-hint">Built-in: defined in code, so it cannot be edited here.</span>
       ) : (
-        <Link to={`${schedulePath(schedule.id)}/edit`} className="button button--quiet">
-          Edit
-        </Link>
+        <>
+          <Link to={`${schedulePath(schedule.id)}/edit`} className="button button--quiet">
+            Edit
+          </Link>
+          <ConfirmButton
+            label="Delete"
+            title={`Delete ${schedule.name}?`}
+            confirmLabel="Delete schedule"
+            cancelLabel="Keep schedule"
+            destructive
+            run={() => deleteSchedule(ref)}
+            onSuccess={(result) => {
+              refresh();
+              navigate('/ops/schedules', { state: { deleted: result.name } });
+            }}
+          >
+            <p>
+              The schedule and its run history are removed. A run in progress must finish first. This cannot
+              be undone; pause it instead to keep its history.
+            </p>
+          </ConfirmButton>
+        </>
       )}
     </div>
   );

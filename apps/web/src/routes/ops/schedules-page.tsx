@@ -1,4 +1,4 @@
-import { Link, useSearchParams } from 'react-router';
+import { Link, useLocation, useSearchParams } from 'react-router';
 import { api } from '../../lib/trpc.ts';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { StatePill } from './components/state-pill.tsx';
@@ -14,6 +14,7 @@ function isScheduleStatus(value: string | null): value is ScheduleStatus {
 /** Every schedule by name, with its state, next run and the outcome of its latest run. */
 export function SchedulesPage() {
   const feedback = useFeedback();
+  const deleted = (useLocation().state as { deleted?: unknown } | null)?.deleted;
   const [params, setParams] = useSearchParams();
   const statusParam = params.get('status');
   const status = isScheduleStatus(statusParam) ? statusParam : undefined;
@@ -23,6 +24,11 @@ export function SchedulesPage() {
 
   return (
     <div className="ops-section">
+      {typeof deleted === 'string' && (
+        <p className="notice notice--info" role="status" data-testid="schedule-deleted">
+          {deleted} deleted, with its run history.
+        </p>
+      )}
       <header className="ops-section__header">
         <h2>Schedules</h2>
         <span className="ops-section__actions">
@@ -63,12 +69,12 @@ export function SchedulesPage() {
             <th scope="col">Schedule</th>
             <th scope="col">When</th>
             <th scope="col">Status</th>
-            <th scope="col">Next run</th>
-            <th scope="col">Last run</th>
-            <th scope="col">Last result</th>
             <th scope="col" className="table__numeric">
               Failures in a row
             </th>
+            <th scope="col">Next run</th>
+            <th scope="col">Last run</th>
+            <th scope="col">Last result</th>
           </>
         }
         row={(schedule) => (
@@ -84,6 +90,9 @@ export function SchedulesPage() {
             <td>
               <StatePill state={schedule.status} />
             </td>
+            <td className={`table__numeric${schedule.consecutiveFailures > 0 ? ' ops-count--alert' : ''}`}>
+              {schedule.consecutiveFailures} / {schedule.maxConsecutiveFailures}
+            </td>
             <td>
               <NextRun schedule={schedule} short />
             </td>
@@ -92,9 +101,6 @@ export function SchedulesPage() {
             </td>
             <td>
               <LastResult run={schedule.lastRun} />
-            </td>
-            <td className={`table__numeric${schedule.consecutiveFailures > 0 ? ' ops-count--alert' : ''}`}>
-              {schedule.consecutiveFailures} / {schedule.maxConsecutiveFailures}
             </td>
           </tr>
         )}

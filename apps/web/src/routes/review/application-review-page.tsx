@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
+import { useSession } from '../../auth/use-session.ts';
 import { Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Fact } from '../../components/fact.tsx';
@@ -13,6 +14,8 @@ import { ApplicationAnswers, ApplicationStatusPill } from '../creator/applicatio
 import { returnToOf } from './application-table.tsx';
 
 type ReviewedApplication = RouterOutputs['creators']['get'];
+/** What a decision answers: the application without the reviewer count. */
+type DecidedApplication = RouterOutputs['creators']['approve'];
 type Decision = 'approve' | 'reject';
 
 /**
@@ -42,9 +45,11 @@ export function ApplicationReviewPage() {
     }
   });
 
-  const decided = (updated: ReviewedApplication, decision: Decision) => {
+  const decided = (updated: DecidedApplication, decision: Decision) => {
     setDeciding(null);
-    queryClient.setQueryData(api.creators.get.queryKey({ id }), updated);
+    queryClient.setQueryData(api.creators.get.queryKey({ id }), (previous) =>
+      previous ? { ...previous, ...updated } : undefined,
+    );
     void queryClient.invalidateQueries({ queryKey: api.creators.pathKey() });
     setResult(
       decision === 'approve' ? (
@@ -98,10 +103,11 @@ function ApplicationDetail({
   application: ReviewedApplication;
   deciding: Decision | null;
   onDecide: (decision: Decision) => void;
-  onDecided: (updated: ReviewedApplication, decision: Decision) => void;
+  onDecided: (updated: DecidedApplication, decision: Decision) => void;
   onCancel: () => void;
 }) {
   const name = application.applicant.name;
+  const own = application.applicant.id === useSession().user?.id;
   return (
     <div className="stack">
       <div className="panel" data-testid="review-application">
@@ -134,7 +140,17 @@ function ApplicationDetail({
         <h2>What {name} wrote</h2>
         <ApplicationAnswers application={application} />
       </div>
-      {application.status === 'pending' ? (
+      {application.status === 'pending' && own ? (
+        <div className="panel" data-testid="own-application">
+          <h2>Decision</h2>
+          <p className="notice">
+            This is your own application: another reviewer must decide it.{' '}
+            {application.otherReviewers === 0
+              ? 'Nobody else in your organisation may review applications yet — give someone the editor role (or another role that may review creator applications) first.'
+              : `${application.otherReviewers} other ${application.otherReviewers === 1 ? 'person' : 'people'} in your organisation may review it.`}
+          </p>
+        </div>
+      ) : application.status === 'pending' ? (
         <div className="panel">
           <h2>Decision</h2>
           <p className="muted">
@@ -187,7 +203,7 @@ function DecisionForm({
   decision: Decision;
   application: ReviewedApplication;
   onCancel: () => void;
-  onDone: (updated: ReviewedApplication) => void;
+  onDone: (updated: DecidedApplication) => void;
 }) {
   const [text, setText] = useState('');
   const mutation = useMutation({

@@ -22,7 +22,10 @@ const TONE: Record<string, 'ok' | 'down' | 'warn' | 'info' | 'neutral'> = {
   ok: 'ok',
   degraded: 'down',
   down: 'down',
-  not_configured: 'neutral',
+  // processes
+  live: 'ok',
+  missing: 'down',
+  stopped: 'neutral',
   // inbox failures
   retrying: 'warn',
   dead_letter: 'down',
@@ -30,7 +33,6 @@ const TONE: Record<string, 'ok' | 'down' | 'warn' | 'info' | 'neutral'> = {
 
 const LABEL: Record<string, string> = {
   timed_out: 'timed out',
-  not_configured: 'not configured',
   dead_letter: 'dead letter',
 };
 

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { NAVIGATION, visibleNavigation } from './navigation.ts';
+
+const everything = { signedIn: true, can: () => true, mailboxAvailable: false };
+const labels = (areasBuilt?: Record<'library' | 'datasets' | 'workplace' | 'todos', boolean>) =>
+  visibleNavigation(NAVIGATION, { ...everything, ...(areasBuilt ? { areasBuilt } : {}) }).flatMap((section) =>
+    section.items.map((item) => item.label),
+  );
+
+describe('navigation', () => {
+  it('leaves areas that are not built out of the navigation', () => {
+    const shown = labels();
+    for (const unbuilt of ['Library', 'Datasets', 'Workplace', 'Todos']) expect(shown).not.toContain(unbuilt);
+    expect(shown).toEqual(
+      expect.arrayContaining(['Creator', 'Review', 'Admin', 'Ops', 'Profile', 'Notifications']),
+    );
+  });
+
+  it('shows an area once its flag says it is built', () => {
+    const shown = labels({ library: true, datasets: false, workplace: true, todos: false });
+    expect(shown).toEqual(expect.arrayContaining(['Library', 'Workplace']));
+    expect(shown).not.toContain('Datasets');
+  });
+});
