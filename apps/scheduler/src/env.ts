@@ -30,6 +30,8 @@ const ZSchedulerEnv = z.object({
   SCHEDULER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Retention of published outbox events, inbox rows and spent credentials (built-in schedules). */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  /** How long log events are kept (the built-in `log-retention` schedule). */
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 export type SchedulerEnv = z.infer<typeof ZSchedulerEnv>;
