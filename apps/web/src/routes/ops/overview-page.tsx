@@ -31,6 +31,12 @@ export function OverviewPage() {
     enabled: isOperator,
   });
   const data = kpis.data;
+  const canSeeIncidents = useSession().can('incidents.manage');
+  const incidents = useQuery({
+    ...api.incidents.openCount.queryOptions(),
+    ...live,
+    enabled: canSeeIncidents,
+  });
 
   return (
     <section className="ops-section" aria-labelledby="ops-overview-title">
@@ -75,6 +81,18 @@ export function OverviewPage() {
           >
             <Link to="/ops/dead-letters">waiting for redrive</Link>
           </Kpi>
+          {incidents.data && (
+            <Kpi
+              id="open-incidents"
+              label="Open incidents"
+              value={formatCount(incidents.data.open)}
+              alert={incidents.data.open > 0}
+            >
+              <Link to={isOperator ? '/admin/incidents?scope=platform' : '/admin/incidents'}>
+                not yet resolved
+              </Link>
+            </Kpi>
+          )}
           <Kpi id="oldest-waiting" label="Oldest waiting" value={formatAge(data.oldestWaitingSeconds)}>
             longest a runnable job has waited
           </Kpi>
