@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   audit: () => import('./audit.ts'),
   search: () => import('./search.ts'),
   logs: () => import('./logs.ts'),
+  'log-layout': () => import('./log-layout.ts'),
   'idle-rss': () => import('./idle-rss.ts'),
 };
 
