@@ -212,7 +212,7 @@ async function loadRules(db: Kysely<Database>, orgId: string, id?: string): Prom
           .select('incidents.id')
           .whereRef('incidents.rule_id', '=', 'alert_rules.id')
           .where('incidents.status', '<>', 'resolved')
-          .where((w) => w.or([w('incidents.org_id', '=', orgId)]))
+          .where('incidents.org_id', '=', orgId)
           .limit(1)
           .as('open_incident_id'),
     ])
