@@ -418,4 +418,55 @@ describe('logs, API keys, alert rules and incidents', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('ingest is rate-limited per key: 429 with Retry-After, other keys unaffected', async () => {
+    const limited = await startApi(
+      testApiEnv(t.url, { LOGS_INGEST_CALLS_PER_MINUTE: '2', REDIS_URL: undefined }),
+    );
+    try {
+      const first = await keyFor(adminA, ['logs.ingest'], 'limited one');
+      const second = await keyFor(adminA, ['logs.ingest'], 'limited two');
+      const send = (key: string) =>
+        callProcedure(limited.url, 'logs.ingest', {
+          type: 'mutation',
+          input: { event: { level: 'info', source: 'rate', message: 'hello' } },
+          headers: withKey(key),
+        });
+      expect((await send(first.key)).status).toBe(200);
+      expect((await send(first.key)).status).toBe(200);
+      const refused = await send(first.key);
+      expect(refused.status).toBe(429);
+      expect(refused.body.error?.json.data.code).toBe('RATE_LIMITED');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await send(second.key)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('a key past its expiry is refused; an expiry in the past is refused at creation', async () => {
+    const caller = callerFor(sessionOf(adminA));
+    const { key, apiKey } = await caller.apiKeys.create({
+      name: 'short-lived',
+      scopes: ['logs.ingest'],
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    expect(apiKey.status).toBe('active');
+    expect((await ingest(key, { level: 'info', source: 'exp', message: 'before' })).status).toBe(200);
+    await t.db
+      .updateTable('api_keys')
+      .set({ expires_at: new Date(Date.now() - 1_000) })
+      .where('id', '=', apiKey.id)
+      .execute();
+    expect((await ingest(key, { level: 'info', source: 'exp', message: 'after' })).status).toBe(401);
+    const listed = await caller.apiKeys.list({});
+    expect(listed.items.find((item) => item.id === apiKey.id)?.status).toBe('expired');
+    await expect(
+      caller.apiKeys.create({
+        name: 'past',
+        scopes: ['logs.ingest'],
+        expiresAt: new Date(Date.now() - 60_000),
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
 });
