@@ -15,6 +15,8 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   outbox: () => import('./outbox.ts'),
   audit: () => import('./audit.ts'),
   search: () => import('./search.ts'),
+  logs: () => import('./logs.ts'),
+  'log-layout': () => import('./log-layout.ts'),
   'idle-rss': () => import('./idle-rss.ts'),
 };
 

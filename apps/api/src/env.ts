@@ -119,6 +119,10 @@ const ZApiEnv = z.object({
    * operator set the org's own quota. Past it → 429.
    */
   NOTIFICATIONS_EMAIL_QUOTA_PER_HOUR: z.coerce.number().int().min(0).max(100_000).default(200),
+
+  // ── Logs (SPEC §7, docs/logging.md) ──
+  /** `logs.ingest` / `logs.ingestBulk` calls one API key may make per minute (429 beyond). */
+  LOGS_INGEST_CALLS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(6_000),
 });
 
 export type ApiEnv = z.infer<typeof ZApiEnv>;

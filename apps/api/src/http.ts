@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { AppError } from '@atrium/domain/errors';
+import { recordPlatformEvent } from '@atrium/domain/logging/platform';
 import { isLocalObjectStorage } from '@atrium/domain/platform/local-object-storage';
 import { type HealthReport, runHealthChecks } from '@atrium/observability';
 import type { AnyRouter } from '@trpc/server';
@@ -50,6 +51,7 @@ export function createApp(services: Services, trpcRouter: AnyRouter = appRouter)
         { route: routeLabel(req.originalUrl), method: req.method, status: String(res.statusCode) },
         seconds,
       );
+      if (res.statusCode >= 500 && res.statusCode !== 503) recordServerError(services, req, res, seconds);
       const level = res.statusCode >= 500 ? 'error' : 'debug';
       res.locals.logger[level](
         {
@@ -211,4 +213,34 @@ function routeLabel(originalUrl: string): string {
   if (path.startsWith('/objects/')) return '/objects';
   if (path === '/health/live' || path === '/health/ready' || path === '/metrics') return path;
   return 'other';
+}
+
+/**
+ * A 5xx answer is the platform's own failure (SPEC §7): logged as a `platform.api` event with the
+ * request id, which the built-in rule turns into an incident for the operators. 503 is left out: it
+ * means a dependency (the database) is down, which the event could not be stored in anyway. Best
+ * effort, after the response: a failure to record is logged and nothing more.
+ */
+function recordServerError(services: Services, req: Request, res: Response, seconds: number): void {
+  const requestId = res.locals.requestId as string;
+  recordPlatformEvent(
+    { db: services.db },
+    {
+      orgId: null,
+      source: 'platform.api',
+      message: `${req.method} ${routeLabel(req.originalUrl)} answered ${res.statusCode}`,
+      attributes: {
+        method: req.method,
+        route: routeLabel(req.originalUrl),
+        status: res.statusCode,
+        ms: Math.round(seconds * 1000),
+      },
+      requestId,
+    },
+  ).catch((error: unknown) =>
+    (res.locals.logger as Services['logger']).warn(
+      { err: error },
+      'could not record the server error as a log event',
+    ),
+  );
 }

@@ -23,6 +23,10 @@ export const appRouter = router({
   notifications: lazy(() => import('./routers/notifications.ts').then((m) => m.notificationsRouter)),
   inbox: lazy(() => import('./routers/inbox.ts').then((m) => m.inboxRouter)),
   orgs: lazy(() => import('./routers/orgs.ts').then((m) => m.orgsRouter)),
+  apiKeys: lazy(() => import('./routers/api-keys.ts').then((m) => m.apiKeysRouter)),
+  logs: lazy(() => import('./routers/logs.ts').then((m) => m.logsRouter)),
+  alertRules: lazy(() => import('./routers/alert-rules.ts').then((m) => m.alertRulesRouter)),
+  incidents: lazy(() => import('./routers/incidents.ts').then((m) => m.incidentsRouter)),
 });
 
 export type AppRouter = typeof appRouter;

@@ -16,7 +16,11 @@ const MB = 1024 * 1024;
  * cap among its calls only when every call in it is listed; anything else gets the default.
  * The hostile-input test checks that every key names a real procedure.
  */
-export const BULK_BODY_LIMITS: Readonly<Record<string, number>> = {};
+export const BULK_BODY_LIMITS: Readonly<Record<string, number>> = {
+  // 1,000 log events of up to 8,000 characters and 16 KB of attributes each would be 24 MB; real
+  // batches are far smaller, and 8 MB keeps one call's memory bounded (docs/logging.md).
+  'logs.ingestBulk': 8 * MB,
+};
 
 /** The body cap of a tRPC request path (`/a.b` or a batch `/a.b,c.d`). */
 export function bodyLimitFor(path: string, defaultLimit: number): number {

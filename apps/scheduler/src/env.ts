@@ -32,6 +32,8 @@ const ZSchedulerEnv = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   /** How often this process tells the Ops console it is alive; missing after 3 beats (docs/ops.md). */
   OPS_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+  /** How long log events are kept (the built-in `log-retention` schedule). */
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 });
 
 export type SchedulerEnv = z.infer<typeof ZSchedulerEnv>;

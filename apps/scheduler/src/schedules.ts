@@ -7,9 +7,11 @@ import type { SchedulerEnv } from './env.ts';
  * handlers live in the domain (`@atrium/domain/scheduling/built-in-handlers`).
  *
  * Still to come with their modules: AIMS health check (60 s per org), AIMS reconciliation (15 min per
- * org), draft-dataset expiry (daily), log retention (daily).
+ * org), draft-dataset expiry (daily).
  */
-export function builtInSchedules(env: Pick<SchedulerEnv, 'RETENTION_DAYS'>): CreateScheduleInput[] {
+export function builtInSchedules(
+  env: Pick<SchedulerEnv, 'RETENTION_DAYS' | 'LOG_RETENTION_DAYS'>,
+): CreateScheduleInput[] {
   return [
     {
       name: 'expired-credential-cleanup',
@@ -38,6 +40,17 @@ export function builtInSchedules(env: Pick<SchedulerEnv, 'RETENTION_DAYS'>): Cre
       handler: BUILT_IN_HANDLERS.auditIntegrityReport,
       kind: 'cron',
       cronExpr: '37 2 * * *',
+      maxAttempts: 3,
+      backoffSeconds: 300,
+      maxRuntimeSeconds: 3_600,
+      misfire: 'run_once',
+    },
+    {
+      name: 'log-retention',
+      handler: BUILT_IN_HANDLERS.logRetention,
+      kind: 'cron',
+      cronExpr: '47 3 * * *',
+      payload: { retentionDays: env.LOG_RETENTION_DAYS },
       maxAttempts: 3,
       backoffSeconds: 300,
       maxRuntimeSeconds: 3_600,

@@ -38,6 +38,7 @@ describe('scheduler process', () => {
       expect(builtIns).toEqual([
         { name: 'audit-integrity-report', builtin: true, status: 'active' },
         { name: 'expired-credential-cleanup', builtin: true, status: 'active' },
+        { name: 'log-retention', builtin: true, status: 'active' },
         { name: 'outbox-inbox-retention', builtin: true, status: 'active' },
       ]);
     } finally {

@@ -1,5 +1,6 @@
 import type { Database } from '@atrium/db';
 import { isAppError, type QueueCatalogue, type QueueDefinition, type QueuePayload } from '@atrium/domain';
+import { orgOfJobData, recordPlatformEvent } from '@atrium/domain/logging/platform';
 import { announceJobFailed } from '@atrium/domain/ops/job-failed';
 import { isMailDeliveryError } from '@atrium/domain/platform/mailer';
 import type { Histogram, Logger } from '@atrium/observability';
@@ -96,12 +97,36 @@ export function createJobRunner<Q extends QueueDefinition>({
         log,
       );
 
+    /**
+     * A dead letter is the platform's own failure (docs/logging.md): a `platform.dead_letter` event in
+     * the job's org (or none), which the built-in rule turns into an incident. Best effort: a failure
+     * to record it is logged, and the job's fate is told to pg-boss regardless.
+     */
+    const recordDeadLetter = (error: string) =>
+      recordPlatformEvent(
+        { db },
+        {
+          orgId: orgOfJobData(job.data),
+          source: 'platform.dead_letter',
+          level: 'error',
+          message: `A job of ${queue.name} was dead-lettered after ${job.retryCount + 1} attempt${job.retryCount === 0 ? '' : 's'}: ${error}`,
+          attributes: {
+            queue: queue.name,
+            jobId: job.id,
+            attempts: job.retryCount + 1,
+            deadLetter: queue.deadLetter,
+            error: error.slice(0, 2_000),
+          },
+        },
+      ).catch((recordError: unknown) => log.error({ err: recordError }, 'could not record the dead letter'));
+
     const parsed = queue.payload.safeParse(job.data);
     if (!parsed.success) {
       finish('invalid');
       const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
       log.error({ issues }, 'job payload does not match the queue schema; dead-lettered without running');
       await announceFailure('invalid payload');
+      await recordDeadLetter('invalid payload');
       return { id: job.id, status: 'deadletter', output: { error: 'invalid payload', issues } };
     }
     try {
@@ -121,6 +146,7 @@ export function createJobRunner<Q extends QueueDefinition>({
       if (lastAttempt) {
         log.error({ err: error, deadLetter: queue.deadLetter }, 'job failed for good; dead-lettered');
         await announceFailure(error instanceof Error ? error.message : String(error));
+        await recordDeadLetter(error instanceof Error ? error.message : String(error));
       } else log.warn({ err: error }, 'job failed; it will be retried');
       return { id: job.id, status: permanent ? 'deadletter' : 'failed', output: errorOutput(error) };
     }

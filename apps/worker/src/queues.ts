@@ -9,6 +9,7 @@ import {
   handlePasswordChanged,
   handlePasswordResetRequested,
 } from './handlers/identity.ts';
+import { handleIncidentOpened } from './handlers/incidents.ts';
 import { handleNotificationRequested } from './handlers/notifications.ts';
 import { handlePipelineProbe } from './handlers/ops.pipeline-probe.ts';
 import { handleScheduleQuarantined } from './handlers/scheduling.ts';
@@ -30,6 +31,7 @@ export const queueHandlers = {
   'creators.roles': handleUserRolesChanged,
   'creators.notifications': handleCreatorApplicationEvent,
   'scheduling.quarantine-notice': handleScheduleQuarantined,
+  'incidents.notice': handleIncidentOpened,
 } satisfies QueueHandlers<AtriumQueueCatalogue>;
 
 export interface WorkQueuesOptions<C extends QueueCatalogue> {

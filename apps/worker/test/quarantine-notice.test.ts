@@ -262,5 +262,16 @@ describe('quarantine notice to the platform operators', { timeout: 60_000 }, () 
       .where('event_id', '=', event.id)
       .execute();
     expect(inboxRows.map((row) => row.consumer)).toEqual([SCHEDULE_QUARANTINE_NOTICE_QUEUE]);
+
+    // A real platform incident (no org: the operators') stands behind the notice, once, redelivery or not.
+    const incidents = await t.db
+      .selectFrom('incidents')
+      .select(['id', 'org_id', 'built_in', 'status', 'event_count', 'title'])
+      .where('title', 'like', '%nightly-report%')
+      .execute();
+    expect(incidents).toEqual([
+      expect.objectContaining({ org_id: null, built_in: true, status: 'open', event_count: 1 }),
+    ]);
+    expect(opened.map((e) => e.payload.incidentId)).toEqual([incidents[0]?.id, incidents[0]?.id]);
   });
 });

@@ -9,6 +9,7 @@ import * as creators from './2026-11-29T0930-creators.ts';
 import * as abuseResistance from './2026-12-02T0900-abuse-resistance.ts';
 import * as search from './2026-12-02T1000-search.ts';
 import * as console_ from './2026-12-03T1500-console.ts';
+import * as logging from './2026-12-03T1300-logging.ts';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T0900-abuse-resistance': abuseResistance,
   '2026-12-02T1000-search': search,
   '2026-12-03T1500-console': console_,
+  '2026-12-03T1300-logging': logging,
 };

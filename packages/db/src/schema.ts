@@ -429,6 +429,93 @@ export interface SearchTombstonesTable {
   content_id: string;
 }
 
+/** A machine credential of an org (SPEC §7 log ingest; docs/logging.md). Only the key's SHA-256 is kept. */
+export interface ApiKeysTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  /** The key's public start, shown in lists (`atr_k3Xf9Qa2`). */
+  prefix: string;
+  key_hash: string;
+  scopes: string[];
+  created_by: string | null;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+/** One log event (SPEC §7). `org_id` null: the platform's own, with no org. */
+export interface LogEventsTable {
+  id: ColumnType<string, never, never>;
+  org_id: string | null;
+  at: Timestamp;
+  received_at: CreatedAt;
+  /** 10 debug, 20 info, 30 warn, 40 error, 50 fatal. */
+  level: number;
+  source: string;
+  message: string;
+  attributes: JsonObject;
+  request_id: string | null;
+  api_key_id: string | null;
+  search: ColumnType<string, never, never>;
+}
+
+export interface AlertRulesTable {
+  id: Generated<string>;
+  /** Null for the built-in platform rules. */
+  org_id: string | null;
+  /** The built-in rule's stable name; null for org rules. */
+  key: string | null;
+  name: string;
+  min_level: number;
+  contains_text: string | null;
+  source: string | null;
+  window_seconds: number;
+  threshold_count: number;
+  notify_admins: ColumnType<boolean, boolean | undefined, boolean>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface AlertRuleCountsTable {
+  rule_id: string;
+  /** The org, or the all-zero uuid for platform events without one. */
+  org_key: string;
+  bucket: Timestamp;
+  count: number;
+}
+
+export interface IncidentsTable {
+  id: Generated<string>;
+  org_id: string | null;
+  rule_id: string | null;
+  rule_name: string;
+  built_in: ColumnType<boolean, boolean | undefined, boolean>;
+  title: string;
+  status: ColumnType<'open' | 'acknowledged' | 'resolved', 'open' | undefined, 'acknowledged' | 'resolved'>;
+  first_event_id: string | null;
+  first_event_at: Timestamp;
+  last_event_at: Timestamp;
+  event_count: number;
+  opened_at: CreatedAt;
+  acknowledged_at: NullableTimestamp;
+  acknowledged_by: string | null;
+  resolved_at: NullableTimestamp;
+  resolved_by: string | null;
+}
+
+export interface IncidentNotesTable {
+  id: Generated<string>;
+  incident_id: string;
+  author_id: string | null;
+  action: 'acknowledged' | 'resolved' | 'note';
+  body: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   orgs: OrgsTable;
   outbox_events: OutboxEventsTable;
@@ -458,6 +545,12 @@ export interface Database {
   search_terms: SearchTermsTable;
   search_facet_counts: SearchFacetCountsTable;
   search_tombstones: SearchTombstonesTable;
+  api_keys: ApiKeysTable;
+  log_events: LogEventsTable;
+  alert_rules: AlertRulesTable;
+  alert_rule_counts: AlertRuleCountsTable;
+  incidents: IncidentsTable;
+  incident_notes: IncidentNotesTable;
 }
 
 export type Org = Selectable<OrgsTable>;

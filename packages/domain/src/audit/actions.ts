@@ -57,6 +57,8 @@ export const AUDIT_ACTIONS = [
   'alert_rule.deleted',
   'incident.acknowledged',
   'incident.resolved',
+  'api_key.created',
+  'api_key.revoked',
   // Scheduler (SPEC §8)
   'scheduler.schedule.created',
   'scheduler.schedule.updated',

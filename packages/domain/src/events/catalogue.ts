@@ -1,5 +1,6 @@
 import { CREATOR_QUEUES } from '../creators/queues.ts';
 import { IDENTITY_QUEUES } from '../identity/queues.ts';
+import { incidentNoticeQueue } from '../logging/incidents.ts';
 import { notificationsDispatchQueue } from '../notifications/queue.ts';
 import { scheduleQuarantineNoticeQueue } from '../scheduling/quarantine-notice.ts';
 import { PipelineProbeRequested } from './pipeline-probe.ts';
@@ -38,6 +39,7 @@ export const queueCatalogue = defineCatalogue(
   notificationsDispatchQueue,
   ...CREATOR_QUEUES,
   scheduleQuarantineNoticeQueue,
+  incidentNoticeQueue,
 );
 
 export type AtriumQueueCatalogue = typeof queueCatalogue;

@@ -2,6 +2,7 @@ import type { Database } from '@atrium/db';
 import { type Kysely, sql } from 'kysely';
 import { ConflictError, UnprocessableError } from '../errors.ts';
 import type { QueueDefinition } from '../events/queue-definition.ts';
+import { recordPlatformEventInTransaction } from '../logging/platform.ts';
 import { type LogSink, silentLog } from '../platform/logger.ts';
 import { isMailDeliveryError, type Mailer } from '../platform/mailer.ts';
 import type { RealtimePublisher } from '../realtime/port.ts';
@@ -285,6 +286,22 @@ export async function dispatchNotification(
       )
       .where('id', '=', input.notificationId)
       .execute();
+    if (failure !== undefined && final) {
+      // A notification failed for good: the platform's own failure, logged with the state change
+      // (docs/logging.md); the built-in rule opens an incident when several fail.
+      await recordPlatformEventInTransaction(
+        trx,
+        {},
+        {
+          orgId: input.orgId,
+          source: 'platform.notifications',
+          level: 'error',
+          message: `A notification could not be delivered: ${error}`,
+          attributes: { notificationId: input.notificationId, attempts: claimed.attemptNo, permanent },
+        },
+        { announce: true },
+      );
+    }
   });
 
   if (failure === undefined) {

@@ -3,6 +3,8 @@ import { appendAudit } from '../audit/append.ts';
 import { type AuditAnchor, auditIntegrityReport } from '../audit/verify.ts';
 import { purgeEventRetention } from '../events/retention.ts';
 import { cleanupExpiredCredentials } from '../identity/credential-cleanup.ts';
+import { recordPlatformEventInTransaction } from '../logging/platform.ts';
+import { purgeLogRetention } from '../logging/retention.ts';
 import type { ScheduleHandlerContext, ScheduleHandlerDefinition } from './handlers.ts';
 
 /**
@@ -15,12 +17,17 @@ export const BUILT_IN_HANDLERS = {
   credentialCleanup: 'maintenance.credential-cleanup',
   eventRetention: 'maintenance.event-retention',
   auditIntegrityReport: 'audit.integrity-report',
+  logRetention: 'logs.retention',
 } as const;
 
 const ZRetentionPayload = z.object({
   retentionDays: z.number().int().min(1).max(3650).default(7),
   /** Rows per DELETE: short statements, short locks; the signal is checked between batches. */
   batchSize: z.number().int().min(100).max(100_000).default(5_000),
+});
+
+const ZLogRetentionPayload = ZRetentionPayload.extend({
+  retentionDays: z.number().int().min(1).max(3650).default(30),
 });
 
 /**
@@ -39,8 +46,8 @@ export async function runAuditIntegrityReport(ctx: ScheduleHandlerContext): Prom
       { orgId: org.orgId, firstBrokenSeq: org.firstBrokenSeq, reason: org.reason, detail: org.message },
       'audit integrity report: chain broken',
     );
-    await ctx.db.transaction().execute((trx) =>
-      appendAudit(
+    await ctx.db.transaction().execute(async (trx) => {
+      await appendAudit(
         trx,
         {
           orgId: org.orgId,
@@ -50,8 +57,22 @@ export async function runAuditIntegrityReport(ctx: ScheduleHandlerContext): Prom
           payload: { firstBrokenSeq: org.firstBrokenSeq, reason: org.reason, message: org.message },
         },
         { clock: ctx.clock },
-      ),
-    );
+      );
+      // Logged as the platform's own failure: the built-in rule opens an incident for the org's
+      // admins and the operators (docs/logging.md).
+      await recordPlatformEventInTransaction(
+        trx,
+        { clock: ctx.clock },
+        {
+          orgId: org.orgId,
+          source: 'platform.audit',
+          level: 'fatal',
+          message: `The audit integrity report found the chain broken at entry ${org.firstBrokenSeq}`,
+          attributes: { firstBrokenSeq: org.firstBrokenSeq, reason: org.reason, detail: org.message },
+        },
+        { announce: true },
+      );
+    });
   }
   return {
     ok: report.ok,
@@ -127,6 +148,20 @@ export function builtInScheduleHandlers(): ScheduleHandlerDefinition[] {
       description: "Verifies every org's audit chain and flags the first broken entry",
       payload: z.object({}),
       run: runAuditIntegrityReport,
+    },
+    {
+      name: BUILT_IN_HANDLERS.logRetention,
+      description: 'Deletes log events past the retention and old alert counters',
+      payload: ZLogRetentionPayload,
+      run: async (ctx) => {
+        const { retentionDays, batchSize } = ZLogRetentionPayload.parse(ctx.payload);
+        return purgeLogRetention(ctx.db, {
+          now: ctx.clock.now(),
+          retentionDays,
+          batchSize,
+          signal: ctx.signal,
+        });
+      },
     },
   ];
 }

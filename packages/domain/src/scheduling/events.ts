@@ -5,7 +5,7 @@ import { defineEvent } from '../events/registry.ts';
  * A schedule failed `max_consecutive_failures` occurrences in a row and was quarantined: it runs no
  * more until an operator unquarantines it. Platform-level (org null). The worker's
  * `scheduling.quarantine-notice` consumer notifies every platform operator (email + in-app) and
- * publishes `incident.opened`; the incidents module (SPEC §7) will open an incident from it too.
+ * publishes `incident.opened`, and opens a platform incident (docs/logging.md).
  */
 export const ScheduleQuarantined = defineEvent(
   'ScheduleQuarantined',

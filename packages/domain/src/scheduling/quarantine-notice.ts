@@ -4,6 +4,7 @@ import { activeMembers } from '../access/members.ts';
 import type { EnvelopeOf } from '../events/envelope.ts';
 import { consumeOnce } from '../events/inbox.ts';
 import { defineEventQueue } from '../events/queue-definition.ts';
+import { recordPlatformEventInTransaction } from '../logging/platform.ts';
 import { enqueueNotification } from '../notifications/enqueue.ts';
 import type { LogSink } from '../platform/logger.ts';
 import { silentLog } from '../platform/logger.ts';
@@ -13,9 +14,12 @@ import { ScheduleQuarantined } from './events.ts';
 
 /**
  * The notice to the platform's operators when a schedule is quarantined (SPEC §8: "quarantine after
- * max_consecutive_failures → incident/notice to admins"). Until the incidents module (SPEC §7) exists
- * there is no incident row: every active operator gets the built-in `incident-opened` notice (email
- * and in-app) and a live `incident.opened` event in their org.
+ * max_consecutive_failures → incident/notice to admins"). The quarantine is logged as a
+ * `platform.scheduler` event, which the built-in `platform.schedule-quarantined` rule turns into a real
+ * incident (no org: the operators'), in the same inbox transaction; every active operator gets the
+ * `incident-opened` notice (email and in-app) and a live `incident.opened` event in their org. This
+ * consumer tells them itself (the incident is opened without its own `IncidentOpened`), so nobody
+ * hears of one quarantine twice.
  */
 
 /** Queue name, which is also the consumer's inbox name. */
@@ -64,7 +68,13 @@ export interface QuarantineNoticeRecipient {
 
 export type QuarantineNoticeResult =
   | { processed: false; reason: 'already-processed' }
-  | { processed: true; recipients: QuarantineNoticeRecipient[]; notificationIds: string[] };
+  | {
+      processed: true;
+      recipients: QuarantineNoticeRecipient[];
+      notificationIds: string[];
+      /** The incident the quarantine opened (null when one for the rule was already open). */
+      incidentId: string | null;
+    };
 
 /** `Schedule "nightly-report" quarantined after 3 consecutive failures`. */
 export function quarantineNoticeTitle(payload: { name: string; consecutiveFailures: number }): string {
@@ -99,6 +109,24 @@ export async function noticeScheduleQuarantined(
     async (trx) => {
       // Operators are platform-wide (SPEC §1) and the schedule belongs to no org: every active
       // operator, whatever their org.
+      const { openedIncidentIds } = await recordPlatformEventInTransaction(
+        trx,
+        {},
+        {
+          orgId: null,
+          source: 'platform.scheduler',
+          level: 'error',
+          message: title,
+          attributes: {
+            scheduleId,
+            schedule: name,
+            handler,
+            consecutiveFailures,
+            lastError: event.payload.lastError,
+          },
+        },
+        { announce: false },
+      );
       const recipients = await activeMembers(trx, { platformRole: 'operator' }, { limit: MAX_OPERATORS });
       const notificationIds: string[] = [];
       for (const operator of recipients) {
@@ -117,12 +145,12 @@ export async function noticeScheduleQuarantined(
           notificationIds.push(id);
         }
       }
-      return { recipients, notificationIds };
+      return { recipients, notificationIds, incidentId: openedIncidentIds[0] ?? null };
     },
   );
   if (!outcome.processed) return { processed: false, reason: 'already-processed' };
 
-  const { recipients, notificationIds } = outcome.result;
+  const { recipients, notificationIds, incidentId } = outcome.result;
   if (recipients.length === 0) {
     // The scheduler's error log line is then the only alarm; say so loudly.
     log.error(
@@ -139,6 +167,7 @@ export async function noticeScheduleQuarantined(
         payload: {
           source: 'scheduler',
           eventId: event.eventId,
+          incidentId,
           title,
           severity: QUARANTINE_NOTICE_SEVERITY,
           url: path,
@@ -153,7 +182,7 @@ export async function noticeScheduleQuarantined(
       log,
     );
   }
-  return { processed: true, recipients, notificationIds };
+  return { processed: true, recipients, notificationIds, incidentId };
 }
 
 /** The path under the web app's origin, keeping a base path the origin may have (`…/atrium/`). */

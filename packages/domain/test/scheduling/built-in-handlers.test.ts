@@ -59,5 +59,32 @@ describe('built-in schedule handlers', () => {
       .where('action', '=', 'audit.integrity_failed')
       .executeTakeFirstOrThrow();
     expect(flag.payload).toMatchObject({ firstBrokenSeq: 2 });
+
+    // Logged as the platform's own failure, which the built-in rule turns into the org's incident.
+    const logged = await t.db
+      .selectFrom('log_events')
+      .select(['source', 'level', 'attributes'])
+      .where('org_id', '=', broken)
+      .execute();
+    expect(logged).toEqual([
+      expect.objectContaining({
+        source: 'platform.audit',
+        level: 50,
+        attributes: expect.objectContaining({ firstBrokenSeq: 2 }),
+      }),
+    ]);
+    const incidents = await t.db
+      .selectFrom('incidents')
+      .select(['org_id', 'built_in', 'status'])
+      .where('org_id', 'in', [broken, intact])
+      .execute();
+    expect(incidents).toEqual([{ org_id: broken, built_in: true, status: 'open' }]);
+    const announced = await t.db
+      .selectFrom('outbox_events')
+      .select('type')
+      .where('org_id', '=', broken)
+      .where('type', '=', 'IncidentOpened')
+      .execute();
+    expect(announced).toHaveLength(1);
   });
 });

@@ -33,6 +33,30 @@ export const ADMIN_SECTIONS: ReadonlyArray<{
     permission: 'notifications.send',
     description: 'What was sent and its delivery attempts, sending a notification, and the templates.',
   },
+  {
+    to: '/admin/incidents',
+    label: 'Incidents',
+    permission: 'incidents.manage',
+    description: 'What the alert rules opened: acknowledge and resolve them, with the events behind each.',
+  },
+  {
+    to: '/admin/alert-rules',
+    label: 'Alert rules',
+    permission: 'incidents.manage',
+    description: 'When log events should open an incident and tell the admins.',
+  },
+  {
+    to: '/admin/logs',
+    label: 'Logs',
+    permission: 'logs.read',
+    description: 'Search the log events your services send and what Atrium reports about itself.',
+  },
+  {
+    to: '/admin/api-keys',
+    label: 'API keys',
+    permission: 'users.manage',
+    description: 'Keys for services that send logs: shown once, revocable at any time.',
+  },
 ];
 
 /** The Admin area (SPEC §11): one heading and the sections the user's permissions open. */
@@ -43,7 +67,7 @@ export function AdminLayout() {
     <AreaLayout
       titleId="admin-title"
       title="Admin"
-      lead={`${session.org ? `${session.org.name}: ` : ''}users, roles, the audit log and notifications.`}
+      lead={`${session.org ? `${session.org.name}: ` : ''}users, roles, the audit log, notifications, logs and incidents.`}
       sections={sections}
     />
   );
@@ -62,10 +86,6 @@ export function AdminIndexPage() {
           <p className="muted">{section.description}</p>
         </div>
       ))}
-      <div className="panel">
-        <h2>Coming later</h2>
-        <p className="muted">Incidents and logs (SPEC §7) join this area when that module is built.</p>
-      </div>
     </div>
   );
 }

@@ -43,6 +43,12 @@ export function OverviewPage() {
     ).values(),
   ];
   const alarm = unconsumed.length > 0 || missing.length > 0;
+  const canSeeIncidents = useSession().can('incidents.manage');
+  const incidents = useQuery({
+    ...api.incidents.openCount.queryOptions(),
+    ...live,
+    enabled: canSeeIncidents,
+  });
 
   return (
     <section className="ops-section" aria-labelledby="ops-overview-title">
@@ -91,6 +97,18 @@ export function OverviewPage() {
           >
             <Link to="/ops/dead-letters">waiting for redrive</Link>
           </Kpi>
+          {incidents.data && (
+            <Kpi
+              id="open-incidents"
+              label="Open incidents"
+              value={formatCount(incidents.data.open)}
+              alert={incidents.data.open > 0}
+            >
+              <Link to={isOperator ? '/admin/incidents?scope=platform' : '/admin/incidents'}>
+                not yet resolved
+              </Link>
+            </Kpi>
+          )}
           <Kpi id="oldest-waiting" label="Oldest waiting" value={formatAge(data.oldestWaitingSeconds)}>
             longest a runnable job has waited
           </Kpi>

@@ -1,0 +1,286 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { useSession } from '../../auth/use-session.ts';
+import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { ErrorMessage } from '../../components/error-message.tsx';
+import { TextAreaField } from '../../components/form-field.tsx';
+import { DataTable, ListPanel } from '../../components/list-panel.tsx';
+import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
+import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
+import { AttributeViewer, LevelPill } from './log-level.tsx';
+
+type Incident = RouterOutputs['incidents']['list']['items'][number];
+type Status = Incident['status'];
+
+const STATUS_PILL: Record<Status, string> = {
+  open: 'pill pill--down',
+  acknowledged: 'pill pill--warn',
+  resolved: 'pill pill--ok',
+};
+
+const FILTERS: ReadonlyArray<{ value: Status | 'all'; label: string }> = [
+  { value: 'all', label: 'All' },
+  { value: 'open', label: 'Open' },
+  { value: 'acknowledged', label: 'Acknowledged' },
+  { value: 'resolved', label: 'Resolved' },
+];
+
+const LIVE_TYPES = new Set(['incident.opened', 'incident.updated', RESYNC_EVENT]);
+
+/** Refetches incidents whenever one opens or changes (live events), on every page that shows them. */
+function useLiveIncidents() {
+  const queryClient = useQueryClient();
+  useRealtimeEvents((event) => {
+    if (LIVE_TYPES.has(event.type)) void queryClient.invalidateQueries({ queryKey: api.incidents.pathKey() });
+  });
+}
+
+/** Admin → Incidents (SPEC §7): what the alert rules opened, newest first; new ones appear live. */
+export function IncidentsPage() {
+  useLiveIncidents();
+  const session = useSession();
+  const [params, setParams] = useSearchParams();
+  const status = (FILTERS.find((f) => f.value === params.get('status'))?.value ?? 'all') as Status | 'all';
+  const scope = params.get('scope') === 'platform' ? 'platform' : 'org';
+  const pages = useCursorPages(`${status}:${scope}`);
+  const list = useQuery({
+    ...api.incidents.list.queryOptions({
+      ...(status === 'all' ? {} : { status }),
+      scope,
+      cursor: pages.cursor,
+      limit: 25,
+    }),
+    placeholderData: keepPreviousData,
+  });
+  const setParam = (key: string, value: string | null) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next);
+  };
+  return (
+    <section className="admin-section" aria-labelledby="incidents-title">
+      <div className="section-header">
+        <h2 id="incidents-title">Incidents</h2>
+      </div>
+      <nav className="ops-tabs" aria-label="Show incidents">
+        {FILTERS.map(({ value, label }) => (
+          <button
+            key={value}
+            type="button"
+            className="ops-tabs__tab"
+            aria-pressed={status === value}
+            onClick={() => setParam('status', value === 'all' ? null : value)}
+          >
+            {label}
+          </button>
+        ))}
+        {session.user?.platformRole === 'operator' && (
+          <button
+            type="button"
+            className="ops-tabs__tab"
+            aria-pressed={scope === 'platform'}
+            onClick={() => setParam('scope', scope === 'platform' ? null : 'platform')}
+          >
+            Platform (every organisation)
+          </button>
+        )}
+      </nav>
+      <ListPanel
+        query={list}
+        errorTitle="Could not load the incidents"
+        isEmpty={(data) => data.items.length === 0}
+        empty={<p>No incidents{status === 'all' ? '' : ` ${status}`}. Nothing needs your attention.</p>}
+        emptyTestId="incidents-empty"
+        pager={{ label: 'incidents', pages }}
+      >
+        {(data) => (
+          <DataTable
+            label="Incidents"
+            head={
+              <>
+                <th scope="col">Incident</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="table__numeric">
+                  Events
+                </th>
+                <th scope="col">Opened</th>
+                <th scope="col">Last event</th>
+              </>
+            }
+          >
+            {data.items.map((incident) => (
+              <tr key={incident.id} data-testid="incident-row" data-status={incident.status}>
+                <th scope="row">
+                  <Link to={`/admin/incidents/${incident.id}`}>{incident.title}</Link>
+                  <p className="muted">
+                    {incident.ruleName}
+                    {incident.builtIn && ' (built in)'}
+                  </p>
+                </th>
+                <td>
+                  <span className={STATUS_PILL[incident.status]}>{incident.status}</span>
+                </td>
+                <td className="table__numeric">{incident.eventCount}</td>
+                <td className="table__nowrap">{incident.openedAt.toLocaleString()}</td>
+                <td className="table__nowrap">{incident.lastEventAt.toLocaleString()}</td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </ListPanel>
+    </section>
+  );
+}
+
+/** One incident: its facts, notes, the matching events, and acknowledge / resolve with a note. */
+export function IncidentDetailPage() {
+  useLiveIncidents();
+  const { id = '' } = useParams();
+  const queryClient = useQueryClient();
+  const detail = useQuery(api.incidents.get.queryOptions({ id }));
+  const [note, setNote] = useState('');
+  const act = useMutation({
+    mutationFn: (action: 'acknowledge' | 'resolve') =>
+      action === 'acknowledge'
+        ? trpc.incidents.acknowledge.mutate({ id, ...(note.trim() ? { note: note.trim() } : {}) })
+        : trpc.incidents.resolve.mutate({ id, ...(note.trim() ? { note: note.trim() } : {}) }),
+    onSuccess: () => {
+      setNote('');
+      void queryClient.invalidateQueries({ queryKey: api.incidents.pathKey() });
+      void queryClient.invalidateQueries({ queryKey: api.alertRules.pathKey() });
+    },
+  });
+  const submit = (action: 'acknowledge' | 'resolve') => (event: FormEvent) => {
+    event.preventDefault();
+    act.mutate(action);
+  };
+  if (detail.isError) {
+    return (
+      <ErrorMessage
+        error={detail.error}
+        title="Could not load the incident"
+        onRetry={() => void detail.refetch()}
+      />
+    );
+  }
+  if (detail.isPending) return <p className="muted">Loading…</p>;
+  const incident = detail.data;
+  return (
+    <section className="admin-section" aria-labelledby="incident-title">
+      <p>
+        <Link to="/admin/incidents">← All incidents</Link>
+      </p>
+      <div className="section-header">
+        <h2 id="incident-title">{incident.title}</h2>
+        <span className={STATUS_PILL[incident.status]} data-testid="incident-status">
+          {incident.status}
+        </span>
+      </div>
+      <dl className="facts">
+        <dt>Rule</dt>
+        <dd>
+          {incident.ruleName}
+          {incident.builtIn && ' (built in)'}
+        </dd>
+        <dt>Events</dt>
+        <dd data-testid="incident-count">{incident.eventCount}</dd>
+        <dt>Opened</dt>
+        <dd>{incident.openedAt.toLocaleString()}</dd>
+        <dt>Last event</dt>
+        <dd>{incident.lastEventAt.toLocaleString()}</dd>
+        {incident.acknowledgedAt && (
+          <>
+            <dt>Acknowledged</dt>
+            <dd>{incident.acknowledgedAt.toLocaleString()}</dd>
+          </>
+        )}
+        {incident.resolvedAt && (
+          <>
+            <dt>Resolved</dt>
+            <dd>{incident.resolvedAt.toLocaleString()}</dd>
+          </>
+        )}
+      </dl>
+
+      {incident.status !== 'resolved' && (
+        <form className="panel" onSubmit={submit('resolve')} aria-label="Act on the incident">
+          <TextAreaField
+            label="Note (optional)"
+            name="note"
+            rows={2}
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+          />
+          {act.isError && <ErrorMessage error={act.error} title="That did not work" />}
+          <div className="row-actions">
+            {incident.status === 'open' && (
+              <button
+                type="button"
+                className="button button--quiet"
+                disabled={act.isPending}
+                onClick={() => act.mutate('acknowledge')}
+              >
+                Acknowledge
+              </button>
+            )}
+            <button type="submit" className="button" disabled={act.isPending}>
+              Resolve
+            </button>
+          </div>
+        </form>
+      )}
+
+      {incident.notes.length > 0 && (
+        <div className="panel">
+          <h3>Notes</h3>
+          <ul>
+            {incident.notes.map((n) => (
+              <li key={n.id}>
+                <strong>{n.action}</strong> {n.createdAt.toLocaleString()}
+                {n.body && <>: {n.body}</>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+
+      <div className="panel">
+        <h3>Matching events</h3>
+        {incident.events.length === 0 ? (
+          <p className="muted">The events behind it are no longer kept.</p>
+        ) : (
+          <DataTable
+            label="Matching events"
+            head={
+              <>
+                <th scope="col">When</th>
+                <th scope="col">Level</th>
+                <th scope="col">Source</th>
+                <th scope="col">Message</th>
+                <th scope="col">Attributes</th>
+              </>
+            }
+          >
+            {incident.events.map((event) => (
+              <tr key={event.id} data-testid="incident-event">
+                <td className="table__nowrap">{event.at.toLocaleString()}</td>
+                <td>
+                  <LevelPill level={event.level} />
+                </td>
+                <td>
+                  <code>{event.source}</code>
+                </td>
+                <td className="table__detail">{event.message}</td>
+                <td>
+                  <AttributeViewer attributes={event.attributes} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </div>
+    </section>
+  );
+}
