@@ -23,6 +23,7 @@ export const appRouter = router({
   notifications: lazy(() => import('./routers/notifications.ts').then((m) => m.notificationsRouter)),
   inbox: lazy(() => import('./routers/inbox.ts').then((m) => m.inboxRouter)),
   orgs: lazy(() => import('./routers/orgs.ts').then((m) => m.orgsRouter)),
+  workplace: lazy(() => import('./routers/workplace.ts').then((m) => m.workplaceRouter)),
 });
 
 export type AppRouter = typeof appRouter;

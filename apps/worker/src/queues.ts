@@ -12,6 +12,7 @@ import {
 import { handleNotificationRequested } from './handlers/notifications.ts';
 import { handlePipelineProbe } from './handlers/ops.pipeline-probe.ts';
 import { handleScheduleQuarantined } from './handlers/scheduling.ts';
+import { handleFullSync, handleRoomSync, handleSpaceSync, handleSyncFailed } from './handlers/workplace.ts';
 import { createJobRunner, type QueueHandlers } from './job-runner.ts';
 import type { WorkerServices } from './services.ts';
 
@@ -30,6 +31,10 @@ export const queueHandlers = {
   'creators.roles': handleUserRolesChanged,
   'creators.notifications': handleCreatorApplicationEvent,
   'scheduling.quarantine-notice': handleScheduleQuarantined,
+  'workplace.sync-space': handleSpaceSync,
+  'workplace.sync-room': handleRoomSync,
+  'workplace.sync-failed-notice': handleSyncFailed,
+  'workplace.full-sync': handleFullSync,
 } satisfies QueueHandlers<AtriumQueueCatalogue>;
 
 export interface WorkQueuesOptions<C extends QueueCatalogue> {

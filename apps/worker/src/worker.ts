@@ -56,6 +56,8 @@ export interface StartWorkerOptions<C extends QueueCatalogue> {
   queues?: { catalogue: C; handlers: QueueHandlers<C> };
   /** Fault injection for tests (see RelayHooks). */
   relayHooks?: RelayHooks;
+  /** Replaces built services (tests: AIMS clients with fast retries). */
+  services?: Pick<WorkerServices, 'aims'>;
 }
 
 /**
@@ -116,7 +118,10 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
 
     // Notifications are sealed and opened with the process-wide keyring (docs/notifications.md).
     configureNotificationKeysFromEnv(env, logger.child({ component: 'notifications' }));
-    const services = createWorkerServices(env, logger, { db: handle.db, redis, boss });
+    const services: WorkerServices & { close(): Promise<void> } = {
+      ...createWorkerServices(env, logger, { db: handle.db, redis, boss }),
+      ...options.services,
+    };
     cleanups.push(() => services.close());
 
     const registry = createMetricsRegistry('worker');

@@ -2,6 +2,7 @@ import { CREATOR_QUEUES } from '../creators/queues.ts';
 import { IDENTITY_QUEUES } from '../identity/queues.ts';
 import { notificationsDispatchQueue } from '../notifications/queue.ts';
 import { scheduleQuarantineNoticeQueue } from '../scheduling/quarantine-notice.ts';
+import { WORKPLACE_QUEUES } from '../workplace/queues.ts';
 import { PipelineProbeRequested } from './pipeline-probe.ts';
 import { defineCatalogue, defineEventQueue } from './queue-definition.ts';
 
@@ -38,6 +39,7 @@ export const queueCatalogue = defineCatalogue(
   notificationsDispatchQueue,
   ...CREATOR_QUEUES,
   scheduleQuarantineNoticeQueue,
+  ...WORKPLACE_QUEUES,
 );
 
 export type AtriumQueueCatalogue = typeof queueCatalogue;

@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/append.ts';
 import { type AuditAnchor, auditIntegrityReport } from '../audit/verify.ts';
 import { purgeEventRetention } from '../events/retention.ts';
 import { cleanupExpiredCredentials } from '../identity/credential-cleanup.ts';
+import { probeAimsHealth, startReconciliations } from '../workplace/health.ts';
 import type { ScheduleHandlerContext, ScheduleHandlerDefinition } from './handlers.ts';
 
 /**
@@ -15,6 +16,8 @@ export const BUILT_IN_HANDLERS = {
   credentialCleanup: 'maintenance.credential-cleanup',
   eventRetention: 'maintenance.event-retention',
   auditIntegrityReport: 'audit.integrity-report',
+  aimsHealth: 'workplace.aims-health',
+  aimsReconciliation: 'workplace.aims-reconciliation',
 } as const;
 
 const ZRetentionPayload = z.object({
@@ -127,6 +130,32 @@ export function builtInScheduleHandlers(): ScheduleHandlerDefinition[] {
       description: "Verifies every org's audit chain and flags the first broken entry",
       payload: z.object({}),
       run: runAuditIntegrityReport,
+    },
+    {
+      name: BUILT_IN_HANDLERS.aimsHealth,
+      description: "Checks every connected org's AIMS; pauses an org's sync while its AIMS is down",
+      payload: z.object({}),
+      run: async (ctx) => {
+        const results = await probeAimsHealth({
+          db: ctx.db,
+          realtime: ctx.realtime,
+          log: ctx.logger,
+          signal: ctx.signal,
+        });
+        return {
+          checked: results.length,
+          down: results.filter((result) => result.status === 'down').length,
+          changed: results
+            .filter((result) => result.changed)
+            .map((result) => ({ orgId: result.orgId, status: result.status })),
+        };
+      },
+    },
+    {
+      name: BUILT_IN_HANDLERS.aimsReconciliation,
+      description: 'Starts a full AIMS sync of every connected org that is up',
+      payload: z.object({}),
+      run: async (ctx) => startReconciliations(ctx.db),
     },
   ];
 }
