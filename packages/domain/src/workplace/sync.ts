@@ -67,6 +67,7 @@ export async function syncArticle(
         'people.external_id as person_external_id',
         'people.data as person_data',
       ])
+      .select(sql<string>`spaces.updated_at::text`.as('version'))
       .where('spaces.external_id', '=', request.externalId)
       .executeTakeFirst();
     if (!space) {
@@ -100,7 +101,7 @@ export async function syncArticle(
         calls += 1;
       }
     }
-    await markSynced(deps, 'spaces', request.orgId, space.id, space.updated_at, space.label_code, now());
+    await markSynced(deps, 'spaces', request.orgId, space.id, space.version, space.label_code, now());
     return { outcome: 'synced', articleId: article.articleId, calls };
   }
 
@@ -108,6 +109,7 @@ export async function syncArticle(
   const room = await scope
     .selectFrom('conference_rooms')
     .selectAll()
+    .select(sql<string>`updated_at::text`.as('version'))
     .where('external_id', '=', request.externalId)
     .executeTakeFirst();
   if (!room) {
@@ -142,7 +144,7 @@ export async function syncArticle(
     await client.flipPage(room.label_code, room.page, options);
     calls += 1;
   }
-  await markSynced(deps, 'conference_rooms', request.orgId, room.id, room.updated_at, room.label_code, now());
+  await markSynced(deps, 'conference_rooms', request.orgId, room.id, room.version, room.label_code, now());
   return { outcome: 'synced', articleId, calls };
 }
 
@@ -168,7 +170,8 @@ async function markSynced(
   table: SyncTable,
   orgId: string,
   id: string,
-  sentVersion: Date,
+  /** `updated_at::text` as read (a Date would drop the microseconds and never match). */
+  sentVersion: string,
   labelCode: string | null,
   at: Date,
 ): Promise<void> {
@@ -178,7 +181,7 @@ async function markSynced(
     .updateTable(table)
     .set({ sync_status: 'synced', sync_error: null, last_synced_at: at })
     .where('id', '=', id)
-    .where('updated_at', '=', sentVersion)
+    .where(sql<string>`updated_at::text`, '=', sentVersion)
     .executeTakeFirst();
   if (result.numUpdatedRows > 0n) await announce(deps, table, orgId, id, 'synced', null);
 }
