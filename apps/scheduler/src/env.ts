@@ -1,3 +1,4 @@
+import { ZNotificationKeyText, ZNotificationPreviousKeys } from '@atrium/domain/notifications/crypto';
 import { z } from 'zod';
 
 /** The scheduler's configuration, validated once at start; nothing else reads process.env. */
@@ -30,6 +31,12 @@ const ZSchedulerEnv = z.object({
   SCHEDULER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Retention of published outbox events, inbox rows and spent credentials (built-in schedules). */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  /**
+   * The key the API and worker seal secrets with (docs/notifications.md): the AIMS health probe opens
+   * the orgs' AIMS passwords with it. Unset: the public development key, with a warning.
+   */
+  NOTIFICATIONS_ENCRYPTION_KEY: ZNotificationKeyText.optional(),
+  NOTIFICATIONS_ENCRYPTION_PREVIOUS_KEYS: ZNotificationPreviousKeys,
 });
 
 export type SchedulerEnv = z.infer<typeof ZSchedulerEnv>;

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { createDb, createInterruptibleDb, createPool, migrateToLatest } from '@atrium/db';
+import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
 import { type Clock, systemClock } from '@atrium/domain/platform/clock';
 import { createRedisClient } from '@atrium/domain/platform/redis';
 import { createRealtimePublisher, type RealtimePublisherAdapter } from '@atrium/domain/realtime/publishers';
@@ -67,6 +68,8 @@ export async function startScheduler(
   options: StartSchedulerOptions = {},
 ): Promise<RunningScheduler> {
   const logger = options.logger ?? createLogger({ name: 'scheduler', level: env.LOG_LEVEL });
+  // The AIMS health probe opens the orgs' sealed AIMS passwords (docs/workplace.md).
+  configureNotificationKeysFromEnv(env, logger.child({ component: 'notifications' }));
   const nodeId = env.SCHEDULER_NODE_ID ?? `${hostname()}:${process.pid}`;
   const clock = options.clock ?? systemClock;
   const handle = createDb({

@@ -22,6 +22,7 @@ import {
 } from './connection.ts';
 import { FullSyncRequested, SYNC_RUN_AGGREGATE } from './events.ts';
 import { type EntityData, storedData, ZIdInput } from './inputs.ts';
+import { requestRoomSync, requestSpaceSync } from './sync-requests.ts';
 
 export type SyncRunRow = Selectable<SyncRunsTable>;
 export const SYNC_ENTITIES = ['spaces', 'rooms'] as const;
@@ -200,8 +201,11 @@ const UPLOAD_BATCH = 500;
 interface LocalArticle {
   kind: 'space' | 'room';
   id: string;
+  externalId: string;
   updatedAt: Date;
   article: AimsArticle;
+  /** Its label code is not linked on AIMS yet: the per-article sync links it (and flips a room's page). */
+  needsLink: boolean;
 }
 
 /**
@@ -322,7 +326,22 @@ export async function runFullSync(
       }
       await progress('upload');
     }
-    await markRowsSynced(deps.db, orgId, synced, startedAt);
+    await markRowsSynced(
+      deps.db,
+      orgId,
+      synced.filter((row) => !row.needsLink),
+      startedAt,
+    );
+    // Labels are linked by the per-article sync (coalesced with any job already waiting).
+    const toLink = local.filter((row) => row.needsLink);
+    if (toLink.length > 0) {
+      await deps.db.transaction().execute(async (trx) => {
+        for (const row of toLink) {
+          if (row.kind === 'space') await requestSpaceSync(trx, orgId, row.externalId, 'requeued');
+          else await requestRoomSync(trx, orgId, row.externalId, 'requeued');
+        }
+      });
+    }
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
     if (counts.errors === 0) counts.errors = 1;
@@ -368,6 +387,7 @@ async function loadLocal(
         'spaces.id',
         'spaces.external_id',
         'spaces.label_code',
+        'spaces.linked_label_code',
         'spaces.data',
         'spaces.updated_at',
         'people.id as person_id',
@@ -379,6 +399,8 @@ async function loadLocal(
       result.push({
         kind: 'space',
         id: space.id,
+        externalId: space.external_id,
+        needsLink: space.label_code !== null && space.label_code !== space.linked_label_code,
         updatedAt: space.updated_at,
         article: spaceArticle(
           {
@@ -400,6 +422,8 @@ async function loadLocal(
       result.push({
         kind: 'room',
         id: room.id,
+        externalId: room.external_id,
+        needsLink: room.label_code !== null && room.label_code !== room.linked_label_code,
         updatedAt: room.updated_at,
         article: roomArticle({
           externalId: room.external_id,
