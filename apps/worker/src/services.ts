@@ -4,7 +4,7 @@ import type { Mailer } from '@atrium/domain/platform/mailer';
 import type { Redis } from '@atrium/domain/platform/redis';
 import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
 import { createRealtimePublisher, type RealtimePublisherAdapter } from '@atrium/domain/realtime/publishers';
-import { type AimsClients, createAimsClients } from '@atrium/domain/workplace/connection';
+import type { AimsClients } from '@atrium/domain/workplace/connection';
 import type { Logger } from '@atrium/observability';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -34,7 +34,7 @@ export interface WorkerServices {
    * it is a no-op. Scheduled notifications use it (handlers/notifications.ts).
    */
   sendLater?(queue: string, data: object, options: { id: string; startAfter: Date }): Promise<void>;
-  /** AIMS clients, one per org's connection (docs/workplace.md); tests pass faster retries. */
+  /** AIMS clients, one per org's connection (docs/workplace.md), counted in the worker's metrics. */
   aims?: AimsClients;
 }
 
@@ -63,7 +63,6 @@ export function createWorkerServices(
       log: logger.child({ component: 'authz-cache' }),
     }),
     ...(deps.boss ? { sendLater: sendLaterWith(deps.boss) } : {}),
-    aims: createAimsClients({ log: logger.child({ component: 'aims' }) }),
     close: () => mailer.close(),
   };
 }

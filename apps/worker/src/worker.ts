@@ -1,9 +1,12 @@
 import { createDb, migrateToLatest } from '@atrium/db';
 import { type AtriumQueueCatalogue, type QueueCatalogue, queueCatalogue } from '@atrium/domain';
+import type { AimsClientOptions } from '@atrium/domain/aims/types';
 import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
 import { createRedisClient } from '@atrium/domain/platform/redis';
+import { createAimsClients } from '@atrium/domain/workplace/connection';
 import { createBoss, DEFAULT_BOSS_SCHEMA, ensureQueues } from '@atrium/jobs';
 import {
+  Counter,
   createLogger,
   createMetricsRegistry,
   Gauge,
@@ -56,8 +59,8 @@ export interface StartWorkerOptions<C extends QueueCatalogue> {
   queues?: { catalogue: C; handlers: QueueHandlers<C> };
   /** Fault injection for tests (see RelayHooks). */
   relayHooks?: RelayHooks;
-  /** Replaces built services (tests: AIMS clients with fast retries). */
-  services?: Pick<WorkerServices, 'aims'>;
+  /** AIMS client settings (tests: fast retries); the defaults are docs/aims.md's. */
+  aims?: Pick<AimsClientOptions, 'retry' | 'requestTimeoutMs'>;
 }
 
 /**
@@ -118,10 +121,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
 
     // Notifications are sealed and opened with the process-wide keyring (docs/notifications.md).
     configureNotificationKeysFromEnv(env, logger.child({ component: 'notifications' }));
-    const services: WorkerServices & { close(): Promise<void> } = {
-      ...createWorkerServices(env, logger, { db: handle.db, redis, boss }),
-      ...options.services,
-    };
+    const services = createWorkerServices(env, logger, { db: handle.db, redis, boss });
     cleanups.push(() => services.close());
 
     const registry = createMetricsRegistry('worker');
@@ -133,6 +133,28 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       registers: [registry],
     });
     registerScrapeGauges(registry, { boss, db: handle.db, catalogue, logger });
+    // AIMS call outcomes (SPEC §8 metrics), from the clients' onCall hook (docs/aims.md).
+    const aimsCalls = new Counter({
+      name: 'atrium_aims_calls_total',
+      help: 'HTTP exchanges with AIMS by endpoint and outcome (retries included)',
+      labelNames: ['endpoint', 'outcome'],
+      registers: [registry],
+    });
+    const aimsCallDuration = new Histogram({
+      name: 'atrium_aims_call_duration_seconds',
+      help: 'Duration of one HTTP exchange with AIMS by endpoint and outcome',
+      labelNames: ['endpoint', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    });
+    services.aims = createAimsClients({
+      ...options.aims,
+      log: logger.child({ component: 'aims' }),
+      onCall: ({ endpoint, outcome, ms }) => {
+        aimsCalls.inc({ endpoint, outcome });
+        aimsCallDuration.observe({ endpoint, outcome }, ms / 1000);
+      },
+    });
 
     const relay = createOutboxRelay({
       db: handle.db,

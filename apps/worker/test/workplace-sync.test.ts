@@ -7,7 +7,7 @@ import { probeAimsHealth } from '@atrium/domain/workplace/health';
 import { assignPerson, createPerson } from '@atrium/domain/workplace/people';
 import { createRoom, toggleMeeting } from '@atrium/domain/workplace/rooms';
 import { createSpace, updateSpace } from '@atrium/domain/workplace/spaces';
-import { useTestDatabase, waitFor } from '@atrium/testkit';
+import { metricValue, useTestDatabase, waitFor } from '@atrium/testkit';
 import { createTestOrg, createTestUser, jobsOf, sessionOf } from '@atrium/testkit/factories';
 import type { PoolClient } from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -96,7 +96,9 @@ describe('AIMS sync through the worker', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     sim = await startAimsSimulator({ companies: [] });
-    worker = await startWorker(testWorkerEnv(t.url), { services: { aims } });
+    worker = await startWorker(testWorkerEnv(t.url), {
+      aims: { retry: FAST_RETRY, requestTimeoutMs: 2_000 },
+    });
     listener = await t.pool.connect();
     listener.on('notification', (n) => {
       if (n.channel === REALTIME_PG_CHANNEL && n.payload) live.push(JSON.parse(n.payload));
@@ -202,6 +204,13 @@ describe('AIMS sync through the worker', { timeout: 120_000 }, () => {
     expect(labels(company).get('FFFFFFFFFF01')).toMatchObject({ page: 2 });
     const statuses = sim.control.calls(company).byEndpoint['POST /api/v2/common/articles']?.statuses ?? {};
     expect(statuses['500'] ?? 0).toBeGreaterThan(0); // the faults really fired
+    const metrics = await (await fetch(`${worker.opsUrl}/metrics`)).text();
+    expect(
+      metricValue(metrics, 'atrium_aims_calls_total', {
+        endpoint: 'articles.upsert',
+        outcome: 'server_error',
+      }),
+    ).toBeGreaterThan(0);
   });
 
   it('a token revoked mid-way is refreshed transparently', async () => {
