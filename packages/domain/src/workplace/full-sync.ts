@@ -332,8 +332,27 @@ export async function runFullSync(
       synced.filter((row) => !row.needsLink),
       startedAt,
     );
-    // Labels are linked by the per-article sync (coalesced with any job already waiting).
-    const toLink = local.filter((row) => row.needsLink);
+    // Labels are linked by the per-article sync (coalesced with any job already waiting). Rows edited
+    // since the run read them may have been overwritten by this run's upload with what it read: their
+    // per-article sync runs again after it.
+    const uploadedIds = new Set(toUpload.map((row) => row.id));
+    const editedSince = new Set(
+      [
+        ...(await scoped(deps.db, orgId)
+          .selectFrom('spaces')
+          .select('id')
+          .where('updated_at', '>', startedAt)
+          .execute()),
+        ...(await scoped(deps.db, orgId)
+          .selectFrom('conference_rooms')
+          .select('id')
+          .where('updated_at', '>', startedAt)
+          .execute()),
+      ]
+        .map((row) => row.id)
+        .filter((id) => uploadedIds.has(id)),
+    );
+    const toLink = local.filter((row) => row.needsLink || editedSince.has(row.id));
     if (toLink.length > 0) {
       await deps.db.transaction().execute(async (trx) => {
         for (const row of toLink) {
