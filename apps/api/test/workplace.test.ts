@@ -124,6 +124,21 @@ describe('workplace.* procedures', () => {
     ).toBe('VALIDATION_ERROR');
   });
 
+  it('in production, an AIMS address in a private network is refused (saved or tested)', async () => {
+    const strict = await createServices(testApiEnv(t.url, { AIMS_ALLOW_PRIVATE_HOSTS: 'false' }));
+    try {
+      const w = createCaller(createInnerContext({ services: strict, session: managerB })).workplace;
+      const settings = { company: COMPANY, store: STORE, username: USERNAME, password: PASSWORD };
+      for (const baseUrl of [sim.url, 'http://10.1.2.3', 'http://[::1]:8080', 'http://169.254.169.254']) {
+        expect(await codeOf(w.aims.configure({ ...settings, baseUrl })), baseUrl).toBe('VALIDATION_ERROR');
+        expect(await codeOf(w.aims.test({ ...settings, baseUrl })), baseUrl).toBe('VALIDATION_ERROR');
+      }
+      expect(await w.aims.get()).toEqual({ configured: false });
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('spaces: create (409 on a taken id), update, list with a cursor, delete — each asks for its article sync', async () => {
     const first = await as(manager).spaces.create({
       externalId: 'S-100',

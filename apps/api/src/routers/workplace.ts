@@ -62,7 +62,16 @@ const write = permissionProcedure('workplace.write');
 const sync = permissionProcedure('workplace.sync');
 
 function deps(ctx: InnerContext): WorkplaceDeps {
-  return { db: ctx.services.db, realtime: ctx.services.realtime.publisher, log: ctx.logger };
+  const allow = ctx.services.env.AIMS_ALLOW_PRIVATE_HOSTS;
+  return {
+    db: ctx.services.db,
+    realtime: ctx.services.realtime.publisher,
+    log: ctx.logger,
+    aimsHosts: {
+      allowPrivateHosts:
+        allow === undefined ? ctx.services.env.NODE_ENV !== 'production' : allow === 'true' || allow === '1',
+    },
+  };
 }
 
 /** The workplace and its SoluM AIMS sync (SPEC §9, docs/workplace.md). */

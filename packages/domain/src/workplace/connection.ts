@@ -13,6 +13,7 @@ import type { LogSink } from '../platform/logger.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import type { RealtimePublisher } from '../realtime/port.ts';
 import { scoped } from '../tenancy/scoped.ts';
+import { type AimsHostPolicy, assertAllowedAimsHost } from './aims-host.ts';
 
 /** What the workplace's use cases run on. */
 export interface WorkplaceDeps {
@@ -20,6 +21,8 @@ export interface WorkplaceDeps {
   clock?: Clock;
   /** Builds (and caches) the AIMS client of a connection; tests pass one with fast retries. */
   aims?: AimsClients;
+  /** Which AIMS hosts an org may configure (aims-host.ts); unset: any. The API passes its env's. */
+  aimsHosts?: AimsHostPolicy;
   /** Live hints (`person.assigned`, `space.updated`…); best effort. */
   realtime?: RealtimePublisher | null;
   log?: LogSink;
@@ -220,6 +223,7 @@ export async function configureAimsConnection(
   rawInput: ConfigureAimsInput,
 ): Promise<AimsConnectionView> {
   const input = validateInput(ZConfigureAimsInput, rawInput);
+  await assertAllowedAimsHost(input.baseUrl, deps.aimsHosts);
   const now = (deps.clock ?? systemClock).now();
   return deps.db.transaction().execute(async (trx) => {
     const scope = scoped(trx, session.orgId);
@@ -320,6 +324,7 @@ export async function testAimsConnection(
     if (!stored) throw new NotFoundError('AIMS connection');
     throw validationError('_', 'Fill in every connection setting to test it');
   }
+  await assertAllowedAimsHost(baseUrl, deps.aimsHosts);
   const client = aimsClientsOf(deps).transient({
     baseUrl,
     cluster: input.cluster ?? stored?.cluster ?? 'common',

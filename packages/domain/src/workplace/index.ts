@@ -1,3 +1,4 @@
+export * from './aims-host.ts';
 export * from './articles.ts';
 export * from './connection.ts';
 export * from './events.ts';
