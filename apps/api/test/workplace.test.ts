@@ -3,6 +3,7 @@ import type { Session } from '@atrium/domain/access/session';
 import { useTestDatabase } from '@atrium/testkit';
 import { createTestOrg, createTestUser, sessionOf } from '@atrium/testkit/factories';
 import { TRPCError } from '@trpc/server';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInnerContext } from '../src/context.ts';
 import { appRouter } from '../src/router.ts';
@@ -313,5 +314,17 @@ describe('workplace.* procedures', () => {
       .where('org_id', '=', orgA)
       .execute();
     expect(audit.filter((a) => a.action === 'workplace.sync.triggered')).toHaveLength(1);
+
+    // A run whose worker died no longer blocks the org once it is past its bound.
+    await sql`UPDATE sync_runs SET started_at = now() - interval '1 hour' WHERE id = ${one.runId}`.execute(
+      t.db,
+    );
+    const next = await w.sync.trigger({});
+    expect(next).toMatchObject({ alreadyRunning: false });
+    expect(next.runId).not.toBe(one.runId);
+    expect(await w.sync.run({ id: one.runId })).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/Abandoned/),
+    });
   });
 });

@@ -25,6 +25,9 @@ import { type EntityData, storedData, ZIdInput } from './inputs.ts';
 import { requestRoomSync, requestSpaceSync } from './sync-requests.ts';
 
 export type SyncRunRow = Selectable<SyncRunsTable>;
+
+/** A `running` run older than this is taken as abandoned (its job's expiry is 30 minutes). */
+const ABANDONED_AFTER_MS = 35 * 60 * 1000;
 export const SYNC_ENTITIES = ['spaces', 'rooms'] as const;
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
 
@@ -90,6 +93,13 @@ export async function startFullSync(
     requestedBy: string | null;
   },
 ): Promise<{ runId: string; alreadyRunning: boolean }> {
+  // A run whose worker died never finishes: past its job's bound (30 min) it no longer blocks the org.
+  await scoped(db, input.orgId)
+    .updateTable('sync_runs')
+    .set({ status: 'failed', error: 'Abandoned: the run did not finish in time', finished_at: new Date() })
+    .where('status', '=', 'running')
+    .where('started_at', '<', new Date(Date.now() - ABANDONED_AFTER_MS))
+    .execute();
   const running = async () =>
     scoped(db, input.orgId)
       .selectFrom('sync_runs')

@@ -17,6 +17,8 @@ import { requeueUnsyncedArticles } from './sync.ts';
  * `deferred` — it neither fails nor burns a retry, and its row stays `pending`. On recovery the probe
  * requeues every pending row (one coalesced job per article).
  */
+const PROBE_CONCURRENCY = 8;
+
 export interface HealthProbeResult {
   orgId: string;
   status: 'up' | 'down';
@@ -34,10 +36,12 @@ export async function probeAimsHealth(
   if (options.orgId) query = query.where('org_id', '=', options.orgId);
   const connections = (await query.execute()) as AimsConnectionRow[];
   const results: HealthProbeResult[] = [];
-  // One at a time: a handful of orgs per replica, and a down AIMS fails fast (connection refused).
-  for (const connection of connections) {
-    if (deps.signal?.aborted) break;
-    results.push(await probeOne(deps, connection));
+  // A few at a time: a down AIMS usually fails fast (connection refused), but a hanging one takes the
+  // client's whole budget, and one slow org must not hold up every other org's verdict.
+  for (let i = 0; i < connections.length && !deps.signal?.aborted; i += PROBE_CONCURRENCY) {
+    results.push(
+      ...(await Promise.all(connections.slice(i, i + PROBE_CONCURRENCY).map((c) => probeOne(deps, c)))),
+    );
   }
   return results;
 }
