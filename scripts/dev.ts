@@ -8,6 +8,8 @@
  * 4. Email: SMTP_URL if set, else the dev mail catcher (SMTP on DEV_SMTP_PORT, default 1025; its
  *    JSON API on DEV_MAILBOX_PORT, default 1080; mail kept in .data/mailbox.json) whose messages the
  *    web app's Mailbox page shows. Processes get SMTP_URL and MAIL_CATCHER_URL.
+ * 4b. The AIMS simulator (DEV_AIMS_PORT, default 4010) with the demo org's connection pointed at it,
+ *    seeded desks, people and rooms, and a full sync the worker runs once it is up.
  * 5. API, worker, scheduler and web start through `turbo run dev`; the web URL is printed.
  * Ctrl-C (or SIGTERM) stops turbo and its children first, then the engines started here, and exits 0.
  */
@@ -15,7 +17,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { startAimsSimulator } from '@atrium/aims-simulator';
 import { createDb, migrateToLatest } from '@atrium/db';
+import { configureNotificationKeys, createNotificationKeyring } from '@atrium/domain/notifications/crypto';
 import {
   type RunningMailCatcher,
   type RunningPostgres,
@@ -25,6 +29,7 @@ import {
   startRedisServer,
 } from '@atrium/local-engines';
 import { seedDemo } from '@atrium/seed';
+import { seedWorkplaceDemo } from '@atrium/seed/workplace';
 import pg from 'pg';
 
 const root = resolve(import.meta.dirname, '..');
@@ -101,6 +106,11 @@ async function main(): Promise<void> {
     );
   }
 
+  // The AIMS simulator (SPEC §9, §12), with the demo org's connection pointed at it. It keeps
+  // everything in memory: each start it is empty, and a full sync fills it from the database.
+  const notificationsKey = process.env.NOTIFICATIONS_ENCRYPTION_KEY ?? devSecret('notifications-key');
+  await startDevAimsSimulator(notificationsKey, databaseUrl);
+
   const apiPort = process.env.API_PORT ?? '3000';
   const webPort = process.env.WEB_PORT ?? '5173';
   const env = {
@@ -116,7 +126,7 @@ async function main(): Promise<void> {
     // Stable across restarts (`node --watch` restarts the API on every edit), so sessions survive.
     JWT_SECRET: process.env.JWT_SECRET ?? devSecret('jwt-secret'),
     // This machine's own key rather than the public dev default (notifications stored before stay readable).
-    NOTIFICATIONS_ENCRYPTION_KEY: process.env.NOTIFICATIONS_ENCRYPTION_KEY ?? devSecret('notifications-key'),
+    NOTIFICATIONS_ENCRYPTION_KEY: notificationsKey,
     WEB_BASE_URL: process.env.WEB_BASE_URL ?? `http://127.0.0.1:${webPort}`,
     API_PORT: apiPort,
     API_URL: `http://127.0.0.1:${apiPort}`,
@@ -189,6 +199,43 @@ function devSecret(name: string): string {
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+/**
+ * The AIMS simulator on DEV_AIMS_PORT (default 4010; a free port when taken) with the demo company,
+ * and the demo org wired to it (seeded spaces, people and rooms the first time, then a full sync).
+ * Its inspection page (/__sim) shows what every label displays.
+ */
+async function startDevAimsSimulator(notificationsKey: string, databaseUrl: string): Promise<void> {
+  const company = {
+    code: 'DEMO',
+    users: [{ username: 'sync@demo.atrium.local', password: devSecret('aims-password') }],
+    stores: ['HQ'],
+  };
+  const port = Number(process.env.DEV_AIMS_PORT ?? 4010);
+  const sim = await startAimsSimulator({ port, companies: [company] }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error;
+      log(`port ${port} is taken; the AIMS simulator uses a free port instead (set DEV_AIMS_PORT to choose)`);
+      return startAimsSimulator({ companies: [company] });
+    },
+  );
+  stops.push(() => sim.close());
+  // The connection's password is sealed with the key the processes will use.
+  configureNotificationKeys(createNotificationKeyring(notificationsKey));
+  const handle = createDb({ connectionString: databaseUrl, poolSize: 2, applicationName: 'atrium-dev' });
+  try {
+    await seedWorkplaceDemo(handle.db, {
+      baseUrl: sim.url,
+      company: company.code,
+      store: 'HQ',
+      username: company.users[0]?.username ?? '',
+      password: company.users[0]?.password ?? '',
+    });
+  } finally {
+    await handle.destroy();
+  }
+  log(`AIMS simulator at ${sim.url} (labels at ${sim.url}/__sim); the demo org's workplace syncs to it`);
 }
 
 /** The catcher on its usual ports, or on free ones when another program holds them. */

@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   search: () => import('./search.ts'),
   logs: () => import('./logs.ts'),
   'log-layout': () => import('./log-layout.ts'),
+  aims: () => import('./aims.ts'),
   'idle-rss': () => import('./idle-rss.ts'),
 };
 

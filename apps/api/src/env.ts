@@ -77,6 +77,11 @@ const ZApiEnv = z.object({
   JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /**
+   * Whether org admins may point their AIMS connection at loopback or private addresses
+   * (docs/workplace.md). Default: allowed outside production, refused in production.
+   */
+  AIMS_ALLOW_PRIVATE_HOSTS: z.enum(['true', 'false', '1', '0']).optional(),
   /** `Secure` on the refresh cookie. Chromium treats http://127.0.0.1 and localhost as secure, so keep it on. */
   COOKIE_SECURE: z
     .enum(['true', 'false', '1', '0'])

@@ -27,6 +27,7 @@ export const appRouter = router({
   logs: lazy(() => import('./routers/logs.ts').then((m) => m.logsRouter)),
   alertRules: lazy(() => import('./routers/alert-rules.ts').then((m) => m.alertRulesRouter)),
   incidents: lazy(() => import('./routers/incidents.ts').then((m) => m.incidentsRouter)),
+  workplace: lazy(() => import('./routers/workplace.ts').then((m) => m.workplaceRouter)),
 });
 
 export type AppRouter = typeof appRouter;

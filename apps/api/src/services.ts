@@ -84,6 +84,14 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
     pgBoss: () => sql`SELECT version FROM pgboss.version`.execute(handle.db),
   };
   if (redis) healthChecks.redis = () => redis.ping();
+  // SPEC §8: AIMS per org, summarised (counts only, never an org's name); the probe's last verdicts.
+  healthChecks.aims = async () => {
+    const { aimsHealthSummary } = await import('@atrium/domain/workplace/health');
+    const summary = await aimsHealthSummary(handle.db);
+    if (summary.down > 0)
+      throw new Error(`AIMS down for ${summary.down} of ${summary.connected} connected orgs`);
+    return summary;
+  };
 
   // Notifications are sealed and opened with the process-wide keyring (docs/notifications.md).
   configureNotificationKeysFromEnv(env, logger.child({ module: 'notifications' }));

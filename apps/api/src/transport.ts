@@ -20,6 +20,8 @@ export const BULK_BODY_LIMITS: Readonly<Record<string, number>> = {
   // 1,000 log events of up to 8,000 characters and 16 KB of attributes each would be 24 MB; real
   // batches are far smaller, and 8 MB keeps one call's memory bounded (docs/logging.md).
   'logs.ingestBulk': 8 * MB,
+  // A people CSV of up to 2 MB, JSON-escaped.
+  'workplace.people.import': 3 * MB,
 };
 
 /** The body cap of a tRPC request path (`/a.b` or a batch `/a.b,c.d`). */

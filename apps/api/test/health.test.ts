@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@atrium/observability';
 import { metricValue, redisAvailable, useTestDatabase } from '@atrium/testkit';
+import { createTestOrg } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../src/server.ts';
 import { callProcedure, testApiEnv } from './helpers.ts';
@@ -28,12 +29,45 @@ describe('health, metrics and system.info', () => {
     };
     expect(response.status).toBe(200);
     expect(report.status).toBe('ok');
-    const expected = redisAvailable() ? ['db', 'pgBoss', 'redis'] : ['db', 'pgBoss'];
+    const expected = redisAvailable() ? ['aims', 'db', 'pgBoss', 'redis'] : ['aims', 'db', 'pgBoss'];
     expect(Object.keys(report.checks).sort()).toEqual(expected.sort());
     for (const check of Object.values(report.checks)) {
       expect(check.status).toBe('ok');
       expect(check.latencyMs).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('summarises AIMS per org: degraded while the AIMS of an org is down, naming no org', async () => {
+    const orgs = [(await createTestOrg(t.db)).id, (await createTestOrg(t.db)).id];
+    for (const [i, orgId] of orgs.entries()) {
+      await t.db
+        .insertInto('aims_connections')
+        .values({
+          org_id: orgId,
+          base_url: 'http://127.0.0.1:9',
+          cluster: 'common',
+          company: 'C',
+          store: 'S',
+          username: 'u',
+          password_enc: Buffer.from('sealed'),
+          field_mapping: '{}',
+          status: i === 0 ? 'up' : 'down',
+        })
+        .execute();
+    }
+    const down = await fetch(`${api.url}/health/ready`);
+    const report = (await down.json()) as {
+      status: string;
+      checks: Record<string, { status: string; error?: string }>;
+    };
+    expect(down.status).toBe(503);
+    expect(report.checks.aims).toMatchObject({
+      status: 'down',
+      error: 'AIMS down for 1 of 2 connected orgs',
+    });
+    await t.db.updateTable('aims_connections').set({ status: 'up' }).execute();
+    expect((await fetch(`${api.url}/health/ready`)).status).toBe(200);
+    await t.db.deleteFrom('aims_connections').execute();
   });
 
   it('reports system.info with the active adapters', async () => {

@@ -1,3 +1,4 @@
+import { ZNotificationKeyText, ZNotificationPreviousKeys } from '@atrium/domain/notifications/crypto';
 import { z } from 'zod';
 
 /** The scheduler's configuration, validated once at start; nothing else reads process.env. */
@@ -34,6 +35,12 @@ const ZSchedulerEnv = z.object({
   OPS_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
   /** How long log events are kept (the built-in `log-retention` schedule). */
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /**
+   * The key the API and worker seal secrets with (docs/notifications.md): the AIMS health probe opens
+   * the orgs' AIMS passwords with it. Unset: the public development key, with a warning.
+   */
+  NOTIFICATIONS_ENCRYPTION_KEY: ZNotificationKeyText.optional(),
+  NOTIFICATIONS_ENCRYPTION_PREVIOUS_KEYS: ZNotificationPreviousKeys,
 });
 
 export type SchedulerEnv = z.infer<typeof ZSchedulerEnv>;

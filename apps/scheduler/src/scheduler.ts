@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createDb, createInterruptibleDb, createPool, migrateToLatest } from '@atrium/db';
+import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
 import { startHeartbeat } from '@atrium/domain/ops/processes';
 import { type Clock, systemClock } from '@atrium/domain/platform/clock';
 import { createRedisClient } from '@atrium/domain/platform/redis';
@@ -74,6 +75,8 @@ export async function startScheduler(
   options: StartSchedulerOptions = {},
 ): Promise<RunningScheduler> {
   const logger = options.logger ?? createLogger({ name: 'scheduler', level: env.LOG_LEVEL });
+  // The AIMS health probe opens the orgs' sealed AIMS passwords (docs/workplace.md).
+  configureNotificationKeysFromEnv(env, logger.child({ component: 'notifications' }));
   const nodeId = env.SCHEDULER_NODE_ID ?? `${hostname()}:${process.pid}`;
   const clock = options.clock ?? systemClock;
   const handle = createDb({

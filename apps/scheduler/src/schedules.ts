@@ -6,8 +6,7 @@ import type { SchedulerEnv } from './env.ts';
  * definition below wins, the operator's state (paused, quarantined, failure count) is kept. Their
  * handlers live in the domain (`@atrium/domain/scheduling/built-in-handlers`).
  *
- * Still to come with their modules: AIMS health check (60 s per org), AIMS reconciliation (15 min per
- * org), draft-dataset expiry (daily).
+ * Still to come with its module: draft-dataset expiry (daily).
  */
 export function builtInSchedules(
   env: Pick<SchedulerEnv, 'RETENTION_DAYS' | 'LOG_RETENTION_DAYS'>,
@@ -55,6 +54,28 @@ export function builtInSchedules(
       backoffSeconds: 300,
       maxRuntimeSeconds: 3_600,
       misfire: 'run_once',
+    },
+    // SPEC §9: every connected org's AIMS, every 60 s (one run probes them all, one after another).
+    {
+      name: 'aims-health-check',
+      handler: BUILT_IN_HANDLERS.aimsHealth,
+      kind: 'interval',
+      intervalSeconds: 60,
+      maxAttempts: 1,
+      backoffSeconds: 10,
+      maxRuntimeSeconds: 55,
+      misfire: 'skip',
+    },
+    // SPEC §9: a full sync per org every 15 minutes (the runs themselves are worker jobs).
+    {
+      name: 'aims-reconciliation',
+      handler: BUILT_IN_HANDLERS.aimsReconciliation,
+      kind: 'interval',
+      intervalSeconds: 900,
+      maxAttempts: 3,
+      backoffSeconds: 30,
+      maxRuntimeSeconds: 120,
+      misfire: 'skip',
     },
   ];
 }

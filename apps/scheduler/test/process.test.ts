@@ -36,6 +36,8 @@ describe('scheduler process', () => {
         .orderBy('name')
         .execute();
       expect(builtIns).toEqual([
+        { name: 'aims-health-check', builtin: true, status: 'active' },
+        { name: 'aims-reconciliation', builtin: true, status: 'active' },
         { name: 'audit-integrity-report', builtin: true, status: 'active' },
         { name: 'expired-credential-cleanup', builtin: true, status: 'active' },
         { name: 'log-retention', builtin: true, status: 'active' },

@@ -13,6 +13,7 @@ import { handleIncidentOpened } from './handlers/incidents.ts';
 import { handleNotificationRequested } from './handlers/notifications.ts';
 import { handlePipelineProbe } from './handlers/ops.pipeline-probe.ts';
 import { handleScheduleQuarantined } from './handlers/scheduling.ts';
+import { handleFullSync, handleRoomSync, handleSpaceSync, handleSyncFailed } from './handlers/workplace.ts';
 import { createJobRunner, type QueueHandlers } from './job-runner.ts';
 import type { WorkerServices } from './services.ts';
 
@@ -32,6 +33,10 @@ export const queueHandlers = {
   'creators.notifications': handleCreatorApplicationEvent,
   'scheduling.quarantine-notice': handleScheduleQuarantined,
   'incidents.notice': handleIncidentOpened,
+  'workplace.sync-space': handleSpaceSync,
+  'workplace.sync-room': handleRoomSync,
+  'workplace.sync-failed-notice': handleSyncFailed,
+  'workplace.full-sync': handleFullSync,
 } satisfies QueueHandlers<AtriumQueueCatalogue>;
 
 export interface WorkQueuesOptions<C extends QueueCatalogue> {

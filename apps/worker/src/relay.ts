@@ -462,7 +462,8 @@ function jobFor(event: ClaimedEvent, queue: QueueDefinition): JobInsert {
     id: outboxJobId(event, queue.name),
     data: envelopeOf(event),
     // key_strict_fifo keys on the aggregate: one job of an aggregate at a time, in order.
-    ...(queue.ordered ? { singletonKey: aggregateKey(event) } : {}),
+    // stately (coalesce) keys on it too: one waiting job per aggregate, the rest dropped on insert.
+    ...(queue.ordered || queue.coalesce ? { singletonKey: aggregateKey(event) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Mailer } from '@atrium/domain/platform/mailer';
 import type { Redis } from '@atrium/domain/platform/redis';
 import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
 import { createRealtimePublisher, type RealtimePublisherAdapter } from '@atrium/domain/realtime/publishers';
+import type { AimsClients } from '@atrium/domain/workplace/connection';
 import type { Logger } from '@atrium/observability';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -33,6 +34,8 @@ export interface WorkerServices {
    * it is a no-op. Scheduled notifications use it (handlers/notifications.ts).
    */
   sendLater?(queue: string, data: object, options: { id: string; startAfter: Date }): Promise<void>;
+  /** AIMS clients, one per org's connection (docs/workplace.md), counted in the worker's metrics. */
+  aims?: AimsClients;
 }
 
 export function createWorkerServices(

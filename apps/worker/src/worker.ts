@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { createDb, migrateToLatest } from '@atrium/db';
 import { type AtriumQueueCatalogue, type QueueCatalogue, queueCatalogue } from '@atrium/domain';
+import type { AimsClientOptions } from '@atrium/domain/aims/types';
 import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
 import { createOpsAnnouncer, type OpsAnnouncer } from '@atrium/domain/ops/live';
 import { type Heartbeat, startHeartbeat } from '@atrium/domain/ops/processes';
 import { createRedisClient } from '@atrium/domain/platform/redis';
+import { createAimsClients } from '@atrium/domain/workplace/connection';
 import { createBoss, DEFAULT_BOSS_SCHEMA, ensureQueues } from '@atrium/jobs';
 import {
+  Counter,
   createLogger,
   createMetricsRegistry,
   Gauge,
@@ -64,6 +67,8 @@ export interface StartWorkerOptions<C extends QueueCatalogue> {
   queues?: { catalogue: C; handlers: QueueHandlers<C> };
   /** Fault injection for tests (see RelayHooks). */
   relayHooks?: RelayHooks;
+  /** AIMS client settings (tests: fast retries); the defaults are docs/aims.md's. */
+  aims?: Pick<AimsClientOptions, 'retry' | 'requestTimeoutMs'>;
 }
 
 /**
@@ -136,6 +141,28 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       registers: [registry],
     });
     registerScrapeGauges(registry, { boss, db: handle.db, catalogue, logger });
+    // AIMS call outcomes (SPEC §8 metrics), from the clients' onCall hook (docs/aims.md).
+    const aimsCalls = new Counter({
+      name: 'atrium_aims_calls_total',
+      help: 'HTTP exchanges with AIMS by endpoint and outcome (retries included)',
+      labelNames: ['endpoint', 'outcome'],
+      registers: [registry],
+    });
+    const aimsCallDuration = new Histogram({
+      name: 'atrium_aims_call_duration_seconds',
+      help: 'Duration of one HTTP exchange with AIMS by endpoint and outcome',
+      labelNames: ['endpoint', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    });
+    services.aims = createAimsClients({
+      ...options.aims,
+      log: logger.child({ component: 'aims' }),
+      onCall: ({ endpoint, outcome, ms }) => {
+        aimsCalls.inc({ endpoint, outcome });
+        aimsCallDuration.observe({ endpoint, outcome }, ms / 1000);
+      },
+    });
 
     const relay = createOutboxRelay({
       db: handle.db,

@@ -516,6 +516,101 @@ export interface IncidentNotesTable {
   created_at: CreatedAt;
 }
 
+// ── Workplace (SPEC §9, docs/workplace.md) ────────────────────────────────────────────────────────
+
+export type AimsConnectionStatus = 'unknown' | 'up' | 'down';
+export type WorkplaceSyncStatus = 'pending' | 'syncing' | 'synced' | 'failed';
+export type ConflictStrategy = 'server_wins' | 'aims_wins' | 'newest_wins';
+
+export interface AimsConnectionsTable {
+  org_id: string;
+  base_url: string;
+  cluster: 'common' | 'c1';
+  company: string;
+  store: string;
+  username: string;
+  /** Sealed with the notifications keyring; never leaves the domain. */
+  password_enc: Buffer;
+  field_mapping: JsonObject;
+  conflict_strategy: ColumnType<ConflictStrategy, ConflictStrategy | undefined, ConflictStrategy>;
+  status: ColumnType<AimsConnectionStatus, AimsConnectionStatus | undefined, AimsConnectionStatus>;
+  last_ok_at: NullableTimestamp;
+  last_checked_at: NullableTimestamp;
+  last_error: string | null;
+  paused: ColumnType<boolean, boolean | undefined, boolean>;
+  last_failure_notice_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+type SyncStatusColumn = ColumnType<WorkplaceSyncStatus, WorkplaceSyncStatus | undefined, WorkplaceSyncStatus>;
+
+export interface SpacesTable {
+  id: Generated<string>;
+  org_id: string;
+  external_id: string;
+  label_code: string | null;
+  linked_label_code: string | null;
+  template_name: string | null;
+  data: JsonObject;
+  sync_status: SyncStatusColumn;
+  sync_error: string | null;
+  last_synced_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface PeopleTable {
+  id: Generated<string>;
+  org_id: string;
+  external_id: string | null;
+  data: JsonObject;
+  assigned_space_id: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ConferenceRoomsTable {
+  id: Generated<string>;
+  org_id: string;
+  external_id: string;
+  room_name: string;
+  label_code: string | null;
+  linked_label_code: string | null;
+  has_meeting: ColumnType<boolean, boolean | undefined, boolean>;
+  meeting_name: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  participants: ColumnType<string[], string[] | undefined, string[]>;
+  page: ColumnType<number, number | undefined, number>;
+  sync_status: SyncStatusColumn;
+  sync_error: string | null;
+  last_synced_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SyncRunsTable {
+  id: Generated<string>;
+  org_id: string;
+  trigger: 'manual' | 'schedule';
+  entities: string[];
+  status: ColumnType<
+    'running' | 'succeeded' | 'failed',
+    'running' | undefined,
+    'running' | 'succeeded' | 'failed'
+  >;
+  requested_by: string | null;
+  downloaded: ColumnType<number, number | undefined, number>;
+  uploaded: ColumnType<number, number | undefined, number>;
+  deleted: ColumnType<number, number | undefined, number>;
+  conflicts: ColumnType<number, number | undefined, number>;
+  errors: ColumnType<number, number | undefined, number>;
+  error: string | null;
+  started_at: CreatedAt;
+  finished_at: NullableTimestamp;
+}
+
 export interface Database {
   orgs: OrgsTable;
   outbox_events: OutboxEventsTable;
@@ -551,6 +646,11 @@ export interface Database {
   alert_rule_counts: AlertRuleCountsTable;
   incidents: IncidentsTable;
   incident_notes: IncidentNotesTable;
+  aims_connections: AimsConnectionsTable;
+  spaces: SpacesTable;
+  people: PeopleTable;
+  conference_rooms: ConferenceRoomsTable;
+  sync_runs: SyncRunsTable;
 }
 
 export type Org = Selectable<OrgsTable>;

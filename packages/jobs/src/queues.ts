@@ -9,7 +9,7 @@ type QueueSettings = Omit<Queue, 'name'>;
 /** The pg-boss settings a catalogue entry stands for. */
 export function queueSettings(queue: QueueDefinition): QueueSettings {
   return {
-    policy: queue.ordered ? 'key_strict_fifo' : 'standard',
+    policy: queue.ordered ? 'key_strict_fifo' : queue.coalesce ? 'stately' : 'standard',
     retryLimit: queue.retryLimit,
     retryDelay: queue.retryDelaySeconds,
     retryBackoff: queue.retryBackoff,

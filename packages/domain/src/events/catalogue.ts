@@ -3,6 +3,7 @@ import { IDENTITY_QUEUES } from '../identity/queues.ts';
 import { incidentNoticeQueue } from '../logging/incidents.ts';
 import { notificationsDispatchQueue } from '../notifications/queue.ts';
 import { scheduleQuarantineNoticeQueue } from '../scheduling/quarantine-notice.ts';
+import { WORKPLACE_QUEUES } from '../workplace/queues.ts';
 import { PipelineProbeRequested } from './pipeline-probe.ts';
 import { defineCatalogue, defineEventQueue } from './queue-definition.ts';
 
@@ -40,6 +41,7 @@ export const queueCatalogue = defineCatalogue(
   ...CREATOR_QUEUES,
   scheduleQuarantineNoticeQueue,
   incidentNoticeQueue,
+  ...WORKPLACE_QUEUES,
 );
 
 export type AtriumQueueCatalogue = typeof queueCatalogue;

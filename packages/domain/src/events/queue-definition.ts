@@ -32,6 +32,14 @@ export interface QueueDefinition<TName extends string = string, TPayload extends
    * deleted: strict order is chosen over progress.
    */
   readonly ordered: boolean;
+  /**
+   * At most one waiting job per aggregate (pg-boss `stately`, keyed like `ordered`): an event whose
+   * aggregate already has a job waiting to run is dropped by the relay, because that job, when it
+   * runs, will do the work the event asks for. One job may run while another waits, so a change made
+   * during a run is never lost. For handlers that read current state rather than the event (the AIMS
+   * article sync). Exclusive with `ordered`.
+   */
+  readonly coalesce: boolean;
 }
 
 /** Any catalogue: queue name → definition. Tests pass their own. */
@@ -51,6 +59,7 @@ export interface QueueOptions<TName extends string, TPayload extends z.ZodType> 
   /** Event definitions rather than names, so a typo cannot silently subscribe to nothing. */
   subscribesTo?: readonly EventDefinition[];
   ordered?: boolean;
+  coalesce?: boolean;
 }
 
 /** Defaults for a queue that says nothing: five retries from 5 s doubling up to 10 min, 5 min per attempt. */
@@ -86,6 +95,7 @@ export function defineQueue<const TName extends string, TPayload extends z.ZodTy
     deadLetter: options.deadLetter ?? deadLetterNameFor(options.name),
     subscribesTo: Object.freeze([...new Set((options.subscribesTo ?? []).map((event) => event.type))]),
     ordered: options.ordered ?? false,
+    coalesce: options.coalesce ?? false,
   });
   assertValidQueue(definition);
   return definition;
@@ -147,6 +157,7 @@ function assertValidQueue(queue: QueueDefinition): void {
   if (!QUEUE_NAME.test(queue.deadLetter))
     problems.push('deadLetter may only contain letters, digits, _ . - /');
   if (queue.deadLetter === queue.name) problems.push('deadLetter cannot be the queue itself');
+  if (queue.ordered && queue.coalesce) problems.push('a queue cannot be both ordered and coalesced');
   const integers: Array<[string, number | null, number]> = [
     ['retryLimit', queue.retryLimit, 0],
     ['retryDelaySeconds', queue.retryDelaySeconds, 0],

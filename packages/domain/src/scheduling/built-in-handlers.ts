@@ -5,6 +5,7 @@ import { purgeEventRetention } from '../events/retention.ts';
 import { cleanupExpiredCredentials } from '../identity/credential-cleanup.ts';
 import { recordPlatformEventInTransaction } from '../logging/platform.ts';
 import { purgeLogRetention } from '../logging/retention.ts';
+import { probeAimsHealth, startReconciliations } from '../workplace/health.ts';
 import type { ScheduleHandlerContext, ScheduleHandlerDefinition } from './handlers.ts';
 
 /**
@@ -18,6 +19,8 @@ export const BUILT_IN_HANDLERS = {
   eventRetention: 'maintenance.event-retention',
   auditIntegrityReport: 'audit.integrity-report',
   logRetention: 'logs.retention',
+  aimsHealth: 'workplace.aims-health',
+  aimsReconciliation: 'workplace.aims-reconciliation',
 } as const;
 
 const ZRetentionPayload = z.object({
@@ -162,6 +165,32 @@ export function builtInScheduleHandlers(): ScheduleHandlerDefinition[] {
           signal: ctx.signal,
         });
       },
+    },
+    {
+      name: BUILT_IN_HANDLERS.aimsHealth,
+      description: "Checks every connected org's AIMS; pauses an org's sync while its AIMS is down",
+      payload: z.object({}),
+      run: async (ctx) => {
+        const results = await probeAimsHealth({
+          db: ctx.db,
+          realtime: ctx.realtime,
+          log: ctx.logger,
+          signal: ctx.signal,
+        });
+        return {
+          checked: results.length,
+          down: results.filter((result) => result.status === 'down').length,
+          changed: results
+            .filter((result) => result.changed)
+            .map((result) => ({ orgId: result.orgId, status: result.status })),
+        };
+      },
+    },
+    {
+      name: BUILT_IN_HANDLERS.aimsReconciliation,
+      description: 'Starts a full AIMS sync of every connected org that is up',
+      payload: z.object({}),
+      run: async (ctx) => startReconciliations(ctx.db),
     },
   ];
 }
