@@ -23,6 +23,10 @@ export const appRouter = router({
   notifications: lazy(() => import('./routers/notifications.ts').then((m) => m.notificationsRouter)),
   inbox: lazy(() => import('./routers/inbox.ts').then((m) => m.inboxRouter)),
   orgs: lazy(() => import('./routers/orgs.ts').then((m) => m.orgsRouter)),
+  content: lazy(() => import('./routers/content.ts').then((m) => m.contentRouter)),
+  media: lazy(() => import('./routers/content.ts').then((m) => m.mediaRouter)),
+  categories: lazy(() => import('./routers/content.ts').then((m) => m.categoriesRouter)),
+  discovery: lazy(() => import('./routers/discovery.ts').then((m) => m.discoveryRouter)),
 });
 
 export type AppRouter = typeof appRouter;

@@ -12,6 +12,7 @@ import {
 import { handleNotificationRequested } from './handlers/notifications.ts';
 import { handlePipelineProbe } from './handlers/ops.pipeline-probe.ts';
 import { handleScheduleQuarantined } from './handlers/scheduling.ts';
+import { handleSearchIndex, handleSearchReindex } from './handlers/search.ts';
 import { createJobRunner, type QueueHandlers } from './job-runner.ts';
 import type { WorkerServices } from './services.ts';
 
@@ -30,6 +31,8 @@ export const queueHandlers = {
   'creators.roles': handleUserRolesChanged,
   'creators.notifications': handleCreatorApplicationEvent,
   'scheduling.quarantine-notice': handleScheduleQuarantined,
+  'search.index': handleSearchIndex,
+  'search.reindex': handleSearchReindex,
 } satisfies QueueHandlers<AtriumQueueCatalogue>;
 
 export interface WorkQueuesOptions<C extends QueueCatalogue> {

@@ -128,6 +128,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       registers: [registry],
     });
     registerScrapeGauges(registry, { boss, db: handle.db, catalogue, logger });
+    registry.registerMetric(services.indexLag);
 
     const relay = createOutboxRelay({
       db: handle.db,

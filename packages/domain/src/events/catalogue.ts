@@ -1,3 +1,4 @@
+import { CONTENT_QUEUES } from '../content/queues.ts';
 import { CREATOR_QUEUES } from '../creators/queues.ts';
 import { IDENTITY_QUEUES } from '../identity/queues.ts';
 import { notificationsDispatchQueue } from '../notifications/queue.ts';
@@ -38,6 +39,7 @@ export const queueCatalogue = defineCatalogue(
   notificationsDispatchQueue,
   ...CREATOR_QUEUES,
   scheduleQuarantineNoticeQueue,
+  ...CONTENT_QUEUES,
 );
 
 export type AtriumQueueCatalogue = typeof queueCatalogue;
