@@ -27,6 +27,7 @@ export const appRouter = router({
   media: lazy(() => import('./routers/content.ts').then((m) => m.mediaRouter)),
   categories: lazy(() => import('./routers/content.ts').then((m) => m.categoriesRouter)),
   discovery: lazy(() => import('./routers/discovery.ts').then((m) => m.discoveryRouter)),
+  imports: lazy(() => import('./routers/imports.ts').then((m) => m.importsRouter)),
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,6 +9,7 @@ import {
   handlePasswordChanged,
   handlePasswordResetRequested,
 } from './handlers/identity.ts';
+import { handleImportBatch } from './handlers/imports.ts';
 import { handleNotificationRequested } from './handlers/notifications.ts';
 import { handlePipelineProbe } from './handlers/ops.pipeline-probe.ts';
 import { handleScheduleQuarantined } from './handlers/scheduling.ts';
@@ -33,6 +34,7 @@ export const queueHandlers = {
   'scheduling.quarantine-notice': handleScheduleQuarantined,
   'search.index': handleSearchIndex,
   'search.reindex': handleSearchReindex,
+  'imports.bulk': handleImportBatch,
 } satisfies QueueHandlers<AtriumQueueCatalogue>;
 
 export interface WorkQueuesOptions<C extends QueueCatalogue> {

@@ -2,6 +2,7 @@ import type { Database } from '@atrium/db';
 import { type AuthorizationCache, createAuthorizationCache } from '@atrium/domain/access/authorization-cache';
 import { createSearchPort } from '@atrium/domain/discovery/index';
 import type { SearchPort } from '@atrium/domain/discovery/search-port';
+import { type ProviderConfig, providerConfigFromEnv } from '@atrium/domain/imports/media-provider';
 import type { Mailer } from '@atrium/domain/platform/mailer';
 import type { Redis } from '@atrium/domain/platform/redis';
 import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
@@ -41,6 +42,8 @@ export interface WorkerServices {
    * worker registers it on /metrics.
    */
   indexLag: Histogram<'outcome'>;
+  /** Media providers' endpoints for bulk imports (docs/imports.md). */
+  providers: ProviderConfig;
   sendLater?(queue: string, data: object, options: { id: string; startAfter: Date }): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export function createWorkerServices(
       log: logger.child({ component: 'authz-cache' }),
     }),
     search: createSearchPort({ db: deps.db, env }),
+    providers: providerConfigFromEnv(env),
     indexLag: new Histogram({
       name: 'atrium_search_index_lag_seconds',
       help: 'Content commit → searchable (or removed from search), by outcome (upserted, removed, unchanged)',

@@ -14,6 +14,8 @@ import { type Kysely, sql } from 'kysely';
 // - content_categories: the link, carrying org_id so composite foreign keys keep both ends in one org.
 // - content_media: at most one per content. An external URL is unique per org, so importing the same
 //   address twice finds the existing content (imports.byUrl answers it) even under a race.
+// - import_batches: one bulk import (imports.bulk): the addresses asked for, and one result line per
+//   address as the job gets through them (progress is `jsonb_array_length(results)` of `total`).
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('contents')
@@ -102,9 +104,37 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await sql`CREATE UNIQUE INDEX content_media_external_url_idx ON content_media (org_id, external_url)
     WHERE external_url IS NOT NULL`.execute(db);
+
+  await db.schema
+    .createTable('import_batches')
+    .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    .addColumn('org_id', 'uuid', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
+    .addColumn('user_id', 'uuid', (c) => c.notNull())
+    .addColumn('language', 'text', (c) => c.notNull())
+    .addColumn('urls', 'jsonb', (c) => c.notNull())
+    .addColumn('total', 'integer', (c) => c.notNull())
+    .addColumn('results', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().defaultTo('queued').check(sql`status IN ('queued', 'running', 'completed', 'failed')`),
+    )
+    .addColumn('error', 'text')
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addForeignKeyConstraint(
+      'import_batches_user_fkey',
+      ['org_id', 'user_id'],
+      'users',
+      ['org_id', 'id'],
+      (fk) => fk.onDelete('cascade'),
+    )
+    .execute();
+  await sql`CREATE INDEX import_batches_user_idx ON import_batches (org_id, user_id, created_at DESC)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('import_batches').execute();
   await db.schema.dropTable('content_media').execute();
   await db.schema.dropTable('content_categories').execute();
   await db.schema.dropTable('categories').execute();

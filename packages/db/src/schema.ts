@@ -462,6 +462,25 @@ export interface ContentMediaTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** One bulk import (imports.bulk): the addresses, and a result line per address done so far. */
+export interface ImportBatchesTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  language: string;
+  urls: ColumnType<string[], string, never>;
+  total: number;
+  results: ColumnType<unknown[], string | undefined, string>;
+  status: ColumnType<
+    'queued' | 'running' | 'completed' | 'failed',
+    'queued' | undefined,
+    'running' | 'completed' | 'failed'
+  >;
+  error: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   orgs: OrgsTable;
   outbox_events: OutboxEventsTable;
@@ -494,6 +513,7 @@ export interface Database {
   categories: CategoriesTable;
   content_categories: ContentCategoriesTable;
   content_media: ContentMediaTable;
+  import_batches: ImportBatchesTable;
 }
 
 export type Org = Selectable<OrgsTable>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEventQueue, defineQueue } from '../events/queue-definition.ts';
+import { ImportBatchRequested } from '../imports/import-content.ts';
 import { CONTENT_EVENTS } from './events.ts';
 
 export const SEARCH_INDEX_QUEUE = 'search.index';
@@ -35,4 +36,21 @@ export const searchReindexQueue = defineQueue({
   expireInSeconds: 3_600,
 });
 
-export const CONTENT_QUEUES = [searchIndexQueue, searchReindexQueue] as const;
+export const IMPORTS_BULK_QUEUE = 'imports.bulk';
+
+/**
+ * `imports.bulk` ← ImportBatchRequested: works through one bulk import, address by address, each line
+ * committed as it is done (a retry resumes after the last). Providers down for a moment fail single
+ * lines (502), not the batch; a batch fails only on an unexpected error, retried three times.
+ */
+export const importsBulkQueue = defineEventQueue({
+  name: IMPORTS_BULK_QUEUE,
+  events: [ImportBatchRequested],
+  retryLimit: 3,
+  retryDelaySeconds: 5,
+  retryDelayMaxSeconds: 120,
+  // 500 addresses at up to 5 s each, with room to spare.
+  expireInSeconds: 3_600,
+});
+
+export const CONTENT_QUEUES = [searchIndexQueue, searchReindexQueue, importsBulkQueue] as const;
