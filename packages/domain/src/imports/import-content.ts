@@ -214,7 +214,7 @@ export async function runImportBatch(
       .set({ status, error, updated_at: new Date() })
       .where('id', '=', batch.id)
       .execute();
-  if (!session || !session.permissions.has('content.write')) {
+  if (!session?.permissions.has('content.write')) {
     await setStatus('failed', 'The person who started this import can no longer create content');
     return null;
   }
