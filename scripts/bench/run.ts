@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   outbox: () => import('./outbox.ts'),
   audit: () => import('./audit.ts'),
   search: () => import('./search.ts'),
+  content: () => import('./content.ts'),
   'idle-rss': () => import('./idle-rss.ts'),
 };
 
