@@ -2,7 +2,6 @@ import { createDb, type Database, type DbHandle, migrateToLatest } from '@atrium
 import type { Session } from '@atrium/domain/access/session';
 import { type ContentCache, createRedisContentCache, noContentCache } from '@atrium/domain/content/cache';
 import { createSearchPort } from '@atrium/domain/discovery/index';
-import type { SearchPort } from '@atrium/domain/discovery/search-port';
 import { type QueueCatalogue, queueCatalogue } from '@atrium/domain/events/catalogue';
 import type { IdentityDeps } from '@atrium/domain/identity/deps';
 import { type ProviderConfig, providerConfigFromEnv } from '@atrium/domain/imports/media-provider';
@@ -55,7 +54,7 @@ export interface Services {
 export interface ContentServices {
   /** `content:{id}` / `media:{contentId}` cache-aside on Redis; none without Redis. */
   cache: ContentCache;
-  search: SearchPort;
+  search: ReturnType<typeof createSearchPort>;
   providers: ProviderConfig;
 }
 
@@ -109,7 +108,11 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
   const metrics = createApiMetrics();
   const content = createContentServices(env, handle.db, redis, logger);
   registerContentCacheMetrics(metrics, content.cache);
-  if (content.search.engine === 'meilisearch') healthChecks.meilisearch = () => content.search.health();
+  if (content.search.engine === 'meilisearch') {
+    // A wrong MEILI_URL or key fails the start, not the first search (settings are idempotent).
+    await content.search.ensureSettings();
+    healthChecks.meilisearch = () => content.search.health();
+  }
   const realtime = createRealtimeServices({ env, db: handle.db, redis, logger, registry: metrics.registry });
   await realtime.start();
 

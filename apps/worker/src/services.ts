@@ -1,7 +1,6 @@
 import type { Database } from '@atrium/db';
 import { type AuthorizationCache, createAuthorizationCache } from '@atrium/domain/access/authorization-cache';
 import { createSearchPort } from '@atrium/domain/discovery/index';
-import type { SearchPort } from '@atrium/domain/discovery/search-port';
 import { type ProviderConfig, providerConfigFromEnv } from '@atrium/domain/imports/media-provider';
 import type { Mailer } from '@atrium/domain/platform/mailer';
 import type { Redis } from '@atrium/domain/platform/redis';
@@ -36,7 +35,7 @@ export interface WorkerServices {
    * it is a no-op. Scheduled notifications use it (handlers/notifications.ts).
    */
   /** The search index the `search.index` and `search.reindex` jobs write (docs/content.md). */
-  search: SearchPort;
+  search: ReturnType<typeof createSearchPort>;
   /**
    * Seconds from a content's commit to its change being searchable (or removed), by outcome; the
    * worker registers it on /metrics.
