@@ -15,8 +15,14 @@ export function callerAs(services: Services, session: Session | null) {
 }
 
 /** A member of the org with these roles, and their session as identity builds it. */
-export async function member(db: Kysely<Database>, orgId: string, roles: string[], name = 'Test User') {
-  const user = await createTestUser(db, { orgId, roles, name });
+export async function member(
+  db: Kysely<Database>,
+  orgId: string,
+  roles: string[],
+  name = 'Test User',
+  platformRole?: 'operator',
+) {
+  const user = await createTestUser(db, { orgId, roles, name, ...(platformRole ? { platformRole } : {}) });
   return { user, session: await sessionOf(db, user.id) };
 }
 

@@ -158,8 +158,30 @@ describe('discovery: indexed by the worker, searched by the public', { timeout: 
     expect(await codeOf(as(null).discovery.search({ orgSlug: 'no-such-library', q: '' }))).toBe('NOT_FOUND');
   });
 
-  it('discovery.reindex is for operators', async () => {
+  it('discovery.reindex (operators) rebuilds a lost index in the worker while searches keep answering', async () => {
     expect(await codeOf(as(editor).discovery.reindex())).toBe('FORBIDDEN');
+    const item = await publishNew('Quarry orchestra rehearsal');
+    await waitFor(() => found('quarry', item.id), { what: 'indexed' });
+    // The index loses the document (a wiped or corrupted engine); the row is still published.
+    await t.db.deleteFrom('search_documents').where('content_id', '=', item.id).execute();
+    expect(await found('quarry', item.id)).toBe(false);
+    const operator = await member(
+      t.db,
+      (await createTestOrg(t.db)).id,
+      ['viewer'],
+      'Otto Operator',
+      'operator',
+    );
+    const { jobId } = await as(operator).discovery.reindex();
+    const job = await waitFor(
+      async () => {
+        const current = await worker.boss.getJobById<unknown>('search.reindex', jobId ?? '');
+        return current && current.state !== 'created' && current.state !== 'active' ? current : null;
+      },
+      { what: 'the reindex job to finish' },
+    );
+    expect(job.state).toBe('completed');
+    expect(await found('quarry', item.id)).toBe(true);
   });
 });
 
