@@ -1,6 +1,7 @@
 import { SEARCH_INDEX_QUEUE } from '@atrium/domain/content/queues';
 import { envelopeOf } from '@atrium/domain/events/envelope';
 import { startRedisServer } from '@atrium/local-engines/redis';
+import { seedDemo } from '@atrium/seed';
 import { testRedisUrl, useTestDatabase, waitFor } from '@atrium/testkit';
 import { createTestOrg } from '@atrium/testkit/factories';
 import { type RunningWorker, startWorker } from '@atrium/worker';
@@ -146,6 +147,36 @@ describe('discovery: indexed by the worker, searched by the public', { timeout: 
       { what: 'the replayed publish completed' },
     );
     expect(await found('mill', other.id)).toBe(false);
+  });
+
+  it('the seeded demo library is searchable once the worker has indexed it: facets, filters, pages', async () => {
+    await seedDemo(t.db);
+    const demo = (input: Record<string, unknown> = {}) =>
+      as(null).discovery.search({ orgSlug: 'demo', ...input });
+    await waitFor(async () => (await demo()).total === 47, { what: 'the 47 published demo pieces indexed' });
+    const all = await demo({ limit: 20 });
+    expect(all.items).toHaveLength(20);
+    expect(all.facets.mediaType.map((f) => f.value).sort()).toEqual(['audio', 'video']);
+    expect(all.facets.language.length).toBeGreaterThanOrEqual(5);
+    const lastPage = await demo({ limit: 20, offset: 40 });
+    expect(lastPage.items).toHaveLength(7);
+    const audioGerman = await demo({ mediaType: 'audio', language: 'de' });
+    expect(audioGerman.items.map((i) => i.title).sort()).toEqual([
+      'Gespräche über Arbeit',
+      'Klassik am Mittag',
+    ]);
+    // "lighthuose": a typo; both episodes of the podcast come first.
+    const typo = await demo({ q: 'lighthuose podcast' });
+    expect(
+      typo.items
+        .slice(0, 2)
+        .map((i) => i.title)
+        .sort(),
+    ).toEqual(['The lighthouse keeper podcast, episode 1', 'The lighthouse keeper podcast, episode 2']);
+    // Drafts are not in the public library.
+    expect((await demo({ q: 'choir rehearsal' })).items.map((i) => i.title)).not.toContain(
+      'Draft: choir rehearsal',
+    );
   });
 
   it("another org's library never finds this org's content", async () => {
