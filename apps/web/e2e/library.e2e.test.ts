@@ -7,6 +7,12 @@ import { signInWithApi } from './session.ts';
 const PASSWORD = 'harbour lantern orbit 42';
 const CREATOR = { name: 'Cleo Creator', email: 'cleo@library-e2e.example', roles: ['creator'] };
 const EDITOR = { name: 'Eddie Editor', email: 'eddie@library-e2e.example', roles: ['editor'] };
+const OPERATOR = {
+  name: 'Otto Operator',
+  email: 'otto@library-e2e.example',
+  roles: ['viewer'],
+  platformRole: 'operator' as const,
+};
 const UI = { timeout: 10_000 };
 
 describeInBrowser('library: import, publish, find with a typo, watch', () => {
@@ -32,7 +38,7 @@ describeInBrowser('library: import, publish, find with a typo, watch', () => {
   beforeAll(async () => {
     const org = await createTestOrg(stack.database.db, { name: 'Library E2E' });
     orgSlug = org.slug;
-    for (const member of [CREATOR, EDITOR]) {
+    for (const member of [CREATOR, EDITOR, OPERATOR]) {
       await createTestUser(stack.database.db, { orgId: org.id, ...member, password: PASSWORD });
     }
   });
@@ -70,5 +76,18 @@ describeInBrowser('library: import, publish, find with a typo, watch', () => {
     expect(await embed.getAttribute('data-provider')).toBe('youtube');
     expect(await embed.getAttribute('src')).toBe('https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ');
     await screenshot(visitor, 'library-content');
+  });
+
+  it('an operator rebuilds the search index from Ops and watches it finish live', async () => {
+    stack.screenshotOnFailure('reindex');
+    const page = await stack.open();
+    await signInWithApi(page, { email: OPERATOR.email, password: PASSWORD });
+    await page.goto('/ops/search-index');
+    await page.getByRole('button', { name: 'Rebuild the search index' }).click();
+    const progress = page.getByTestId('reindex-progress');
+    await expect
+      .poll(() => progress.getByRole('status').textContent(), UI)
+      .toMatch(/^Done: 1 published item/);
+    await screenshot(page, 'ops-search-index');
   });
 });
