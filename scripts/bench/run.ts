@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   logs: () => import('./logs.ts'),
   'log-layout': () => import('./log-layout.ts'),
   aims: () => import('./aims.ts'),
+  content: () => import('./content.ts'),
   'idle-rss': () => import('./idle-rss.ts'),
 };
 

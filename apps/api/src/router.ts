@@ -28,6 +28,11 @@ export const appRouter = router({
   alertRules: lazy(() => import('./routers/alert-rules.ts').then((m) => m.alertRulesRouter)),
   incidents: lazy(() => import('./routers/incidents.ts').then((m) => m.incidentsRouter)),
   workplace: lazy(() => import('./routers/workplace.ts').then((m) => m.workplaceRouter)),
+  content: lazy(() => import('./routers/content.ts').then((m) => m.contentRouter)),
+  media: lazy(() => import('./routers/content.ts').then((m) => m.mediaRouter)),
+  categories: lazy(() => import('./routers/content.ts').then((m) => m.categoriesRouter)),
+  discovery: lazy(() => import('./routers/discovery.ts').then((m) => m.discoveryRouter)),
+  imports: lazy(() => import('./routers/imports.ts').then((m) => m.importsRouter)),
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,12 +1,15 @@
 import { createDb, type Database, type DbHandle, migrateToLatest } from '@atrium/db';
 import type { Session } from '@atrium/domain/access/session';
+import { type ContentCache, createRedisContentCache, noContentCache } from '@atrium/domain/content/cache';
+import { createSearchPort } from '@atrium/domain/discovery/index';
 import { type QueueCatalogue, queueCatalogue } from '@atrium/domain/events/catalogue';
 import type { IdentityDeps } from '@atrium/domain/identity/deps';
+import { type ProviderConfig, providerConfigFromEnv } from '@atrium/domain/imports/media-provider';
 import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/crypto';
 import type { OpsQueuePort } from '@atrium/domain/ops/port';
 import type { ObjectStorage } from '@atrium/domain/platform/object-storage';
 import { createRedisClient, type Redis } from '@atrium/domain/platform/redis';
-import { createLogger, type HealthCheck, type Logger } from '@atrium/observability';
+import { createLogger, Gauge, type HealthCheck, type Logger } from '@atrium/observability';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { createIdentityServices } from './auth/identity.ts';
@@ -43,7 +46,16 @@ export interface Services {
    * `/objects`. Not configured from the environment yet (the datasets and files modules wire it).
    */
   objectStorage?: ObjectStorage;
+  /** Content, discovery and imports (SPEC §4, docs/content.md). */
+  content: ContentServices;
   close(): Promise<void>;
+}
+
+export interface ContentServices {
+  /** `content:{id}` / `media:{contentId}` cache-aside on Redis; none without Redis. */
+  cache: ContentCache;
+  search: ReturnType<typeof createSearchPort>;
+  providers: ProviderConfig;
 }
 
 export interface OpsServices {
@@ -102,6 +114,13 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
   const opsBoss = lazyOpsBoss({ connectionString: env.DATABASE_URL, catalogue: queueCatalogue, logger });
 
   const metrics = createApiMetrics();
+  const content = createContentServices(env, handle.db, redis, logger);
+  registerContentCacheMetrics(metrics, content.cache);
+  if (content.search.engine === 'meilisearch') {
+    // A wrong MEILI_URL or key fails the start, not the first search (settings are idempotent).
+    await content.search.ensureSettings();
+    healthChecks.meilisearch = () => content.search.health();
+  }
   const realtime = createRealtimeServices({ env, db: handle.db, redis, logger, registry: metrics.registry });
   await realtime.start();
 
@@ -127,6 +146,7 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
       search: { kind: env.MEILI_URL ? 'meilisearch' : 'postgres' },
     },
     realtime,
+    content,
     eventStreams: createConcurrencySlots(),
     heavyCalls: createConcurrencySlots(),
     async close() {
@@ -136,4 +156,47 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
       await handle.destroy();
     },
   };
+}
+
+function createContentServices(
+  env: ApiEnv,
+  db: Kysely<Database>,
+  redis: Redis | null,
+  logger: Logger,
+): ContentServices {
+  return {
+    cache: redis
+      ? createRedisContentCache(redis, {
+          prefix: env.REDIS_PREFIX,
+          ttlSeconds: env.CONTENT_CACHE_TTL_SECONDS,
+          log: logger.child({ component: 'content-cache' }),
+        })
+      : noContentCache,
+    search: createSearchPort({ db, env }),
+    providers: providerConfigFromEnv(env),
+  };
+}
+
+/** The content cache's lookups and hit ratio on /metrics (counted in process, read at scrape time). */
+function registerContentCacheMetrics(metrics: ApiMetrics, cache: ContentCache): void {
+  new Gauge({
+    name: 'atrium_content_cache_lookups',
+    help: 'Content cache slot lookups since the process started, by outcome (hit, miss, error)',
+    labelNames: ['outcome'],
+    registers: [metrics.registry],
+    collect() {
+      this.set({ outcome: 'hit' }, cache.stats.hits);
+      this.set({ outcome: 'miss' }, cache.stats.misses);
+      this.set({ outcome: 'error' }, cache.stats.errors);
+    },
+  });
+  new Gauge({
+    name: 'atrium_content_cache_hit_ratio',
+    help: 'Share of content cache slot lookups answered from Redis since the process started',
+    registers: [metrics.registry],
+    collect() {
+      const lookups = cache.stats.hits + cache.stats.misses;
+      this.set(lookups === 0 ? 0 : cache.stats.hits / lookups);
+    },
+  });
 }

@@ -22,6 +22,8 @@ export const BULK_BODY_LIMITS: Readonly<Record<string, number>> = {
   'logs.ingestBulk': 8 * MB,
   // A people CSV of up to 2 MB, JSON-escaped.
   'workplace.people.import': 3 * MB,
+  // Up to 500 media addresses of up to 2,048 characters each.
+  'imports.bulk': 2 * MB,
 };
 
 /** The body cap of a tRPC request path (`/a.b` or a batch `/a.b,c.d`). */

@@ -30,6 +30,36 @@ describe('demo accounts (seedDemo)', () => {
     expect(org.settings).toMatchObject({ allowSignup: true, defaultRole: 'viewer' });
   });
 
+  it('seeds the Library once: 50 contents by the demo creator, both media types, several languages, drafts kept back', async () => {
+    const contents = await t.db
+      .selectFrom('contents')
+      .innerJoin('orgs', 'orgs.id', 'contents.org_id')
+      .innerJoin('content_media', 'content_media.content_id', 'contents.id')
+      .innerJoin('users', 'users.id', 'contents.author_id')
+      .select([
+        'contents.status',
+        'contents.language',
+        'content_media.media_type',
+        'content_media.provider',
+        'users.email',
+      ])
+      .where('orgs.slug', '=', 'demo')
+      .execute();
+    expect(contents).toHaveLength(50);
+    expect(new Set(contents.map((c) => c.email))).toEqual(new Set(['creator@demo.atrium.local']));
+    expect(new Set(contents.map((c) => c.media_type))).toEqual(new Set(['audio', 'video']));
+    expect(new Set(contents.map((c) => c.provider))).toEqual(new Set(['youtube', 'vimeo', 'soundcloud']));
+    expect(new Set(contents.map((c) => c.language)).size).toBeGreaterThanOrEqual(5);
+    expect(contents.filter((c) => c.status === 'draft')).toHaveLength(3);
+    // Each published piece carries its ContentPublished event, so the worker indexes it.
+    const published = await t.db
+      .selectFrom('outbox_events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('type', '=', 'ContentPublished')
+      .executeTakeFirstOrThrow();
+    expect(Number(published.n)).toBe(47);
+  });
+
   it.each(DEMO_ACCOUNTS.map((a) => [a.email, a] as const))(
     '%s signs in with its roles',
     async (_email, account) => {

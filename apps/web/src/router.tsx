@@ -4,7 +4,7 @@ import { adminRoutes } from './routes/admin/routes.tsx';
 import { authRoutes } from './routes/auth/routes.tsx';
 import { creatorRoutes } from './routes/creator/routes.tsx';
 import { datasetsRoutes } from './routes/datasets/routes.tsx';
-import { libraryRoutes } from './routes/library/routes.tsx';
+import { libraryRoutes, publicLibraryRoutes } from './routes/library/routes.tsx';
 import { mailboxRoutes } from './routes/mailbox/routes.tsx';
 import { notificationsRoutes } from './routes/notifications/routes.tsx';
 import { opsRoutes } from './routes/ops/routes.tsx';
@@ -36,7 +36,7 @@ const areaRoutes: RouteObject[] = [
  * System status (what you look at when signing in fails) and the dev Mailbox (verification codes
  * arrive there before anyone can sign in; the page says so when the API does not offer it).
  */
-const publicRoutes: RouteObject[] = [...authRoutes, statusRoutes, mailboxRoutes];
+const publicRoutes: RouteObject[] = [...authRoutes, statusRoutes, mailboxRoutes, publicLibraryRoutes];
 
 export const router = createBrowserRouter([
   {

@@ -1,3 +1,5 @@
+import { ZSearchEnv } from '@atrium/domain/discovery/index';
+import { ZImportProviderEnv } from '@atrium/domain/imports/media-provider';
 import { ZNotificationKeyText, ZNotificationPreviousKeys } from '@atrium/domain/notifications/crypto';
 import { z } from 'zod';
 
@@ -48,7 +50,11 @@ const ZWorkerEnv = z
     NOTIFICATIONS_ENCRYPTION_KEY: ZNotificationKeyText.optional(),
     /** Comma-separated earlier keys, still used to read rows sealed under them (rotation). */
     NOTIFICATIONS_ENCRYPTION_PREVIOUS_KEYS: ZNotificationPreviousKeys,
+    /** How long content cache entries live (the worker leaves invalidation markers too). */
+    CONTENT_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   })
+  .extend(ZSearchEnv.shape)
+  .extend(ZImportProviderEnv.shape)
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.SMTP_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production' });

@@ -9,10 +9,12 @@ import {
   handlePasswordChanged,
   handlePasswordResetRequested,
 } from './handlers/identity.ts';
+import { handleImportBatch } from './handlers/imports.ts';
 import { handleIncidentOpened } from './handlers/incidents.ts';
 import { handleNotificationRequested } from './handlers/notifications.ts';
 import { handlePipelineProbe } from './handlers/ops.pipeline-probe.ts';
 import { handleScheduleQuarantined } from './handlers/scheduling.ts';
+import { handleSearchIndex, handleSearchReindex } from './handlers/search.ts';
 import { handleFullSync, handleRoomSync, handleSpaceSync, handleSyncFailed } from './handlers/workplace.ts';
 import { createJobRunner, type QueueHandlers } from './job-runner.ts';
 import type { WorkerServices } from './services.ts';
@@ -37,6 +39,9 @@ export const queueHandlers = {
   'workplace.sync-room': handleRoomSync,
   'workplace.sync-failed-notice': handleSyncFailed,
   'workplace.full-sync': handleFullSync,
+  'search.index': handleSearchIndex,
+  'search.reindex': handleSearchReindex,
+  'imports.bulk': handleImportBatch,
 } satisfies QueueHandlers<AtriumQueueCatalogue>;
 
 export interface WorkQueuesOptions<C extends QueueCatalogue> {

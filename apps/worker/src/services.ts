@@ -1,11 +1,13 @@
 import type { Database } from '@atrium/db';
 import { type AuthorizationCache, createAuthorizationCache } from '@atrium/domain/access/authorization-cache';
+import { createSearchPort } from '@atrium/domain/discovery/index';
+import { type ProviderConfig, providerConfigFromEnv } from '@atrium/domain/imports/media-provider';
 import type { Mailer } from '@atrium/domain/platform/mailer';
 import type { Redis } from '@atrium/domain/platform/redis';
 import { createSmtpMailer } from '@atrium/domain/platform/smtp-mailer';
 import { createRealtimePublisher, type RealtimePublisherAdapter } from '@atrium/domain/realtime/publishers';
 import type { AimsClients } from '@atrium/domain/workplace/connection';
-import type { Logger } from '@atrium/observability';
+import { Histogram, type Logger } from '@atrium/observability';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { WorkerEnv } from './env.ts';
@@ -33,6 +35,15 @@ export interface WorkerServices {
    * Sends a job to a queue to start at `startAfter` (pg-boss); when a job with the same `id` exists
    * it is a no-op. Scheduled notifications use it (handlers/notifications.ts).
    */
+  /** The search index the `search.index` and `search.reindex` jobs write (docs/content.md). */
+  search: ReturnType<typeof createSearchPort>;
+  /**
+   * Seconds from a content's commit to its change being searchable (or removed), by outcome; the
+   * worker registers it on /metrics.
+   */
+  indexLag: Histogram<'outcome'>;
+  /** Media providers' endpoints for bulk imports (docs/imports.md). */
+  providers: ProviderConfig;
   sendLater?(queue: string, data: object, options: { id: string; startAfter: Date }): Promise<void>;
   /** AIMS clients, one per org's connection (docs/workplace.md), counted in the worker's metrics. */
   aims?: AimsClients;
@@ -61,6 +72,15 @@ export function createWorkerServices(
       redis: deps.redis,
       prefix: env.REDIS_PREFIX,
       log: logger.child({ component: 'authz-cache' }),
+    }),
+    search: createSearchPort({ db: deps.db, env }),
+    providers: providerConfigFromEnv(env),
+    indexLag: new Histogram({
+      name: 'atrium_search_index_lag_seconds',
+      help: 'Content commit → searchable (or removed from search), by outcome (upserted, removed, unchanged)',
+      labelNames: ['outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers: [],
     }),
     ...(deps.boss ? { sendLater: sendLaterWith(deps.boss) } : {}),
     close: () => mailer.close(),

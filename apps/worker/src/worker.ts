@@ -130,6 +130,10 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
     // Notifications are sealed and opened with the process-wide keyring (docs/notifications.md).
     configureNotificationKeysFromEnv(env, logger.child({ component: 'notifications' }));
     const services = createWorkerServices(env, logger, { db: handle.db, redis, boss });
+    // Meilisearch: a wrong MEILI_URL or key fails the start, not the first index job.
+    if (services.search.engine === 'meilisearch') {
+      await services.search.ensureSettings();
+    }
     cleanups.push(() => services.close());
 
     const registry = createMetricsRegistry('worker');
@@ -163,6 +167,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
         aimsCallDuration.observe({ endpoint, outcome }, ms / 1000);
       },
     });
+    registry.registerMetric(services.indexLag);
 
     const relay = createOutboxRelay({
       db: handle.db,
@@ -221,6 +226,7 @@ export async function startWorker<C extends QueueCatalogue = AtriumQueueCatalogu
       pgBoss: () => boss.getDb().executeSql(`SELECT version FROM ${DEFAULT_BOSS_SCHEMA}.version`),
     };
     if (redis) checks.redis = () => redis.ping();
+    if (services.search.engine === 'meilisearch') checks.meilisearch = () => services.search.health();
     const ops: OpsServer = await startOpsServer({
       port: env.WORKER_OPS_PORT,
       host: env.WORKER_OPS_HOST,

@@ -8,6 +8,7 @@ import * as notifications from './2026-11-29T0900-notifications.ts';
 import * as creators from './2026-11-29T0930-creators.ts';
 import * as abuseResistance from './2026-12-02T0900-abuse-resistance.ts';
 import * as search from './2026-12-02T1000-search.ts';
+import * as content from './2026-12-03T1100-content.ts';
 import * as workplace from './2026-12-03T1200-workplace.ts';
 import * as logging from './2026-12-03T1300-logging.ts';
 import * as console_ from './2026-12-03T1500-console.ts';
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T0930-creators': creators,
   '2026-12-02T0900-abuse-resistance': abuseResistance,
   '2026-12-02T1000-search': search,
+  '2026-12-03T1100-content': content,
   '2026-12-03T1200-workplace': workplace,
   '2026-12-03T1300-logging': logging,
   '2026-12-03T1500-console': console_,

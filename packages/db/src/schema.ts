@@ -611,6 +611,73 @@ export interface SyncRunsTable {
   finished_at: NullableTimestamp;
 }
 
+// ── Content (SPEC §4, docs/content.md) ───────────────────────────────────────────────────────────
+
+export type ContentStatus = 'draft' | 'published' | 'archived';
+export type ContentMediaType = 'audio' | 'video';
+
+export interface ContentsTable {
+  id: Generated<string>;
+  org_id: string;
+  author_id: string | null;
+  title: string;
+  description: ColumnType<string, string | undefined, string>;
+  language: string;
+  duration_seconds: number | null;
+  publication_date: NullableTimestamp;
+  status: ColumnType<ContentStatus, ContentStatus | undefined, ContentStatus>;
+  /** Grows by one with every write to the content, its media or its categories. */
+  version: ColumnType<number, number | undefined, number>;
+  /** The version the search index last received (the worker's indexer writes it). */
+  indexed_version: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface CategoriesTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface ContentCategoriesTable {
+  org_id: string;
+  content_id: string;
+  category_id: string;
+}
+
+export interface ContentMediaTable {
+  content_id: string;
+  org_id: string;
+  media_type: ContentMediaType;
+  source: 'upload' | 'external';
+  provider: string;
+  file_id: string | null;
+  external_url: string | null;
+  thumbnail_url: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** One bulk import (imports.bulk): the addresses, and a result line per address done so far. */
+export interface ImportBatchesTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  language: string;
+  urls: ColumnType<string[], string, never>;
+  total: number;
+  results: ColumnType<unknown[], string | undefined, string>;
+  status: ColumnType<
+    'queued' | 'running' | 'completed' | 'failed',
+    'queued' | undefined,
+    'running' | 'completed' | 'failed'
+  >;
+  error: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   orgs: OrgsTable;
   outbox_events: OutboxEventsTable;
@@ -651,6 +718,11 @@ export interface Database {
   people: PeopleTable;
   conference_rooms: ConferenceRoomsTable;
   sync_runs: SyncRunsTable;
+  contents: ContentsTable;
+  categories: CategoriesTable;
+  content_categories: ContentCategoriesTable;
+  content_media: ContentMediaTable;
+  import_batches: ImportBatchesTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -669,3 +741,5 @@ export type ScheduleRun = Selectable<ScheduleRunsTable>;
 export type CreatorApplication = Selectable<CreatorApplicationsTable>;
 export type Notification = Selectable<NotificationsTable>;
 export type NotificationTemplate = Selectable<NotificationTemplatesTable>;
+export type Content = Selectable<ContentsTable>;
+export type ContentMedia = Selectable<ContentMediaTable>;

@@ -4,6 +4,7 @@ import { replaceUserRoles, resolveRoles } from '@atrium/domain/identity/users';
 import { hashPassword } from '@atrium/domain/platform/passwords';
 import { createOrg } from '@atrium/domain/tenancy/orgs';
 import type { Kysely } from 'kysely';
+import { seedDemoContent } from './demo-content.ts';
 
 export const DEMO_ORG_SLUG = 'demo';
 
@@ -89,6 +90,14 @@ export async function seedDemo(db: Kysely<Database>): Promise<SeedResult> {
       );
       accounts.push({ ...account, password: DEMO_PASSWORD });
     }
+    // The Library's demo content, authored by the demo creator (added once, also to older seeds).
+    const creator = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('email', '=', 'creator@demo.atrium.local')
+      .executeTakeFirst();
+    if (creator) await seedDemoContent(trx, orgId, creator.id);
     return { created, orgSlug: DEMO_ORG_SLUG, accounts };
   });
 }

@@ -49,8 +49,10 @@ export const creatorsRouter = router({
     .input(ZRejectInput)
     .mutation(({ ctx, input }) => rejectApplication({ db: ctx.services.db }, ctx.session, input)),
 
-  /** The creator's own content (empty until SPEC §4's content module): gated on content.write. */
+  /** The creator's own content, every status: gated on content.write. */
   myContent: permissionProcedure('content.write')
     .input(ZMyContentInput.optional())
-    .query(({ ctx, input }) => listMyContent(ctx.session, input ?? {})),
+    .query(({ ctx, input }) =>
+      listMyContent({ db: ctx.services.db, cache: ctx.services.content.cache }, ctx.session, input ?? {}),
+    ),
 });

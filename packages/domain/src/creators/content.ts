@@ -1,31 +1,26 @@
 import { z } from 'zod';
 import type { Session } from '../access/session.ts';
+import { listContent } from '../content/content.ts';
+import type { ContentDeps, ContentView } from '../content/store.ts';
+import { ZCursorField } from '../platform/input-blocks.ts';
 import { validateInput } from '../platform/validate-input.ts';
 
 export const ZMyContentInput = z.object({
-  cursor: z.string().max(200).optional(),
+  cursor: ZCursorField.optional(),
   limit: z.number().int().min(1).max(100).default(25),
+  status: z.enum(['draft', 'published', 'archived']).optional(),
 });
 export type MyContentInput = z.input<typeof ZMyContentInput>;
 
-/** One piece of the creator's content (SPEC §4 fills this in). */
-export interface MyContentItem {
-  id: string;
-  title: string;
-  status: string;
-  updatedAt: Date;
-}
-
 /**
- * `creators.myContent {cursor, limit}`: the caller's own content, for the creator's workspace. The
- * content module (SPEC §4) does not exist yet, so the list is empty — but the procedure is real and
- * gated on `content.write`, the permission the `creator` role grants (SPEC §1), which is what the
- * creator flow proves: a freshly approved creator passes this gate without signing in again.
+ * `creators.myContent {cursor, limit, status?}`: the caller's own contents, every status, newest
+ * change first (the content module's list filtered to the caller as author). Gated on `content.write`.
  */
 export async function listMyContent(
-  _session: Session,
+  deps: ContentDeps,
+  session: Session,
   rawInput: MyContentInput = {},
-): Promise<{ items: MyContentItem[]; nextCursor: string | null }> {
-  validateInput(ZMyContentInput, rawInput);
-  return { items: [], nextCursor: null };
+): Promise<{ items: ContentView[]; nextCursor: string | null }> {
+  const input = validateInput(ZMyContentInput, rawInput);
+  return listContent(deps, session, { ...input, authorId: session.userId });
 }

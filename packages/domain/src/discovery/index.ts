@@ -42,3 +42,5 @@ export function createSearchPort(deps: {
     return createMeilisearchSearch({ url: MEILI_URL, apiKey: MEILI_KEY, indexName: MEILI_INDEX });
   return createPostgresSearch({ db: deps.db });
 }
+export * from './discover.ts';
+export * from './indexing.ts';

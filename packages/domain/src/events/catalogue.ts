@@ -1,3 +1,4 @@
+import { CONTENT_QUEUES } from '../content/queues.ts';
 import { CREATOR_QUEUES } from '../creators/queues.ts';
 import { IDENTITY_QUEUES } from '../identity/queues.ts';
 import { incidentNoticeQueue } from '../logging/incidents.ts';
@@ -42,6 +43,7 @@ export const queueCatalogue = defineCatalogue(
   scheduleQuarantineNoticeQueue,
   incidentNoticeQueue,
   ...WORKPLACE_QUEUES,
+  ...CONTENT_QUEUES,
 );
 
 export type AtriumQueueCatalogue = typeof queueCatalogue;

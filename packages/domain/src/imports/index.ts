@@ -1,3 +1,4 @@
+export * from './import-content.ts';
 export * from './import-url.ts';
 export * from './iso8601-duration.ts';
 export * from './media-provider.ts';

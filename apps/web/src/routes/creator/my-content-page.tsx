@@ -1,26 +1,46 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
-import { api } from '../../lib/trpc.ts';
+import { api, type RouterOutputs } from '../../lib/trpc.ts';
+import { BulkImportForm, CreateContentForm, EditContentForm, ImportOneForm } from './content-forms.tsx';
 
 const PAGE_SIZE = 20;
+type Item = RouterOutputs['creators']['myContent']['items'][number];
+
+const STATUS_LABELS: Record<Item['status'], string> = {
+  draft: 'Draft — waiting for review',
+  published: 'Published',
+  archived: 'Archived',
+};
 
 /**
- * Creator → My content: the caller's own pieces (`creators.myContent`, gated on `content.write`).
- * The content module (SPEC §4) is what fills this list; until it exists the list is empty and the
- * page says why.
+ * Creator → My content: the caller's own pieces (`creators.myContent`, every status), a new piece by
+ * hand, an import from one link, many links at once with progress, and editing.
  */
 export function MyContentPage() {
   const pages = useCursorPages('my-content');
+  const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<string | null>(null);
   const list = useQuery({
     ...api.creators.myContent.queryOptions({ cursor: pages.cursor, limit: PAGE_SIZE }),
     placeholderData: keepPreviousData,
   });
 
   return (
-    <section aria-labelledby="my-content-title" data-testid="my-content">
+    <section aria-labelledby="my-content-title" data-testid="my-content" className="stack">
       <div className="section-header">
         <h2 id="my-content-title">My content</h2>
+        {!creating && (
+          <button type="button" className="button" onClick={() => setCreating(true)}>
+            New content
+          </button>
+        )}
+      </div>
+      {creating && <CreateContentForm onDone={() => setCreating(false)} />}
+      <div className="card-grid">
+        <ImportOneForm />
+        <BulkImportForm />
       </div>
       <ListPanel
         query={list}
@@ -30,12 +50,8 @@ export function MyContentPage() {
           <>
             <h3>Nothing here yet</h3>
             <p>
-              This is where your pieces are listed — uploads and videos or audio imported from YouTube, Vimeo
-              or SoundCloud — with their review status.
-            </p>
-            <p className="muted">
-              Creating and importing content arrives with the content library. Your creator access is already
-              in place, so your first piece will appear here as soon as you can create it.
+              Import a video or track from YouTube, Vimeo or SoundCloud above, or create a piece by hand.
+              Editors publish it to the library.
             </p>
           </>
         }
@@ -50,18 +66,38 @@ export function MyContentPage() {
                 <th scope="col">Title</th>
                 <th scope="col">Status</th>
                 <th scope="col">Updated</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </>
             }
           >
-            {data.items.map((item) => (
-              <tr key={item.id}>
-                <th scope="row">{item.title}</th>
-                <td>
-                  <span className="tag">{item.status}</span>
-                </td>
-                <td className="table__nowrap">{item.updatedAt.toLocaleString()}</td>
-              </tr>
-            ))}
+            {data.items.map((item) =>
+              editing === item.id ? (
+                <tr key={item.id}>
+                  <td colSpan={4}>
+                    <EditContentForm item={item} onDone={() => setEditing(null)} />
+                  </td>
+                </tr>
+              ) : (
+                <tr key={item.id}>
+                  <th scope="row">{item.title}</th>
+                  <td>
+                    <span className="tag">{STATUS_LABELS[item.status]}</span>
+                  </td>
+                  <td className="table__nowrap">{item.updatedAt.toLocaleString()}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="button button--quiet"
+                      onClick={() => setEditing(item.id)}
+                    >
+                      Edit
+                    </button>
+                  </td>
+                </tr>
+              ),
+            )}
           </DataTable>
         )}
       </ListPanel>

@@ -9,6 +9,7 @@ const SECTIONS = [
   { to: '/ops/inbox', label: 'Inbox failures', end: false },
   { to: '/ops/schedules', label: 'Schedules', end: false },
   { to: '/ops/organisations', label: 'Organisations', end: false },
+  { to: '/ops/search-index', label: 'Search index', end: false },
 ] as const;
 
 /** The Ops console (SPEC §8): one heading, a secondary navigation, the section below. */
@@ -20,14 +21,15 @@ export function OpsLayout() {
   // only read a 403.
   const sections = SECTIONS.filter(
     (section) =>
-      (section.to !== '/ops/schedules' || canSchedule) && (section.to !== '/ops/organisations' || isOperator),
+      (section.to !== '/ops/schedules' || canSchedule) &&
+      ((section.to !== '/ops/organisations' && section.to !== '/ops/search-index') || isOperator),
   );
   return (
     <AreaLayout
       titleId="page-title"
       title="Ops"
       lead={`Queues, jobs, dead letters, the outbox, inbox failures${
-        isOperator ? ', schedules and organisations' : canSchedule ? ' and schedules' : ''
+        isOperator ? ', schedules, organisations and the search index' : canSchedule ? ' and schedules' : ''
       }.`}
       sections={sections}
     />

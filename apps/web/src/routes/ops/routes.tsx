@@ -13,6 +13,7 @@ import { QueuesPage } from './queues-page.tsx';
 import { ScheduleFormPage } from './schedule-form.tsx';
 import { SchedulePage } from './schedule-page.tsx';
 import { SchedulesPage } from './schedules-page.tsx';
+import { SearchIndexPage } from './search-index-page.tsx';
 
 /** The Ops console (SPEC §8): `/ops` and its sections. */
 export const opsRoutes: RouteObject = {
@@ -36,5 +37,6 @@ export const opsRoutes: RouteObject = {
     { path: 'schedules/:id', element: <SchedulePage /> },
     { path: 'schedules/:id/edit', element: <ScheduleFormPage mode="edit" /> },
     { path: 'organisations', element: <OrganisationsPage /> },
+    { path: 'search-index', element: <SearchIndexPage /> },
   ],
 };

@@ -10,14 +10,15 @@ export function ReviewLayout() {
       titleId="review-title"
       title="Review"
       lead={`Decide on what members submit to ${session.org?.name ?? 'your organisation'}.`}
-      sections={
-        session.can('creators.review')
+      sections={[
+        ...(session.can('creators.review')
           ? [
               { to: '/review/applications', label: 'Creator applications' },
               { to: '/review/decided', label: 'Decided' },
             ]
-          : []
-      }
+          : []),
+        ...(session.can('content.review') ? [{ to: '/review/content', label: 'Content' }] : []),
+      ]}
     />
   );
 }
@@ -39,9 +40,11 @@ export function ReviewIndexPage() {
       )}
       {session.can('content.review') && (
         <div className="panel">
-          <h2>Content</h2>
+          <h2>
+            <Link to="/review/content">Content</Link>
+          </h2>
           <p className="muted">
-            Submitted content waiting for review joins this area with the content library.
+            Drafts creators have made: publish them to the library, or unpublish what is there.
           </p>
         </div>
       )}

@@ -2,10 +2,11 @@ import type { RouteObject } from 'react-router';
 import { RequirePermission } from '../../auth/guards.tsx';
 import { ApplicationReviewPage } from './application-review-page.tsx';
 import { ApplicationsQueuePage } from './applications-queue-page.tsx';
+import { ContentReviewPage } from './content-review-page.tsx';
 import { DecidedApplicationsPage } from './decided-applications-page.tsx';
 import { ReviewIndexPage, ReviewLayout } from './review-layout.tsx';
 
-/** Review (SPEC §11): creator applications (creators.review); content review joins with SPEC §4. */
+/** Review (SPEC §11): creator applications (creators.review) and content (content.review). */
 export const reviewRoutes: RouteObject = {
   path: 'review',
   element: (
@@ -28,6 +29,14 @@ export const reviewRoutes: RouteObject = {
       element: (
         <RequirePermission anyOf={['creators.review']}>
           <DecidedApplicationsPage />
+        </RequirePermission>
+      ),
+    },
+    {
+      path: 'content',
+      element: (
+        <RequirePermission anyOf={['content.review']}>
+          <ContentReviewPage />
         </RequirePermission>
       ),
     },
