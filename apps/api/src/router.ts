@@ -23,6 +23,9 @@ export const appRouter = router({
   notifications: lazy(() => import('./routers/notifications.ts').then((m) => m.notificationsRouter)),
   inbox: lazy(() => import('./routers/inbox.ts').then((m) => m.inboxRouter)),
   orgs: lazy(() => import('./routers/orgs.ts').then((m) => m.orgsRouter)),
+  ingest: lazy(() => import('./routers/datasets.ts').then((m) => m.ingestRouter)),
+  datasets: lazy(() => import('./routers/datasets.ts').then((m) => m.datasetsRouter)),
+  assets: lazy(() => import('./routers/datasets.ts').then((m) => m.assetsRouter)),
 });
 
 export type AppRouter = typeof appRouter;

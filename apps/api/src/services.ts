@@ -6,6 +6,8 @@ import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/c
 import type { OpsQueuePort } from '@atrium/domain/ops/port';
 import type { ObjectStorage } from '@atrium/domain/platform/object-storage';
 import { createRedisClient, type Redis } from '@atrium/domain/platform/redis';
+import type { Scanner } from '@atrium/domain/platform/scanner';
+import { objectStorageFromConfig, scannerFromConfig } from '@atrium/domain/platform/storage-config';
 import { createLogger, type HealthCheck, type Logger } from '@atrium/observability';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -40,9 +42,12 @@ export interface Services {
   heavyCalls: ConcurrencySlots;
   /**
    * Where assets and files live (SPEC §0, §5; docs/storage.md). A local storage is also served at
-   * `/objects`. Not configured from the environment yet (the datasets and files modules wire it).
+   * `/objects`. S3 when S3_BUCKET is set, else the local adapter; absent in production when the local
+   * adapter has no signing key (procedures that need it then answer 503).
    */
   objectStorage?: ObjectStorage;
+  /** Scans uploaded files (docs/files.md): ClamAV when CLAMAV_HOST is set, else `none`. */
+  scanner: Scanner;
   close(): Promise<void>;
 }
 
@@ -93,6 +98,18 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
   // Started by the first Ops console request, not here (ops-boss.ts).
   const opsBoss = lazyOpsBoss({ connectionString: env.DATABASE_URL, catalogue: queueCatalogue, logger });
 
+  const storageLog = logger.child({ module: 'objects' });
+  const objectStorage =
+    objectStorageFromConfig(
+      {
+        ...env,
+        OBJECT_STORAGE_PUBLIC_URL:
+          env.OBJECT_STORAGE_PUBLIC_URL ?? `http://${env.API_HOST}:${env.API_PORT}/objects`,
+      },
+      storageLog,
+    ) ?? undefined;
+  const scanner = scannerFromConfig(env, storageLog);
+
   const metrics = createApiMetrics();
   const realtime = createRealtimeServices({ env, db: handle.db, redis, logger, registry: metrics.registry });
   await realtime.start();
@@ -119,12 +136,15 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
       search: { kind: env.MEILI_URL ? 'meilisearch' : 'postgres' },
     },
     realtime,
+    ...(objectStorage ? { objectStorage } : {}),
+    scanner,
     eventStreams: createConcurrencySlots(),
     heavyCalls: createConcurrencySlots(),
     async close() {
       await realtime.stop();
       redis?.disconnect();
       await opsBoss.stop();
+      await objectStorage?.close();
       await handle.destroy();
     },
   };

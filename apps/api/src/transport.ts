@@ -16,7 +16,10 @@ const MB = 1024 * 1024;
  * cap among its calls only when every call in it is listed; anything else gets the default.
  * The hostile-input test checks that every key names a real procedure.
  */
-export const BULK_BODY_LIMITS: Readonly<Record<string, number>> = {};
+export const BULK_BODY_LIMITS: Readonly<Record<string, number>> = {
+  // A dataset manifest of up to 20,000 items (docs/datasets.md).
+  'ingest.publish': 32 * MB,
+};
 
 /** The body cap of a tRPC request path (`/a.b` or a batch `/a.b,c.d`). */
 export function bodyLimitFor(path: string, defaultLimit: number): number {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { createDb, createInterruptibleDb, createPool, migrateToLatest } from '@atrium/db';
 import { type Clock, systemClock } from '@atrium/domain/platform/clock';
 import { createRedisClient } from '@atrium/domain/platform/redis';
+import { objectStorageFromConfig } from '@atrium/domain/platform/storage-config';
 import { createRealtimePublisher, type RealtimePublisherAdapter } from '@atrium/domain/realtime/publishers';
 import {
   builtInScheduleHandlers,
@@ -92,8 +93,13 @@ export async function startScheduler(
   try {
     if (env.NODE_ENV !== 'production') await migrateToLatest(handle.db);
 
+    // Deleting is all the scheduler does with objects: no URL is signed, so the public URL is unused.
+    const objectStorage = objectStorageFromConfig(
+      { ...env, OBJECT_STORAGE_PUBLIC_URL: 'http://127.0.0.1/objects' },
+      logger.child({ component: 'objects' }),
+    );
     const handlers = createScheduleHandlerRegistry([
-      ...builtInScheduleHandlers(),
+      ...builtInScheduleHandlers({ objectStorage }),
       ...Object.entries(options.handlers ?? {}).map(([name, handler]) =>
         typeof handler === 'function' ? { name, run: handler } : { ...handler, name },
       ),

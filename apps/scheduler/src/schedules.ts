@@ -7,9 +7,11 @@ import type { SchedulerEnv } from './env.ts';
  * handlers live in the domain (`@atrium/domain/scheduling/built-in-handlers`).
  *
  * Still to come with their modules: AIMS health check (60 s per org), AIMS reconciliation (15 min per
- * org), draft-dataset expiry (daily), log retention (daily).
+ * org), log retention (daily).
  */
-export function builtInSchedules(env: Pick<SchedulerEnv, 'RETENTION_DAYS'>): CreateScheduleInput[] {
+export function builtInSchedules(
+  env: Pick<SchedulerEnv, 'RETENTION_DAYS' | 'DATASET_DRAFT_TTL_HOURS'>,
+): CreateScheduleInput[] {
   return [
     {
       name: 'expired-credential-cleanup',
@@ -41,6 +43,17 @@ export function builtInSchedules(env: Pick<SchedulerEnv, 'RETENTION_DAYS'>): Cre
       maxAttempts: 3,
       backoffSeconds: 300,
       maxRuntimeSeconds: 3_600,
+      misfire: 'run_once',
+    },
+    {
+      name: 'dataset-draft-expiry',
+      handler: BUILT_IN_HANDLERS.datasetDraftExpiry,
+      kind: 'cron',
+      cronExpr: '47 3 * * *',
+      payload: { maxAgeHours: env.DATASET_DRAFT_TTL_HOURS },
+      maxAttempts: 3,
+      backoffSeconds: 300,
+      maxRuntimeSeconds: 1_800,
       misfire: 'run_once',
     },
   ];

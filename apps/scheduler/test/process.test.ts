@@ -37,6 +37,7 @@ describe('scheduler process', () => {
         .execute();
       expect(builtIns).toEqual([
         { name: 'audit-integrity-report', builtin: true, status: 'active' },
+        { name: 'dataset-draft-expiry', builtin: true, status: 'active' },
         { name: 'expired-credential-cleanup', builtin: true, status: 'active' },
         { name: 'outbox-inbox-retention', builtin: true, status: 'active' },
       ]);

@@ -8,6 +8,7 @@ import * as notifications from './2026-11-29T0900-notifications.ts';
 import * as creators from './2026-11-29T0930-creators.ts';
 import * as abuseResistance from './2026-12-02T0900-abuse-resistance.ts';
 import * as search from './2026-12-02T1000-search.ts';
+import * as datasets from './2026-12-03T1400-datasets.ts';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T0930-creators': creators,
   '2026-12-02T0900-abuse-resistance': abuseResistance,
   '2026-12-02T1000-search': search,
+  '2026-12-03T1400-datasets': datasets,
 };

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { appendAudit } from '../audit/append.ts';
 import { type AuditAnchor, auditIntegrityReport } from '../audit/verify.ts';
+import { expireDraftDatasets } from '../datasets/expiry.ts';
 import { purgeEventRetention } from '../events/retention.ts';
 import { cleanupExpiredCredentials } from '../identity/credential-cleanup.ts';
+import type { ObjectStorage } from '../platform/object-storage.ts';
 import type { ScheduleHandlerContext, ScheduleHandlerDefinition } from './handlers.ts';
 
 /**
@@ -15,7 +17,19 @@ export const BUILT_IN_HANDLERS = {
   credentialCleanup: 'maintenance.credential-cleanup',
   eventRetention: 'maintenance.event-retention',
   auditIntegrityReport: 'audit.integrity-report',
+  datasetDraftExpiry: 'datasets.expire-drafts',
 } as const;
+
+const ZDraftExpiryPayload = z.object({
+  /** Drafts older than this are deleted with their assets (SPEC §5). */
+  maxAgeHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(72),
+  batchSize: z.number().int().min(1).max(1_000).default(100),
+});
 
 const ZRetentionPayload = z.object({
   retentionDays: z.number().int().min(1).max(3650).default(7),
@@ -92,7 +106,12 @@ async function previousAnchors(ctx: ScheduleHandlerContext): Promise<Map<string,
 }
 
 /** Every built-in handler, for the scheduler's registry and the API's list of known handlers. */
-export function builtInScheduleHandlers(): ScheduleHandlerDefinition[] {
+export function builtInScheduleHandlers(
+  options: {
+    /** Where draft assets' bytes live; without it, draft expiry deletes rows only. */
+    objectStorage?: ObjectStorage | null;
+  } = {},
+): ScheduleHandlerDefinition[] {
   return [
     {
       name: BUILT_IN_HANDLERS.credentialCleanup,
@@ -127,6 +146,23 @@ export function builtInScheduleHandlers(): ScheduleHandlerDefinition[] {
       description: "Verifies every org's audit chain and flags the first broken entry",
       payload: z.object({}),
       run: runAuditIntegrityReport,
+    },
+    {
+      name: BUILT_IN_HANDLERS.datasetDraftExpiry,
+      description: 'Deletes draft datasets never published, with their uploaded assets',
+      payload: ZDraftExpiryPayload,
+      run: async (ctx) => {
+        const { maxAgeHours, batchSize } = ZDraftExpiryPayload.parse(ctx.payload);
+        const result = await expireDraftDatasets(ctx.db, {
+          now: ctx.clock.now(),
+          maxAgeHours,
+          batchSize,
+          signal: ctx.signal,
+          log: ctx.logger,
+          ...(options.objectStorage ? { storage: options.objectStorage } : {}),
+        });
+        return { ...result };
+      },
     },
   ];
 }
