@@ -14,6 +14,7 @@ import express, {
 import { createContextFromRequest } from './context.ts';
 import { ERROR_WIRE, isPostgresDataException } from './errors.ts';
 import { objectsRouter } from './objects.ts';
+import { publicFilesRouter } from './public-files.ts';
 import { type AppRouter, appRouter } from './router.ts';
 import type { Services } from './services.ts';
 import {
@@ -85,6 +86,7 @@ export function createApp(services: Services, trpcRouter: AnyRouter = appRouter)
   if (services.objectStorage && isLocalObjectStorage(services.objectStorage)) {
     app.use('/objects', objectsRouter(services.objectStorage, services.logger));
   }
+  app.use('/files', publicFilesRouter(services));
 
   const bodyLimit = (req: Request) => bodyLimitFor(req.path, services.env.MAX_BODY_BYTES);
   app.use('/trpc', requireJsonPosts, rejectOversizeBodies(bodyLimit));
@@ -198,10 +200,13 @@ function serveWebApp(app: Express, distDir: string): void {
 
 /**
  * The URL without secrets: subscriptions carry the access token in `connectionParams`
- * (docs/realtime.md), and a signed object URL is usable by whoever holds its `sig` (docs/storage.md).
+ * (docs/realtime.md), a signed object URL is usable by whoever holds its `sig` (docs/storage.md), and a
+ * public file link by whoever holds its token (docs/files.md).
  */
 function loggableUrl(originalUrl: string): string {
-  return originalUrl.replace(/([?&](?:connectionParams|sig)=)[^&]*/g, '$1[redacted]');
+  return originalUrl
+    .replace(/([?&](?:connectionParams|sig)=)[^&]*/g, '$1[redacted]')
+    .replace(/^\/files\/public\/[^/?]+/, '/files/public/[redacted]');
 }
 
 /** A bounded label set: one series per known surface, never one per URL a client invents. */
@@ -209,6 +214,7 @@ function routeLabel(originalUrl: string): string {
   const path = originalUrl.split('?')[0] ?? '';
   if (path.startsWith('/trpc')) return '/trpc';
   if (path.startsWith('/objects/')) return '/objects';
+  if (path.startsWith('/files/public/')) return '/files/public';
   if (path === '/health/live' || path === '/health/ready' || path === '/metrics') return path;
   return 'other';
 }

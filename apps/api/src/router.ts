@@ -26,6 +26,9 @@ export const appRouter = router({
   ingest: lazy(() => import('./routers/datasets.ts').then((m) => m.ingestRouter)),
   datasets: lazy(() => import('./routers/datasets.ts').then((m) => m.datasetsRouter)),
   assets: lazy(() => import('./routers/datasets.ts').then((m) => m.assetsRouter)),
+  files: lazy(() => import('./routers/files.ts').then((m) => m.filesRouter)),
+  profiles: lazy(() => import('./routers/profiles.ts').then((m) => m.profilesRouter)),
+  todos: lazy(() => import('./routers/todos.ts').then((m) => m.todosRouter)),
 });
 
 export type AppRouter = typeof appRouter;
