@@ -65,9 +65,9 @@ describeInBrowser('status page: built app, real API, Chromium', () => {
 
   it('renders an honest placeholder for areas that are not built yet, and a 404 page', async () => {
     screenshotOnFailure('placeholder');
-    await page.getByRole('link', { name: 'Datasets' }).click();
-    await page.waitForURL('**/datasets');
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Datasets');
+    await page.getByRole('link', { name: 'Workplace' }).click();
+    await page.waitForURL('**/workplace');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Workplace');
     expect(await page.getByTestId('placeholder-page').textContent()).toContain('arrives with');
     // Production bundles have no dev-only areas.
     expect(await page.getByRole('link', { name: /Mailbox/ }).count()).toBe(0);

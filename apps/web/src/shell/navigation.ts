@@ -74,6 +74,7 @@ export const NAVIGATION: NavSection[] = [
     items: [
       { to: '/profile', label: 'Profile' },
       { to: '/todos', label: 'Todos' },
+      { to: '/my-files', label: 'Files' },
       { to: '/notifications', label: 'Notifications' },
       // Public: verification codes arrive there before anyone can sign in.
       { to: '/mailbox', label: 'Mailbox (dev)', audience: 'public', requiresMailbox: true },
