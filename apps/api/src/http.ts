@@ -21,10 +21,11 @@ import {
   bodyLimitFor,
   hasOpsAccess,
   limitEventStreams,
+  objectOrigins,
   rejectOversizeBodies,
   requireJsonPosts,
   securityHeaders,
-  WEB_APP_CSP,
+  webAppCsp,
 } from './transport.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -113,7 +114,8 @@ export function createApp(services: Services, trpcRouter: AnyRouter = appRouter)
   };
   app.use('/trpc', (req, res, next) => trpcHandlerFor(bodyLimit(req))(req, res, next));
 
-  if (services.env.WEB_DIST_DIR) serveWebApp(app, services.env.WEB_DIST_DIR);
+  if (services.env.WEB_DIST_DIR)
+    serveWebApp(app, services.env.WEB_DIST_DIR, webAppCsp(objectOrigins(services.env)));
 
   // Express's own 404 page would replace the security headers set above.
   app.use((_req, res) => {
@@ -181,14 +183,14 @@ function withoutDetail(report: HealthReport): {
  * Production: the built single-page app from the API's own origin (cookies stay SameSite=Strict),
  * under its Content-Security-Policy. Source maps are never served: they would publish the source.
  */
-function serveWebApp(app: Express, distDir: string): void {
+function serveWebApp(app: Express, distDir: string, csp: string): void {
   const root = resolve(distDir);
   app.use((req, res, next) => {
     if (req.path.endsWith('.map')) {
       res.status(404).json({ error: 'not found' });
       return;
     }
-    res.setHeader('content-security-policy', WEB_APP_CSP);
+    res.setHeader('content-security-policy', csp);
     next();
   });
   app.use(express.static(root, { index: false, maxAge: '1h', immutable: false }));
