@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   audit: () => import('./audit.ts'),
   search: () => import('./search.ts'),
   'idle-rss': () => import('./idle-rss.ts'),
+  datasets: () => import('./datasets.ts'),
 };
 
 /** The line a child prints its result on, so the rest of its output can pass through untouched. */
