@@ -68,6 +68,9 @@ export interface AdapterInfo {
   redis: { kind: 'redis' | 'in-process' };
   realtime: { kind: 'redis' | 'postgres' };
   search: { kind: 'postgres' | 'meilisearch' };
+  /** Object storage (`off`: production without a signing key or S3) and the file scanner. */
+  objectStorage: { kind: 'local' | 's3' | 'off' };
+  scanner: { kind: 'none' | 'clamav' };
 }
 
 export async function createServices(env: ApiEnv, options: { logger?: Logger } = {}): Promise<Services> {
@@ -134,6 +137,8 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
       redis: { kind: redis ? 'redis' : 'in-process' },
       realtime: { kind: realtime.kind },
       search: { kind: env.MEILI_URL ? 'meilisearch' : 'postgres' },
+      objectStorage: { kind: objectStorage?.kind ?? 'off' },
+      scanner: { kind: scanner.engine },
     },
     realtime,
     ...(objectStorage ? { objectStorage } : {}),

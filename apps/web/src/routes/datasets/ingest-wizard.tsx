@@ -4,6 +4,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { TextAreaField, TextField } from '../../components/form-field.tsx';
 import { describeError, fieldErrorsOf } from '../../lib/errors.ts';
+import { useRealtimeEvents } from '../../lib/realtime.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 
 type Dataset = RouterOutputs['ingest']['createDataset'];
@@ -229,6 +230,14 @@ export function IngestWizard() {
     },
   });
   const itemErrors = (describeError(publish.error).details?.items ?? []) as ItemError[];
+  // Big manifests: the API reports how many files it has checked (to this user only).
+  const [checked, setChecked] = useState<{ done: number; total: number } | null>(null);
+  useRealtimeEvents((event) => {
+    if (event.type !== 'datasets.publishProgress') return;
+    const progress = event.payload as { datasetId?: string; phase?: string; done?: number; total?: number };
+    if (progress.datasetId !== dataset?.id || progress.phase !== 'checking') return;
+    setChecked({ done: progress.done ?? 0, total: progress.total ?? 0 });
+  });
 
   const onPublish = (event: FormEvent) => {
     event.preventDefault();
@@ -244,6 +253,7 @@ export function IngestWizard() {
       setManifestProblem('The manifest is an object with an "items" list.');
       return;
     }
+    setChecked(null);
     publish.mutate(parsed as { items: unknown[] });
   };
 
@@ -414,6 +424,12 @@ export function IngestWizard() {
                   </li>
                 ))}
               </ol>
+            )}
+            {publish.isPending && checked && (
+              <p aria-live="polite">
+                Checked {checked.done.toLocaleString()} of {checked.total.toLocaleString()} files{' '}
+                <progress max={checked.total} value={checked.done} aria-label="Files checked" />
+              </p>
             )}
             <div className="form__actions">
               <button
