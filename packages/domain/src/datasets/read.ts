@@ -9,7 +9,7 @@ import { dispositionFor } from '../platform/object-storage.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
 import type { DatasetDeps } from './deps.ts';
-import { DATASET_ITEM_TYPES } from './item-types.ts';
+import { assetRefs, DATASET_ITEM_TYPES } from './item-types.ts';
 import { type DatasetItemView, type DatasetView, datasetView, itemView } from './views.ts';
 
 /**
@@ -193,9 +193,7 @@ export async function getItem(
     .select(['schema', 'data'])
     .where('item_id', '=', id)
     .execute();
-  const assetIds = [...JSON.stringify(row.payload).matchAll(/"[A-Za-z]*[aA]ssetId":"([0-9a-f-]{36})"/g)].map(
-    (match) => match[1] as string,
-  );
+  const assetIds = [...new Set(assetRefs(row.type, row.payload).map((ref) => ref.assetId))];
   const assets =
     assetIds.length === 0
       ? []
