@@ -85,19 +85,21 @@ export async function startScheduler(
   const redis = env.REDIS_URL
     ? createRedisClient(env.REDIS_URL, { connectionName: 'atrium-scheduler' })
     : null;
+  // Deleting is all the scheduler does with objects (draft expiry): no URL is signed, so the public
+  // URL is unused. The S3 client is made on first use.
+  const objectStorage = objectStorageFromConfig(
+    { ...env, OBJECT_STORAGE_PUBLIC_URL: 'http://127.0.0.1/objects' },
+    logger.child({ component: 'objects' }),
+  );
   const closeConnections = async () => {
     redis?.disconnect();
+    await objectStorage?.close();
     await Promise.all([handle.destroy(), handlerPool.end()]);
   };
 
   try {
     if (env.NODE_ENV !== 'production') await migrateToLatest(handle.db);
 
-    // Deleting is all the scheduler does with objects: no URL is signed, so the public URL is unused.
-    const objectStorage = objectStorageFromConfig(
-      { ...env, OBJECT_STORAGE_PUBLIC_URL: 'http://127.0.0.1/objects' },
-      logger.child({ component: 'objects' }),
-    );
     const handlers = createScheduleHandlerRegistry([
       ...builtInScheduleHandlers({ objectStorage }),
       ...Object.entries(options.handlers ?? {}).map(([name, handler]) =>
