@@ -128,6 +128,12 @@ async function main(): Promise<void> {
     // This machine's own key rather than the public dev default (notifications stored before stay readable).
     NOTIFICATIONS_ENCRYPTION_KEY: notificationsKey,
     WEB_BASE_URL: process.env.WEB_BASE_URL ?? `http://127.0.0.1:${webPort}`,
+    // Signed object URLs point at the web app's origin, whose proxy forwards /objects to the API: the
+    // browser uploads and downloads without a cross-origin request. Objects live in the data dir.
+    OBJECT_STORAGE_PUBLIC_URL:
+      process.env.OBJECT_STORAGE_PUBLIC_URL ??
+      `${process.env.WEB_BASE_URL ?? `http://127.0.0.1:${webPort}`}/objects`,
+    OBJECT_STORAGE_DIR: process.env.OBJECT_STORAGE_DIR ?? resolve(dataDir, 'objects'),
     API_PORT: apiPort,
     API_URL: `http://127.0.0.1:${apiPort}`,
     WEB_PORT: webPort,

@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   aims: () => import('./aims.ts'),
   content: () => import('./content.ts'),
   'idle-rss': () => import('./idle-rss.ts'),
+  datasets: () => import('./datasets.ts'),
 };
 
 /** The line a child prints its result on, so the rest of its output can pass through untouched. */

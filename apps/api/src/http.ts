@@ -15,16 +15,18 @@ import express, {
 import { createContextFromRequest } from './context.ts';
 import { ERROR_WIRE, isPostgresDataException } from './errors.ts';
 import { objectsRouter } from './objects.ts';
+import { publicFilesRouter } from './public-files.ts';
 import { type AppRouter, appRouter } from './router.ts';
 import type { Services } from './services.ts';
 import {
   bodyLimitFor,
   hasOpsAccess,
   limitEventStreams,
+  objectOrigins,
   rejectOversizeBodies,
   requireJsonPosts,
   securityHeaders,
-  WEB_APP_CSP,
+  webAppCsp,
 } from './transport.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -87,6 +89,7 @@ export function createApp(services: Services, trpcRouter: AnyRouter = appRouter)
   if (services.objectStorage && isLocalObjectStorage(services.objectStorage)) {
     app.use('/objects', objectsRouter(services.objectStorage, services.logger));
   }
+  app.use('/files', publicFilesRouter(services));
 
   const bodyLimit = (req: Request) => bodyLimitFor(req.path, services.env.MAX_BODY_BYTES);
   app.use('/trpc', requireJsonPosts, rejectOversizeBodies(bodyLimit));
@@ -113,7 +116,8 @@ export function createApp(services: Services, trpcRouter: AnyRouter = appRouter)
   };
   app.use('/trpc', (req, res, next) => trpcHandlerFor(bodyLimit(req))(req, res, next));
 
-  if (services.env.WEB_DIST_DIR) serveWebApp(app, services.env.WEB_DIST_DIR);
+  if (services.env.WEB_DIST_DIR)
+    serveWebApp(app, services.env.WEB_DIST_DIR, webAppCsp(objectOrigins(services.env)));
 
   // Express's own 404 page would replace the security headers set above.
   app.use((_req, res) => {
@@ -181,14 +185,14 @@ function withoutDetail(report: HealthReport): {
  * Production: the built single-page app from the API's own origin (cookies stay SameSite=Strict),
  * under its Content-Security-Policy. Source maps are never served: they would publish the source.
  */
-function serveWebApp(app: Express, distDir: string): void {
+function serveWebApp(app: Express, distDir: string, csp: string): void {
   const root = resolve(distDir);
   app.use((req, res, next) => {
     if (req.path.endsWith('.map')) {
       res.status(404).json({ error: 'not found' });
       return;
     }
-    res.setHeader('content-security-policy', WEB_APP_CSP);
+    res.setHeader('content-security-policy', csp);
     next();
   });
   app.use(express.static(root, { index: false, maxAge: '1h', immutable: false }));
@@ -200,10 +204,13 @@ function serveWebApp(app: Express, distDir: string): void {
 
 /**
  * The URL without secrets: subscriptions carry the access token in `connectionParams`
- * (docs/realtime.md), and a signed object URL is usable by whoever holds its `sig` (docs/storage.md).
+ * (docs/realtime.md), a signed object URL is usable by whoever holds its `sig` (docs/storage.md), and a
+ * public file link by whoever holds its token (docs/files.md).
  */
 function loggableUrl(originalUrl: string): string {
-  return originalUrl.replace(/([?&](?:connectionParams|sig)=)[^&]*/g, '$1[redacted]');
+  return originalUrl
+    .replace(/([?&](?:connectionParams|sig)=)[^&]*/g, '$1[redacted]')
+    .replace(/^\/files\/public\/[^/?]+/, '/files/public/[redacted]');
 }
 
 /** A bounded label set: one series per known surface, never one per URL a client invents. */
@@ -211,6 +218,7 @@ function routeLabel(originalUrl: string): string {
   const path = originalUrl.split('?')[0] ?? '';
   if (path.startsWith('/trpc')) return '/trpc';
   if (path.startsWith('/objects/')) return '/objects';
+  if (path.startsWith('/files/public/')) return '/files/public';
   if (path === '/health/live' || path === '/health/ready' || path === '/metrics') return path;
   return 'other';
 }

@@ -33,6 +33,12 @@ export const appRouter = router({
   categories: lazy(() => import('./routers/content.ts').then((m) => m.categoriesRouter)),
   discovery: lazy(() => import('./routers/discovery.ts').then((m) => m.discoveryRouter)),
   imports: lazy(() => import('./routers/imports.ts').then((m) => m.importsRouter)),
+  ingest: lazy(() => import('./routers/datasets.ts').then((m) => m.ingestRouter)),
+  datasets: lazy(() => import('./routers/datasets.ts').then((m) => m.datasetsRouter)),
+  assets: lazy(() => import('./routers/datasets.ts').then((m) => m.assetsRouter)),
+  files: lazy(() => import('./routers/files.ts').then((m) => m.filesRouter)),
+  profiles: lazy(() => import('./routers/profiles.ts').then((m) => m.profilesRouter)),
+  todos: lazy(() => import('./routers/todos.ts').then((m) => m.todosRouter)),
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,6 +9,8 @@ import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/c
 import type { OpsQueuePort } from '@atrium/domain/ops/port';
 import type { ObjectStorage } from '@atrium/domain/platform/object-storage';
 import { createRedisClient, type Redis } from '@atrium/domain/platform/redis';
+import type { Scanner } from '@atrium/domain/platform/scanner';
+import { objectStorageFromConfig, scannerFromConfig } from '@atrium/domain/platform/storage-config';
 import { createLogger, Gauge, type HealthCheck, type Logger } from '@atrium/observability';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -43,11 +45,14 @@ export interface Services {
   heavyCalls: ConcurrencySlots;
   /**
    * Where assets and files live (SPEC §0, §5; docs/storage.md). A local storage is also served at
-   * `/objects`. Not configured from the environment yet (the datasets and files modules wire it).
+   * `/objects`. S3 when S3_BUCKET is set, else the local adapter; absent in production when the local
+   * adapter has no signing key (procedures that need it then answer 503).
    */
   objectStorage?: ObjectStorage;
   /** Content, discovery and imports (SPEC §4, docs/content.md). */
   content: ContentServices;
+  /** Scans uploaded files (docs/files.md): ClamAV when CLAMAV_HOST is set, else `none`. */
+  scanner: Scanner;
   close(): Promise<void>;
 }
 
@@ -75,6 +80,9 @@ export interface AdapterInfo {
   redis: { kind: 'redis' | 'in-process' };
   realtime: { kind: 'redis' | 'postgres' };
   search: { kind: 'postgres' | 'meilisearch' };
+  /** Object storage (`off`: production without a signing key or S3) and the file scanner. */
+  objectStorage: { kind: 'local' | 's3' | 'off' };
+  scanner: { kind: 'none' | 'clamav' };
 }
 
 export async function createServices(env: ApiEnv, options: { logger?: Logger } = {}): Promise<Services> {
@@ -113,6 +121,18 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
   // Started by the first Ops console request, not here (ops-boss.ts).
   const opsBoss = lazyOpsBoss({ connectionString: env.DATABASE_URL, catalogue: queueCatalogue, logger });
 
+  const storageLog = logger.child({ module: 'objects' });
+  const objectStorage =
+    objectStorageFromConfig(
+      {
+        ...env,
+        OBJECT_STORAGE_PUBLIC_URL:
+          env.OBJECT_STORAGE_PUBLIC_URL ?? `http://${env.API_HOST}:${env.API_PORT}/objects`,
+      },
+      storageLog,
+    ) ?? undefined;
+  const scanner = scannerFromConfig(env, storageLog);
+
   const metrics = createApiMetrics();
   const content = createContentServices(env, handle.db, redis, logger);
   registerContentCacheMetrics(metrics, content.cache);
@@ -144,15 +164,20 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
       redis: { kind: redis ? 'redis' : 'in-process' },
       realtime: { kind: realtime.kind },
       search: { kind: env.MEILI_URL ? 'meilisearch' : 'postgres' },
+      objectStorage: { kind: objectStorage?.kind ?? 'off' },
+      scanner: { kind: scanner.engine },
     },
     realtime,
     content,
+    ...(objectStorage ? { objectStorage } : {}),
+    scanner,
     eventStreams: createConcurrencySlots(),
     heavyCalls: createConcurrencySlots(),
     async close() {
       await realtime.stop();
       redis?.disconnect();
       await opsBoss.stop();
+      await objectStorage?.close();
       await handle.destroy();
     },
   };

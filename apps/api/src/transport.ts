@@ -24,6 +24,8 @@ export const BULK_BODY_LIMITS: Readonly<Record<string, number>> = {
   'workplace.people.import': 3 * MB,
   // Up to 500 media addresses of up to 2,048 characters each.
   'imports.bulk': 2 * MB,
+  // A dataset manifest of up to 20,000 items (docs/datasets.md).
+  'ingest.publish': 32 * MB,
 };
 
 /** The body cap of a tRPC request path (`/a.b` or a batch `/a.b,c.d`). */
@@ -123,6 +125,36 @@ export const WEB_APP_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * The web app's policy when signed object URLs live on other origins (S3, or OBJECT_STORAGE_PUBLIC_URL
+ * on another host): images, media and uploads (connect) may also reach those origins, nothing else.
+ */
+export function webAppCsp(objectOrigins: readonly string[]): string {
+  if (objectOrigins.length === 0) return WEB_APP_CSP;
+  const extra = ` ${objectOrigins.join(' ')}`;
+  return WEB_APP_CSP.split('; ')
+    .map((directive) =>
+      /^(img-src|media-src|connect-src) /.test(directive) ? `${directive}${extra}` : directive,
+    )
+    .join('; ');
+}
+
+/** Where the browser fetches signed object URLs from, when that is not the app's own origin. */
+export function objectOrigins(
+  env: Pick<
+    ApiEnv,
+    'S3_BUCKET' | 'S3_ENDPOINT' | 'S3_REGION' | 'S3_FORCE_PATH_STYLE' | 'OBJECT_STORAGE_PUBLIC_URL'
+  >,
+): string[] {
+  if (env.S3_BUCKET) {
+    if (!env.S3_ENDPOINT) return [`https://${env.S3_BUCKET}.s3.${env.S3_REGION}.amazonaws.com`];
+    const endpoint = new URL(env.S3_ENDPOINT);
+    if (env.S3_FORCE_PATH_STYLE) return [endpoint.origin];
+    return [`${endpoint.protocol}//${env.S3_BUCKET}.${endpoint.host}`];
+  }
+  return env.OBJECT_STORAGE_PUBLIC_URL ? [new URL(env.OBJECT_STORAGE_PUBLIC_URL).origin] : [];
+}
 
 /** Whether a request may see operator-grade detail (/metrics, detailed readiness). */
 export function hasOpsAccess(req: Request, env: Pick<ApiEnv, 'NODE_ENV' | 'METRICS_TOKEN'>): boolean {

@@ -82,6 +82,8 @@ describe('health, metrics and system.info', () => {
           database: { kind: 'postgres', source: 'DATABASE_URL' },
           redis: { kind: redisAvailable() ? 'redis' : 'in-process' },
           search: { kind: 'postgres' },
+          objectStorage: { kind: 'local' },
+          scanner: { kind: 'none' },
         },
       },
     });

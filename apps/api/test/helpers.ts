@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { testRedisUrl } from '@atrium/testkit';
 import { type ApiEnv, parseApiEnv } from '../src/env.ts';
 
@@ -12,6 +14,8 @@ export function testApiEnv(databaseUrl: string, overrides: Record<string, string
     DATABASE_POOL_SIZE: '4',
     // Tests speak for many clients from one socket by setting X-Forwarded-For.
     TRUST_PROXY: 'loopback',
+    // Objects of test runs live in the system's temp directory, never in the package.
+    OBJECT_STORAGE_DIR: join(tmpdir(), 'atrium-api-test-objects'),
     ...overrides,
   });
 }

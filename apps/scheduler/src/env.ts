@@ -41,6 +41,21 @@ const ZSchedulerEnv = z.object({
    */
   NOTIFICATIONS_ENCRYPTION_KEY: ZNotificationKeyText.optional(),
   NOTIFICATIONS_ENCRYPTION_PREVIOUS_KEYS: ZNotificationPreviousKeys,
+  /** Draft datasets older than this are deleted with their assets (SPEC §5, docs/datasets.md). */
+  DATASET_DRAFT_TTL_HOURS: z.coerce.number().int().min(1).max(8760).default(72),
+
+  // ── Object storage: the draft expiry deletes assets' bytes (docs/storage.md) ──
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  OBJECT_STORAGE_DIR: z.string().min(1).default('.data/objects'),
+  OBJECT_STORAGE_SIGNING_KEY: z.string().min(32).optional(),
 });
 
 export type SchedulerEnv = z.infer<typeof ZSchedulerEnv>;

@@ -5,6 +5,7 @@ import { configureNotificationKeysFromEnv } from '@atrium/domain/notifications/c
 import { startHeartbeat } from '@atrium/domain/ops/processes';
 import { type Clock, systemClock } from '@atrium/domain/platform/clock';
 import { createRedisClient } from '@atrium/domain/platform/redis';
+import { objectStorageFromConfig } from '@atrium/domain/platform/storage-config';
 import { createRealtimePublisher, type RealtimePublisherAdapter } from '@atrium/domain/realtime/publishers';
 import {
   builtInScheduleHandlers,
@@ -94,8 +95,15 @@ export async function startScheduler(
   const redis = env.REDIS_URL
     ? createRedisClient(env.REDIS_URL, { connectionName: 'atrium-scheduler' })
     : null;
+  // Deleting is all the scheduler does with objects (draft expiry): no URL is signed, so the public
+  // URL is unused. The S3 client is made on first use.
+  const objectStorage = objectStorageFromConfig(
+    { ...env, OBJECT_STORAGE_PUBLIC_URL: 'http://127.0.0.1/objects' },
+    logger.child({ component: 'objects' }),
+  );
   const closeConnections = async () => {
     redis?.disconnect();
+    await objectStorage?.close();
     await Promise.all([handle.destroy(), handlerPool.end()]);
   };
 
@@ -103,7 +111,7 @@ export async function startScheduler(
     if (env.NODE_ENV !== 'production') await migrateToLatest(handle.db);
 
     const handlers = createScheduleHandlerRegistry([
-      ...builtInScheduleHandlers(),
+      ...builtInScheduleHandlers({ objectStorage }),
       ...Object.entries(options.handlers ?? {}).map(([name, handler]) =>
         typeof handler === 'function' ? { name, run: handler } : { ...handler, name },
       ),

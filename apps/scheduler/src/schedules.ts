@@ -5,11 +5,9 @@ import type { SchedulerEnv } from './env.ts';
  * The built-in schedules (SPEC §8), upserted by name on every start (`ensureBuiltInSchedules`): the
  * definition below wins, the operator's state (paused, quarantined, failure count) is kept. Their
  * handlers live in the domain (`@atrium/domain/scheduling/built-in-handlers`).
- *
- * Still to come with its module: draft-dataset expiry (daily).
  */
 export function builtInSchedules(
-  env: Pick<SchedulerEnv, 'RETENTION_DAYS' | 'LOG_RETENTION_DAYS'>,
+  env: Pick<SchedulerEnv, 'RETENTION_DAYS' | 'LOG_RETENTION_DAYS' | 'DATASET_DRAFT_TTL_HOURS'>,
 ): CreateScheduleInput[] {
   return [
     {
@@ -76,6 +74,17 @@ export function builtInSchedules(
       backoffSeconds: 30,
       maxRuntimeSeconds: 120,
       misfire: 'skip',
+    },
+    {
+      name: 'dataset-draft-expiry',
+      handler: BUILT_IN_HANDLERS.datasetDraftExpiry,
+      kind: 'cron',
+      cronExpr: '47 3 * * *',
+      payload: { maxAgeHours: env.DATASET_DRAFT_TTL_HOURS },
+      maxAttempts: 3,
+      backoffSeconds: 300,
+      maxRuntimeSeconds: 1_800,
+      misfire: 'run_once',
     },
   ];
 }

@@ -39,6 +39,7 @@ describe('scheduler process', () => {
         { name: 'aims-health-check', builtin: true, status: 'active' },
         { name: 'aims-reconciliation', builtin: true, status: 'active' },
         { name: 'audit-integrity-report', builtin: true, status: 'active' },
+        { name: 'dataset-draft-expiry', builtin: true, status: 'active' },
         { name: 'expired-credential-cleanup', builtin: true, status: 'active' },
         { name: 'log-retention', builtin: true, status: 'active' },
         { name: 'outbox-inbox-retention', builtin: true, status: 'active' },

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningApi } from '@atrium/api/server';
 import { type RunningMailCatcher, startMailCatcher } from '@atrium/local-engines';
@@ -99,6 +100,9 @@ export function useE2eStack(options: E2eStackOptions): E2eStack {
       redisPrefix,
       env: {
         WEB_BASE_URL: web.url,
+        // Signed object URLs on the app's origin (its proxy forwards /objects), as `pnpm dev` does.
+        OBJECT_STORAGE_PUBLIC_URL: `${web.url}/objects`,
+        OBJECT_STORAGE_DIR: join(tmpdir(), `atrium-e2e-objects-${options.name}`),
         ...(catcher ? { MAIL_CATCHER_URL: catcher.httpUrl } : {}),
         ...options.apiEnv,
       },

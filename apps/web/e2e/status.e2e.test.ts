@@ -63,14 +63,10 @@ describeInBrowser('status page: built app, real API, Chromium', () => {
     await screenshot(page, 'status-ok');
   });
 
-  it('renders an honest placeholder for areas that are not built yet, and a 404 page', async () => {
-    screenshotOnFailure('placeholder');
-    // Not in the navigation until it is built; its address still answers honestly.
-    expect(await page.getByRole('link', { name: 'Datasets' }).count()).toBe(0);
-    await page.goto('/datasets');
-    await page.getByTestId('placeholder-page').waitFor();
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Datasets');
-    expect(await page.getByTestId('placeholder-page').textContent()).toContain('arrives with');
+  it('leads to the built areas, shows no dev-only ones, and has a 404 page', async () => {
+    screenshotOnFailure('navigation');
+    await page.getByRole('link', { name: 'Workplace', exact: true }).first().click();
+    await page.waitForURL('**/workplace**');
     // Production bundles have no dev-only areas.
     expect(await page.getByRole('link', { name: /Mailbox/ }).count()).toBe(0);
 

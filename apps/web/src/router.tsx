@@ -4,6 +4,7 @@ import { adminRoutes } from './routes/admin/routes.tsx';
 import { authRoutes } from './routes/auth/routes.tsx';
 import { creatorRoutes } from './routes/creator/routes.tsx';
 import { datasetsRoutes } from './routes/datasets/routes.tsx';
+import { filesRoutes } from './routes/files/routes.tsx';
 import { libraryRoutes, publicLibraryRoutes } from './routes/library/routes.tsx';
 import { mailboxRoutes } from './routes/mailbox/routes.tsx';
 import { notificationsRoutes } from './routes/notifications/routes.tsx';
@@ -28,6 +29,7 @@ const areaRoutes: RouteObject[] = [
   opsRoutes,
   profileRoutes,
   todosRoutes,
+  filesRoutes,
   notificationsRoutes,
 ];
 

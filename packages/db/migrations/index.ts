@@ -11,6 +11,7 @@ import * as search from './2026-12-02T1000-search.ts';
 import * as content from './2026-12-03T1100-content.ts';
 import * as workplace from './2026-12-03T1200-workplace.ts';
 import * as logging from './2026-12-03T1300-logging.ts';
+import * as datasets from './2026-12-03T1400-datasets.ts';
 import * as console_ from './2026-12-03T1500-console.ts';
 
 /**
@@ -31,5 +32,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1100-content': content,
   '2026-12-03T1200-workplace': workplace,
   '2026-12-03T1300-logging': logging,
+  '2026-12-03T1400-datasets': datasets,
   '2026-12-03T1500-console': console_,
 };

@@ -678,6 +678,151 @@ export interface ImportBatchesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+// ── Datasets, assets, files, profiles, todos (SPEC §5) ───────────────────────────────────────────
+
+export type DatasetStatus = 'draft' | 'published' | 'archived';
+export type DatasetItemType =
+  | 'image_pair_compare'
+  | 'image_ranked_gallery'
+  | 'video_with_timeline'
+  | 'audio_with_captions';
+export type AssetKind = 'image' | 'video' | 'audio' | 'document';
+export type AssetStatus = 'pending' | 'available' | 'missing';
+
+export interface DatasetsTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  status: ColumnType<DatasetStatus, DatasetStatus | undefined, DatasetStatus>;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  published_at: NullableTimestamp;
+  item_count: ColumnType<number, number | undefined, number>;
+}
+
+export interface AssetsTable {
+  id: Generated<string>;
+  org_id: string;
+  dataset_id: string | null;
+  kind: AssetKind;
+  file_name: string;
+  storage_key: string;
+  content_type: string;
+  /** bigint: read as text by node-postgres. */
+  byte_size: ColumnType<string, number | string, number | string>;
+  sha256: string;
+  status: ColumnType<AssetStatus, AssetStatus | undefined, AssetStatus>;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface DatasetItemsTable {
+  id: Generated<string>;
+  org_id: string;
+  dataset_id: string;
+  type: DatasetItemType;
+  title: string;
+  summary: ColumnType<string, string | undefined, string>;
+  payload: JsonObject;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface AnnotationsTable {
+  id: Generated<string>;
+  org_id: string;
+  item_id: string;
+  schema: 'timeline_v1' | 'captions_v1';
+  data: JsonObject;
+}
+
+export interface AssetAccessLogTable {
+  id: Generated<string>;
+  org_id: string;
+  asset_id: string;
+  user_id: string;
+  at: CreatedAt;
+  ip: string | null;
+}
+
+export type FileStatus = 'pending' | 'available';
+export type FileScanStatus = 'pending' | 'clean' | 'infected' | 'error';
+
+export interface FilesTable {
+  id: Generated<string>;
+  org_id: string;
+  owner_id: string;
+  name: string;
+  storage_key: string;
+  declared_content_type: string;
+  content_type: string | null;
+  byte_size: ColumnType<string, number | string, number | string>;
+  status: ColumnType<FileStatus, FileStatus | undefined, FileStatus>;
+  scan_status: ColumnType<FileScanStatus, FileScanStatus | undefined, FileScanStatus>;
+  scan_engine: string | null;
+  scan_signature: string | null;
+  scanned_at: NullableTimestamp;
+  created_at: CreatedAt;
+  uploaded_at: NullableTimestamp;
+}
+
+export interface FileLinksTable {
+  id: Generated<string>;
+  org_id: string;
+  file_id: string;
+  /** SHA-256 (hex) of the link's token; the token itself is shown once. */
+  token_hash: string;
+  created_by: string;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface FileAccessLogTable {
+  id: Generated<string>;
+  org_id: string;
+  file_id: string;
+  link_id: string | null;
+  user_id: string | null;
+  kind: 'signed' | 'public';
+  outcome: 'served' | 'expired' | 'revoked' | 'infected' | 'unavailable';
+  at: CreatedAt;
+  ip: string | null;
+}
+
+export type ProfileVisibility = 'org' | 'private';
+
+export interface ProfilesTable {
+  user_id: string;
+  org_id: string;
+  display_name: string;
+  bio: ColumnType<string, string | undefined, string>;
+  links: ColumnType<Array<{ label: string; url: string }>, string | undefined, string>;
+  visibility: ColumnType<ProfileVisibility, ProfileVisibility | undefined, ProfileVisibility>;
+  avatar_file_id: string | null;
+  track_file_id: string | null;
+  updated_at: UpdatedAt;
+}
+
+export type TodoPriority = 'low' | 'normal' | 'high';
+
+export interface TodosTable {
+  id: Generated<string>;
+  org_id: string;
+  owner_id: string;
+  title: string;
+  /** A calendar date, `YYYY-MM-DD` (read as text). */
+  due_date: string | null;
+  priority: ColumnType<TodoPriority, TodoPriority | undefined, TodoPriority>;
+  labels: ColumnType<string[], string[] | undefined, string[]>;
+  status: ColumnType<'open' | 'done', 'open' | 'done' | undefined, 'open' | 'done'>;
+  completed_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   orgs: OrgsTable;
   outbox_events: OutboxEventsTable;
@@ -723,6 +868,16 @@ export interface Database {
   content_categories: ContentCategoriesTable;
   content_media: ContentMediaTable;
   import_batches: ImportBatchesTable;
+  datasets: DatasetsTable;
+  assets: AssetsTable;
+  dataset_items: DatasetItemsTable;
+  annotations: AnnotationsTable;
+  asset_access_log: AssetAccessLogTable;
+  files: FilesTable;
+  file_links: FileLinksTable;
+  file_access_log: FileAccessLogTable;
+  profiles: ProfilesTable;
+  todos: TodosTable;
 }
 
 export type Org = Selectable<OrgsTable>;

@@ -1,7 +1,8 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ErrorMessage } from '../components/error-message.tsx';
+import { api } from '../lib/trpc.ts';
 import { useDismiss } from '../lib/use-dismiss.ts';
 import { signOut } from './session-store.ts';
 import { useSession } from './use-session.ts';
@@ -25,6 +26,13 @@ export function ProfileMenu() {
   });
 
   useDismiss(open, setOpen, rootRef);
+  // The avatar link expires after five minutes: fetched again before then.
+  const avatar = useQuery({
+    ...api.profiles.me.queryOptions(),
+    enabled: session.status === 'signedIn',
+    staleTime: 240_000,
+    refetchInterval: 240_000,
+  });
 
   if (session.status === 'restoring') {
     return <span className="tag">Signing in…</span>;
@@ -47,9 +55,13 @@ export function ProfileMenu() {
         aria-controls={panelId}
         onClick={() => setOpen((value) => !value)}
       >
-        <span className="profile-menu__avatar" aria-hidden="true">
-          {initials(user.name)}
-        </span>
+        {avatar.data?.avatarUrl ? (
+          <img className="profile-menu__avatar avatar" src={avatar.data.avatarUrl} alt="" />
+        ) : (
+          <span className="profile-menu__avatar" aria-hidden="true">
+            {initials(user.name)}
+          </span>
+        )}
         <span className="profile-menu__who">
           <span className="profile-menu__name" data-testid="profile-menu-name">
             {user.name}

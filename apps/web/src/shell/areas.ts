@@ -7,13 +7,13 @@
  */
 export const AREAS_BUILT = {
   /** Library: discovery search and content pages. */
-  library: false,
+  library: true,
   /** Datasets: lists, viewers, the ingest wizard. */
-  datasets: false,
+  datasets: true,
   /** Workplace: spaces, people, rooms, AIMS sync. */
-  workplace: false,
+  workplace: true,
   /** Todos. */
-  todos: false,
+  todos: true,
 } as const satisfies Record<string, boolean>;
 
 export type Area = keyof typeof AREAS_BUILT;

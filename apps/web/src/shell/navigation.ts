@@ -87,6 +87,7 @@ export const NAVIGATION: NavSection[] = [
     items: [
       { to: '/profile', label: 'Profile' },
       { to: '/todos', label: 'Todos', area: 'todos' },
+      { to: '/my-files', label: 'Files' },
       { to: '/notifications', label: 'Notifications' },
       // Public: verification codes arrive there before anyone can sign in.
       { to: '/mailbox', label: 'Mailbox (dev)', audience: 'public', requiresMailbox: true },

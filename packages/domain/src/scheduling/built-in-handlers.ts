@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { appendAudit } from '../audit/append.ts';
 import { type AuditAnchor, auditIntegrityReport } from '../audit/verify.ts';
+import { expireDraftDatasets } from '../datasets/expiry.ts';
 import { purgeEventRetention } from '../events/retention.ts';
 import { cleanupExpiredCredentials } from '../identity/credential-cleanup.ts';
 import { recordPlatformEventInTransaction } from '../logging/platform.ts';
 import { purgeLogRetention } from '../logging/retention.ts';
+import type { ObjectStorage } from '../platform/object-storage.ts';
 import { probeAimsHealth, startReconciliations } from '../workplace/health.ts';
 import type { ScheduleHandlerContext, ScheduleHandlerDefinition } from './handlers.ts';
 
@@ -21,7 +23,19 @@ export const BUILT_IN_HANDLERS = {
   logRetention: 'logs.retention',
   aimsHealth: 'workplace.aims-health',
   aimsReconciliation: 'workplace.aims-reconciliation',
+  datasetDraftExpiry: 'datasets.expire-drafts',
 } as const;
+
+const ZDraftExpiryPayload = z.object({
+  /** Drafts older than this are deleted with their assets (SPEC §5). */
+  maxAgeHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(72),
+  batchSize: z.number().int().min(1).max(1_000).default(100),
+});
 
 const ZRetentionPayload = z.object({
   retentionDays: z.number().int().min(1).max(3650).default(7),
@@ -116,7 +130,12 @@ async function previousAnchors(ctx: ScheduleHandlerContext): Promise<Map<string,
 }
 
 /** Every built-in handler, for the scheduler's registry and the API's list of known handlers. */
-export function builtInScheduleHandlers(): ScheduleHandlerDefinition[] {
+export function builtInScheduleHandlers(
+  options: {
+    /** Where draft assets' bytes live; without it, draft expiry deletes rows only. */
+    objectStorage?: ObjectStorage | null;
+  } = {},
+): ScheduleHandlerDefinition[] {
   return [
     {
       name: BUILT_IN_HANDLERS.credentialCleanup,
@@ -191,6 +210,23 @@ export function builtInScheduleHandlers(): ScheduleHandlerDefinition[] {
       description: 'Starts a full AIMS sync of every connected org that is up',
       payload: z.object({}),
       run: async (ctx) => startReconciliations(ctx.db),
+    },
+    {
+      name: BUILT_IN_HANDLERS.datasetDraftExpiry,
+      description: 'Deletes draft datasets never published, with their uploaded assets',
+      payload: ZDraftExpiryPayload,
+      run: async (ctx) => {
+        const { maxAgeHours, batchSize } = ZDraftExpiryPayload.parse(ctx.payload);
+        const result = await expireDraftDatasets(ctx.db, {
+          now: ctx.clock.now(),
+          maxAgeHours,
+          batchSize,
+          signal: ctx.signal,
+          log: ctx.logger,
+          ...(options.objectStorage ? { storage: options.objectStorage } : {}),
+        });
+        return { ...result };
+      },
     },
   ];
 }

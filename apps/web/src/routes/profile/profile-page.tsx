@@ -8,6 +8,7 @@ import { TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, trpc } from '../../lib/trpc.ts';
 import { ChangePasswordForm } from '../auth/change-password-form.tsx';
+import { PublicProfilePanel } from './public-profile-panel.tsx';
 
 /** Profile (SPEC §1, §11): who you are in which organisation, your name, your password. */
 export function ProfilePage() {
@@ -136,6 +137,7 @@ export function ProfilePage() {
               </div>
             </form>
           </section>
+          <PublicProfilePanel />
           <section className="panel" aria-labelledby="password-title">
             <h2 id="password-title">Password</h2>
             <p className="muted">Changing it signs out every other device.</p>

@@ -232,6 +232,33 @@ function describeAdapters(adapters: NonNullable<SystemInfo['details']>['adapters
       value: adapters.search.kind === 'meilisearch' ? 'Meilisearch' : 'PostgreSQL full-text search',
       note: adapters.search.kind === 'meilisearch' ? 'configured by MEILI_URL' : 'default: no MEILI_URL',
     },
+    {
+      id: 'objects',
+      label: 'File storage',
+      kind: adapters.objectStorage.kind,
+      value:
+        adapters.objectStorage.kind === 's3'
+          ? 'S3'
+          : adapters.objectStorage.kind === 'local'
+            ? 'Local disk'
+            : 'Off',
+      note:
+        adapters.objectStorage.kind === 's3'
+          ? 'configured by S3_BUCKET'
+          : adapters.objectStorage.kind === 'local'
+            ? 'default: files under OBJECT_STORAGE_DIR'
+            : 'no OBJECT_STORAGE_SIGNING_KEY and no S3_BUCKET: uploads are unavailable',
+    },
+    {
+      id: 'scanner',
+      label: 'Virus scanning',
+      kind: adapters.scanner.kind,
+      value: adapters.scanner.kind === 'clamav' ? 'ClamAV' : 'None',
+      note:
+        adapters.scanner.kind === 'clamav'
+          ? 'configured by CLAMAV_HOST'
+          : 'no CLAMAV_HOST: files are not scanned',
+    },
   ];
 }
 

@@ -1,9 +1,7 @@
 import type { RouteObject } from 'react-router';
-import { PlaceholderPage } from '../../components/placeholder-page.tsx';
+import { TodosPage } from './todos-page.tsx';
 
 export const todosRoutes: RouteObject = {
   path: 'todos',
-  element: (
-    <PlaceholderPage title="Todos" arrivesWith="profiles and todos (SPEC §5)" plans={['Your todos']} />
-  ),
+  element: <TodosPage />,
 };
