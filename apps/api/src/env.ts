@@ -1,6 +1,7 @@
 import { ZSearchEnv } from '@atrium/domain/discovery/index';
 import { ZImportProviderEnv } from '@atrium/domain/imports/media-provider';
 import { ZNotificationKeyText, ZNotificationPreviousKeys } from '@atrium/domain/notifications/crypto';
+import { ZObjectStorageEnv } from '@atrium/domain/platform/storage-config';
 import { z } from 'zod';
 
 /**
@@ -136,22 +137,7 @@ const ZApiEnv = z
     CONTENT_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 
     // ── Object storage, files, scanning (SPEC §5, docs/storage.md, docs/files.md) ──
-    /** Selects the S3 adapter when set; otherwise the local adapter under OBJECT_STORAGE_DIR. */
-    S3_BUCKET: z.string().min(3).max(63).optional(),
-    S3_REGION: z.string().min(1).default('us-east-1'),
-    S3_ENDPOINT: z.url().optional(),
-    S3_FORCE_PATH_STYLE: z
-      .enum(['true', 'false', '1', '0'])
-      .default('false')
-      .transform((value) => value === 'true' || value === '1'),
-    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
-    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-    OBJECT_STORAGE_DIR: z.string().min(1).default('.data/objects'),
-    /**
-     * HMAC key of the local adapter's URLs. In production without it (and without S3) object storage is
-     * off: datasets and files answer 503. Elsewhere a fixed, public development key, with a warning.
-     */
-    OBJECT_STORAGE_SIGNING_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+    // S3_* and OBJECT_STORAGE_{DIR,SIGNING_KEY}: ZObjectStorageEnv, extended below.
     /** Public URL of the API's `/objects`; defaults to http://{API_HOST}:{API_PORT}/objects. */
     OBJECT_STORAGE_PUBLIC_URL: z.url().optional(),
     CLAMAV_HOST: z.string().min(1).optional(),
@@ -170,6 +156,7 @@ const ZApiEnv = z
       .max(5 * 1024 ** 3)
       .default(25 * 1024 * 1024),
   })
+  .extend(ZObjectStorageEnv.shape)
   .extend(ZSearchEnv.shape)
   .extend(ZImportProviderEnv.shape);
 

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { z } from 'zod';
 import { createClamavScanner } from './clamav-scanner.ts';
 import { createLocalObjectStorage } from './local-object-storage.ts';
 import type { LogSink } from './logger.ts';
@@ -11,6 +12,30 @@ import { createNoScanner, type Scanner } from './scanner.ts';
  * with it prove nothing. Used outside production when OBJECT_STORAGE_SIGNING_KEY is unset.
  */
 export const DEV_OBJECT_STORAGE_SIGNING_KEY = 'atrium-development-object-signing-key-not-secret';
+
+/**
+ * The environment variables of object storage, parsed the same way by every process that signs,
+ * reads or deletes objects (the API, the scheduler's draft expiry). Extend a process's env schema
+ * with `.extend(ZObjectStorageEnv.shape)`.
+ */
+export const ZObjectStorageEnv = z.object({
+  /** Selects the S3 adapter when set; otherwise the local adapter under OBJECT_STORAGE_DIR. */
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  OBJECT_STORAGE_DIR: z.string().min(1).default('.data/objects'),
+  /**
+   * HMAC key of the local adapter's URLs. In production without it (and without S3) object storage is
+   * off: datasets and files answer 503. Elsewhere a fixed, public development key, with a warning.
+   */
+  OBJECT_STORAGE_SIGNING_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+});
 
 /** The storage settings every process that signs or reads objects shares (docs/storage.md). */
 export interface ObjectStorageConfig {
