@@ -259,6 +259,28 @@ describe('workplace.* procedures', () => {
     expect(await codeOf(w.people.import({ csv: 'name\n"never closed\n' }))).toBe('VALIDATION_ERROR');
   });
 
+  it('rooms and people: keyset pages cover every row once; a search matches literally', async () => {
+    const w = as(manager);
+    for (const id of ['R-3', 'R-1', 'R-2', 'R_4'])
+      await w.rooms.create({ externalId: id, roomName: `Room ${id}` });
+    const first = await w.rooms.list({ limit: 2 });
+    const second = await w.rooms.list({ limit: 2, cursor: first.nextCursor as string });
+    expect([...first.items, ...second.items].map((r) => r.externalId)).toEqual(['R-1', 'R-2', 'R-3', 'R_4']);
+    expect(second.nextCursor).toBeNull();
+    // `_` is a LIKE wildcard: searching for it finds only the room that has one.
+    expect((await w.rooms.list({ q: '_' })).items.map((r) => r.externalId)).toEqual(['R_4']);
+
+    for (const name of ['Pager Ann', 'Pager Ben', 'Pager Cy']) await w.people.create({ data: { name } });
+    const people1 = await w.people.list({ limit: 2, q: 'Pager' });
+    const people2 = await w.people.list({ limit: 2, q: 'Pager', cursor: people1.nextCursor as string });
+    expect([...people1.items, ...people2.items].map((p) => p.data.name)).toEqual([
+      'Pager Cy',
+      'Pager Ben',
+      'Pager Ann',
+    ]);
+    expect(people2.nextCursor).toBeNull();
+  });
+
   it('rooms: meeting toggle (validated times), page flip, each asking for the room article', async () => {
     const w = as(manager);
     const room = await w.rooms.create({ externalId: 'R1', roomName: 'Boardroom', labelCode: '0A0B0C0D0E0F' });

@@ -200,80 +200,67 @@ export async function updateContent(
  * library shows every item with its player); keeps a publication date already set, else today.
  * Publishing a published content is a no-op. Audited.
  */
-export async function publishContent(
+export function publishContent(
   deps: ContentDeps,
   session: Session,
   rawInput: z.input<typeof ZContentIdInput>,
 ): Promise<ContentView> {
-  const { id } = validateInput(ZContentIdInput, rawInput);
-  const clock = clockOf(deps);
-  const now = clock.now();
-  const view = await deps.db.transaction().execute(async (trx) => {
-    const row = await lockContent(trx, session.orgId, id);
-    if (row.status === 'published') return viewIn(trx, session.orgId, id);
-    const media = await scoped(trx, session.orgId)
-      .selectFrom('content_media')
-      .select('content_id')
-      .where('content_id', '=', id)
-      .executeTakeFirst();
-    if (!media) {
-      throw new UnprocessableError('Add a video or an audio track before publishing', { reason: 'NO_MEDIA' });
-    }
-    const version = await bumpVersion(
-      trx,
-      row,
-      undefined,
-      { status: 'published', publication_date: row.publication_date ?? now },
-      now,
-    );
-    await writeContentEvent(trx, session.orgId, ContentPublished, id, version);
-    const published = await viewIn(trx, session.orgId, id);
-    await appendAudit(
-      trx,
-      {
-        orgId: session.orgId,
-        actorId: session.userId,
-        action: 'content.published',
-        resourceType: 'content',
-        resourceId: id,
-        payload: { title: row.title, version },
-      },
-      { clock },
-    );
-    return published;
-  });
-  await refreshCache(deps, view.id, view.version, view);
-  return view;
+  return setPublished(deps, session, rawInput, true);
 }
 
 /** `content.unpublish` (`content.publish`): back to draft, gone from the public library. Audited. */
-export async function unpublishContent(
+export function unpublishContent(
   deps: ContentDeps,
   session: Session,
   rawInput: z.input<typeof ZContentIdInput>,
+): Promise<ContentView> {
+  return setPublished(deps, session, rawInput, false);
+}
+
+/** Publish or unpublish: one version bump, its event and audit entry, then the cache refreshed. */
+async function setPublished(
+  deps: ContentDeps,
+  session: Session,
+  rawInput: z.input<typeof ZContentIdInput>,
+  publish: boolean,
 ): Promise<ContentView> {
   const { id } = validateInput(ZContentIdInput, rawInput);
   const clock = clockOf(deps);
   const now = clock.now();
   const view = await deps.db.transaction().execute(async (trx) => {
     const row = await lockContent(trx, session.orgId, id);
-    if (row.status !== 'published') return viewIn(trx, session.orgId, id);
-    const version = await bumpVersion(trx, row, undefined, { status: 'draft' }, now);
-    await writeContentEvent(trx, session.orgId, ContentUnpublished, id, version);
-    const unpublished = await viewIn(trx, session.orgId, id);
+    if ((row.status === 'published') === publish) return viewIn(trx, session.orgId, id);
+    if (publish) {
+      const media = await scoped(trx, session.orgId)
+        .selectFrom('content_media')
+        .select('content_id')
+        .where('content_id', '=', id)
+        .executeTakeFirst();
+      if (!media) {
+        throw new UnprocessableError('Add a video or an audio track before publishing', {
+          reason: 'NO_MEDIA',
+        });
+      }
+    }
+    const change = publish
+      ? { status: 'published' as const, publication_date: row.publication_date ?? now }
+      : { status: 'draft' as const };
+    const version = await bumpVersion(trx, row, undefined, change, now);
+    await writeContentEvent(trx, session.orgId, publish ? ContentPublished : ContentUnpublished, id, version);
+    const changed = await viewIn(trx, session.orgId, id);
     await appendAudit(
       trx,
       {
         orgId: session.orgId,
         actorId: session.userId,
-        action: 'content.unpublished',
+        action: publish ? 'content.published' : 'content.unpublished',
         resourceType: 'content',
         resourceId: id,
         payload: { title: row.title, version },
       },
       { clock },
     );
-    return unpublished;
+    return changed;
   });
   await refreshCache(deps, view.id, view.version, view);
   return view;

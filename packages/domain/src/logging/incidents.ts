@@ -12,6 +12,7 @@ import { defineEventQueue } from '../events/queue-definition.ts';
 import { enqueueNotification } from '../notifications/enqueue.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
 import { cursorCodec, ZCursorField, ZTimestampText } from '../platform/input-blocks.ts';
+import { escapeLike } from '../platform/keyset.ts';
 import type { LogSink } from '../platform/logger.ts';
 import { silentLog } from '../platform/logger.ts';
 import { validateInput } from '../platform/validate-input.ts';
@@ -19,7 +20,6 @@ import type { RealtimePublisher } from '../realtime/port.ts';
 import { publishQuietly } from '../realtime/publishers.ts';
 import { INCIDENT_AGGREGATE, IncidentOpened, IncidentStatusChanged } from './events.ts';
 import { type LogEventDto, toLogEventDto } from './query.ts';
-import { escapeLike } from './rules.ts';
 
 /**
  * Incidents (SPEC §7): opened by ingest (ingest.ts) when a rule's matches reach its threshold; at most

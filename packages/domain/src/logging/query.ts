@@ -2,9 +2,9 @@ import type { Database } from '@atrium/db';
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import { cursorCodec, ZCursorField, ZDate, ZSeqText, ZTimestampText } from '../platform/input-blocks.ts';
+import { escapeLike } from '../platform/keyset.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { LEVEL_VALUE, LOG_LEVELS, type LogLevel, levelName } from './levels.ts';
-import { escapeLike } from './rules.ts';
 
 /**
  * `logs.query` (SPEC §7): an org's events newest first, filtered by minimum level, source (the source

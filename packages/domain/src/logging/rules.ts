@@ -5,6 +5,7 @@ import type { Session } from '../access/session.ts';
 import { appendAudit } from '../audit/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
+import { escapeLike } from '../platform/keyset.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
 import { LEVEL_VALUE, LOG_LEVELS, type LogLevel, levelName } from './levels.ts';
@@ -377,8 +378,4 @@ export async function previewAlertRule(
   }
   const row = await query.executeTakeFirstOrThrow();
   return { matches: Number(row.n), since };
-}
-
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -8,6 +8,7 @@ import { NotFoundError } from '../errors.ts';
 import { writeOutboxEvent } from '../events/outbox.ts';
 import { systemClock } from '../platform/clock.ts';
 import { decodeTimeIdCursor, encodeTimeIdCursor, ZCursorField } from '../platform/input-blocks.ts';
+import { keysetPage } from '../platform/keyset.ts';
 import { isUniqueViolation } from '../platform/postgres-errors.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { publishQuietly } from '../realtime/publishers.ts';
@@ -180,13 +181,12 @@ export async function listSyncRuns(
     query = query.where(sql<boolean>`(started_at, id) < (${at}::timestamptz, ${id}::uuid)`);
   }
   const rows = await query.execute();
-  const more = rows.length > input.limit;
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((row) => runView(row as SyncRunRow)),
-    nextCursor: more && last ? encodeTimeIdCursor(last.started_text, last.id) : null,
-  };
+  return keysetPage(
+    rows,
+    input.limit,
+    (row) => runView(row as SyncRunRow),
+    (last) => encodeTimeIdCursor(last.started_text, last.id),
+  );
 }
 
 export async function getSyncRun(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cursorCodec } from '../platform/input-blocks.ts';
 
 /** Shared input blocks of the workplace (SPEC §9, docs/workplace.md). */
 
@@ -31,6 +32,9 @@ export type EntityData = z.infer<typeof ZEntityData>;
 export const ZListLimit = z.number().int().min(1).max(200).default(50);
 
 export const ZSearchText = z.string().trim().max(200);
+
+/** The keyset cursor of lists ordered by external id: the last row's `(external_id, id)`. */
+export const externalIdCursor = cursorCodec(z.tuple([z.string().max(300), z.uuid()]));
 
 export const ZIdInput = z.object({ id: z.uuid() });
 export type IdInput = z.infer<typeof ZIdInput>;

@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { writeOutboxEvent } from '../events/outbox.ts';
 import { systemClock } from '../platform/clock.ts';
 import { decodeTimeIdCursor, encodeTimeIdCursor, ZCursorField } from '../platform/input-blocks.ts';
+import { containsPattern, keysetPage } from '../platform/keyset.ts';
 import { isUniqueViolation } from '../platform/postgres-errors.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { publishQuietly } from '../realtime/publishers.ts';
@@ -127,7 +128,7 @@ export async function listPeople(
     query = query.where('people.assigned_space_id', input.assigned ? 'is not' : 'is', null);
   }
   if (input.q) {
-    const pattern = `%${input.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pattern = containsPattern(input.q);
     query = query.where((eb) =>
       eb.or([
         eb('people.external_id', 'ilike', pattern),
@@ -140,13 +141,12 @@ export async function listPeople(
     query = query.where(sql<boolean>`(people.created_at, people.id) < (${at}::timestamptz, ${id}::uuid)`);
   }
   const rows = await query.execute();
-  const more = rows.length > input.limit;
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((row) => view(row as PersonWithSpace)),
-    nextCursor: more && last ? encodeTimeIdCursor(last.created_text, last.id) : null,
-  };
+  return keysetPage(
+    rows,
+    input.limit,
+    (row) => view(row as PersonWithSpace),
+    (last) => encodeTimeIdCursor(last.created_text, last.id),
+  );
 }
 
 export async function getPerson(

@@ -5,12 +5,21 @@ import type { Session } from '../access/session.ts';
 import { appendAudit } from '../audit/append.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { systemClock } from '../platform/clock.ts';
-import { cursorCodec, ZCursorField } from '../platform/input-blocks.ts';
+import { ZCursorField } from '../platform/input-blocks.ts';
+import { containsPattern, keysetPage } from '../platform/keyset.ts';
 import { isUniqueViolation } from '../platform/postgres-errors.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
 import type { WorkplaceDeps } from './connection.ts';
-import { ZExternalId, ZIdInput, ZLabelCode, ZListLimit, ZSearchText, ZTimeOfDay } from './inputs.ts';
+import {
+  externalIdCursor,
+  ZExternalId,
+  ZIdInput,
+  ZLabelCode,
+  ZListLimit,
+  ZSearchText,
+  ZTimeOfDay,
+} from './inputs.ts';
 import { requestRoomSync } from './sync-requests.ts';
 
 export type RoomRow = Selectable<ConferenceRoomsTable>;
@@ -65,8 +74,6 @@ export const ZListRoomsInput = z.object({
 });
 export type ListRoomsInput = z.input<typeof ZListRoomsInput>;
 
-const roomCursor = cursorCodec(z.tuple([z.string().max(300), z.uuid()]));
-
 // ── Views ─────────────────────────────────────────────────────────────────────────────────────────
 
 export interface RoomView {
@@ -120,7 +127,7 @@ export async function listRooms(
     .orderBy('id')
     .limit(input.limit + 1);
   if (input.q) {
-    const pattern = `%${input.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pattern = containsPattern(input.q);
     query = query.where((eb) =>
       eb.or([
         eb('external_id', 'ilike', pattern),
@@ -130,22 +137,11 @@ export async function listRooms(
     );
   }
   if (input.cursor) {
-    const [externalId, id] = roomCursor.decode(input.cursor);
-    query = query.where((eb) =>
-      eb.or([
-        eb('external_id', '>', externalId),
-        eb.and([eb('external_id', '=', externalId), eb('id', '>', id)]),
-      ]),
-    );
+    const [externalId, id] = externalIdCursor.decode(input.cursor);
+    query = query.where(sql<boolean>`(external_id, id) > (${externalId}, ${id}::uuid)`);
   }
   const rows = (await query.execute()) as RoomRow[];
-  const more = rows.length > input.limit;
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(view),
-    nextCursor: more && last ? roomCursor.encode([last.external_id, last.id]) : null,
-  };
+  return keysetPage(rows, input.limit, view, (last) => externalIdCursor.encode([last.external_id, last.id]));
 }
 
 export async function getRoom(

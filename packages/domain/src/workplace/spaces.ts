@@ -5,13 +5,15 @@ import type { Session } from '../access/session.ts';
 import { appendAudit } from '../audit/append.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
-import { cursorCodec, ZCursorField } from '../platform/input-blocks.ts';
+import { ZCursorField } from '../platform/input-blocks.ts';
+import { containsPattern, keysetPage } from '../platform/keyset.ts';
 import { isUniqueViolation } from '../platform/postgres-errors.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
 import type { WorkplaceDeps } from './connection.ts';
 import {
   type EntityData,
+  externalIdCursor,
   storedData,
   ZEntityData,
   ZExternalId,
@@ -54,8 +56,6 @@ export const ZListSpacesInput = z.object({
   limit: ZListLimit,
 });
 export type ListSpacesInput = z.input<typeof ZListSpacesInput>;
-
-const spaceCursor = cursorCodec(z.tuple([z.string().max(300), z.uuid()]));
 
 // ── Views ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -127,7 +127,7 @@ export async function listSpaces(
   if (input.syncStatus) query = query.where('spaces.sync_status', '=', input.syncStatus);
   if (input.free) query = query.where('people.id', 'is', null);
   if (input.q) {
-    const pattern = `%${input.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pattern = containsPattern(input.q);
     query = query.where((eb) =>
       eb.or([
         eb('spaces.external_id', 'ilike', pattern),
@@ -137,22 +137,11 @@ export async function listSpaces(
     );
   }
   if (input.cursor) {
-    const [externalId, id] = spaceCursor.decode(input.cursor);
-    query = query.where((eb) =>
-      eb.or([
-        eb('spaces.external_id', '>', externalId),
-        eb.and([eb('spaces.external_id', '=', externalId), eb('spaces.id', '>', id)]),
-      ]),
-    );
+    const [externalId, id] = externalIdCursor.decode(input.cursor);
+    query = query.where(sql<boolean>`(spaces.external_id, spaces.id) > (${externalId}, ${id}::uuid)`);
   }
   const rows = (await query.execute()) as SpaceWithPerson[];
-  const more = rows.length > input.limit;
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(view),
-    nextCursor: more && last ? spaceCursor.encode([last.external_id, last.id]) : null,
-  };
+  return keysetPage(rows, input.limit, view, (last) => externalIdCursor.encode([last.external_id, last.id]));
 }
 
 export async function getSpace(
