@@ -3,8 +3,9 @@ import { isAppError, type QueueCatalogue, type QueueDefinition, type QueuePayloa
 import { orgOfJobData, recordPlatformEvent } from '@atrium/domain/logging/platform';
 import { announceJobFailed } from '@atrium/domain/ops/job-failed';
 import { isMailDeliveryError } from '@atrium/domain/platform/mailer';
+import { DEFAULT_BOSS_SCHEMA } from '@atrium/jobs';
 import type { Histogram, Logger } from '@atrium/observability';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Job, JobResult } from 'pg-boss';
 import type { WorkerServices } from './services.ts';
 
@@ -37,7 +38,7 @@ export type QueueHandlers<C extends QueueCatalogue> = { readonly [K in keyof C]:
  * `dead_letter` (failed for the last time, or failed with an error that retrying cannot fix);
  * `invalid` (payload did not match the queue's schema — dead-lettered without running).
  */
-export type JobOutcome = 'completed' | 'retry' | 'dead_letter' | 'invalid';
+export type JobOutcome = 'completed' | 'superseded' | 'retry' | 'dead_letter' | 'invalid';
 
 /**
  * Domain errors that describe the request rather than the moment: retrying cannot fix them, so the
@@ -141,6 +142,11 @@ export function createJobRunner<Q extends QueueDefinition>({
       return { id: job.id, status: 'completed' };
     } catch (error) {
       const permanent = isPermanentFailure(error);
+      if (!permanent && queue.coalesce && (await supersededByWaitingJob(db, queue.name, job.id))) {
+        finish('superseded');
+        log.info({ err: error }, 'job failed; a newer job for the same key waits and will do the work');
+        return { id: job.id, status: 'completed', output: { superseded: true, ...errorOutput(error) } };
+      }
       const lastAttempt = permanent || job.retryCount >= queue.retryLimit;
       finish(lastAttempt ? 'dead_letter' : 'retry');
       if (lastAttempt) {
@@ -160,6 +166,25 @@ export function createJobRunner<Q extends QueueDefinition>({
     return result;
   };
   return (jobs) => Promise.all(jobs.map(settle));
+}
+
+/**
+ * pg-boss's `stately` policy (coalesced queues) keeps one waiting job per key. A job that fails
+ * while a newer one for its key already waits cannot go back to waiting: pg-boss would fail it for
+ * good and dead-letter it — a false alarm, since the waiting job reads the current state and does
+ * the same work. Such a failure completes the job instead (output `superseded`). A newer job
+ * inserted between this check and the settlement still yields that dead letter; redriving it is
+ * harmless.
+ */
+async function supersededByWaitingJob(db: Kysely<Database>, queue: string, jobId: string): Promise<boolean> {
+  const jobs = sql.table(`${DEFAULT_BOSS_SCHEMA}.job`);
+  const waiting = await sql<{ id: string }>`
+    SELECT waiting.id FROM ${jobs} AS waiting
+    JOIN ${jobs} AS failed ON failed.name = waiting.name AND failed.singleton_key = waiting.singleton_key
+    WHERE failed.name = ${queue} AND failed.id = ${jobId}::uuid AND waiting.name = ${queue}
+      AND waiting.id <> failed.id AND waiting.state IN ('created', 'retry')
+    LIMIT 1`.execute(db);
+  return waiting.rows.length > 0;
 }
 
 function errorOutput(error: unknown): Record<string, unknown> {

@@ -30,6 +30,7 @@ const Deposited = defineEvent('Deposited', z.object({ accountId: z.string(), amo
 const Flaked = defineEvent('Flaked', z.object({ note: z.string() }));
 const Stepped = defineEvent('Stepped', z.object({ n: z.number().int() }));
 const RuleBroken = defineEvent('RuleBroken', z.object({}));
+const Nudged = defineEvent('Nudged', z.object({ n: z.number().int() }));
 
 const catalogue = defineCatalogue(
   defineEventQueue({ name: 'test.ledger', events: [Deposited], retryDelaySeconds: 1, retryLimit: 3 }),
@@ -44,12 +45,16 @@ const catalogue = defineCatalogue(
   }),
   defineEventQueue({ name: 'test.steps', events: [Stepped], ordered: true }),
   defineEventQueue({ name: 'test.rules', events: [RuleBroken], retryLimit: 5 }),
+  defineEventQueue({ name: 'test.coalesced', events: [Nudged], coalesce: true, retryLimit: 3 }),
 );
 
 /** Handler invocations per queue and event, to tell "ran twice" from "had effect twice". */
 const invocations = new Map<string, number>();
 const failAfterEffectsOnce = new Set<string>();
 const stepsSeen: Array<{ aggregateId: string; n: number }> = [];
+/** The coalesced handler's runs, and the gate that holds its first run until the test opens it. */
+const nudgesRun: number[] = [];
+let openNudgeGate: (() => void) | null = null;
 
 async function recordEffect(event: EventEnvelope, { db, job }: HandlerContext, note = ''): Promise<void> {
   const key = `${job.queue}:${event.eventId}`;
@@ -75,6 +80,14 @@ const handlers: QueueHandlers<typeof catalogue> = {
   },
   'test.rules': async () => {
     throw new UnprocessableError('this can never be done');
+  },
+  'test.coalesced': async (event) => {
+    nudgesRun.push(event.payload.n);
+    if (event.payload.n !== 1) return;
+    await new Promise<void>((resolve) => {
+      openNudgeGate = resolve;
+    });
+    throw new Error('the remote system is unreachable');
   },
   'test.steps': async (event, context) => {
     await recordEffect(event, context, String(event.payload.n));
@@ -315,6 +328,42 @@ describe('delivery through the worker', { timeout: 20_000 }, () => {
     );
     expect(dead).toMatchObject({ sourceName: 'test.rules', sourceRetryCount: 0 });
     expect(dead?.sourceOutput).toMatchObject({ code: 'UNPROCESSABLE', message: 'this can never be done' });
+  });
+
+  it('completes a coalesced job that fails while a newer one for its key waits, instead of dead-lettering it', async () => {
+    const nudge = (n: number) =>
+      t.db.transaction().execute((trx) =>
+        writeOutboxEvent(trx, {
+          orgId: null,
+          type: Nudged,
+          aggregateType: 'article',
+          aggregateId: 'A-1',
+          payload: { n },
+        }),
+      );
+    const first = await nudge(1);
+    await waitFor(() => openNudgeGate !== null, { what: 'the first job to be running' });
+    const second = await nudge(2);
+    await waitFor(
+      async () =>
+        (await boss.findJobs('test.coalesced', { data: { eventId: second.id } }))[0]?.state === 'created',
+      { what: 'the newer job to wait' },
+    );
+    openNudgeGate?.();
+    await waitFor(() => nudgesRun.includes(2), { what: 'the newer job to run' });
+    const [failed] = await boss.findJobs('test.coalesced', { data: { eventId: first.id } });
+    expect(failed).toMatchObject({
+      state: 'completed',
+      output: { superseded: true, message: 'the remote system is unreachable' },
+    });
+    expect(await boss.findJobs('test.coalesced.dead-letter')).toEqual([]);
+    const metrics = await (await fetch(`${worker.opsUrl}/metrics`)).text();
+    expect(
+      metricValue(metrics, 'atrium_job_duration_seconds_count', {
+        queue: 'test.coalesced',
+        outcome: 'superseded',
+      }),
+    ).toBe(1);
   });
 
   it('hands an ordered queue its events in per-aggregate order with two relays running', async () => {
