@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { ConfirmButton, Dialog, DialogActions } from '../../components/confirm-dialog.tsx';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { CheckboxGroup, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
@@ -159,7 +160,7 @@ function CreateKeyButton({ onCreated }: { onCreated: () => void }) {
             </div>
           </div>
         ) : (
-          <form onSubmit={submit}>
+          <Form error={create.error} onSubmit={submit}>
             <TextField
               label="Name"
               name="name"
@@ -196,7 +197,7 @@ function CreateKeyButton({ onCreated }: { onCreated: () => void }) {
               submitLabel="Create key"
               busyLabel="Creating…"
             />
-          </form>
+          </Form>
         )}
       </Dialog>
     </>

@@ -4,6 +4,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextAreaField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
@@ -205,7 +206,12 @@ export function IncidentDetailPage() {
       </dl>
 
       {incident.status !== 'resolved' && (
-        <form className="panel" onSubmit={submit('resolve')} aria-label="Act on the incident">
+        <Form
+          error={act.error}
+          className="panel"
+          onSubmit={submit('resolve')}
+          aria-label="Act on the incident"
+        >
           <TextAreaField
             label="Note (optional)"
             name="note"
@@ -229,7 +235,7 @@ export function IncidentDetailPage() {
               Resolve
             </button>
           </div>
-        </form>
+        </Form>
       )}
 
       {incident.notes.length > 0 && (

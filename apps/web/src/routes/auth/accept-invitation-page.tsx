@@ -5,6 +5,7 @@ import { HOME_PATH } from '../../auth/guards.tsx';
 import { signedIn, signOut } from '../../auth/session-store.ts';
 import { useSession } from '../../auth/use-session.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { describeError, fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
@@ -117,7 +118,13 @@ function AcceptForm({ token, invitation }: { token: string; invitation: Invitati
         </>
       }
     >
-      <form className="form" onSubmit={onSubmit} noValidate aria-label="Accept the invitation">
+      <Form
+        error={accept.error}
+        className="form"
+        onSubmit={onSubmit}
+        noValidate
+        aria-label="Accept the invitation"
+      >
         <TextField
           label="Email"
           type="email"
@@ -169,7 +176,7 @@ function AcceptForm({ token, invitation }: { token: string; invitation: Invitati
             {accept.isPending ? 'Joining…' : `Join ${invitation.orgName}`}
           </button>
         </div>
-      </form>
+      </Form>
     </AuthCard>
   );
 }

@@ -4,6 +4,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { rememberPendingEmail } from '../../auth/pending-email.ts';
 import { useRetryCountdown } from '../../auth/retry-after.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, trpc } from '../../lib/trpc.ts';
@@ -52,7 +53,7 @@ export function SignUpPage() {
       title="Create your account"
       lead="Start a new organisation, or join one whose administrators allow sign-up."
     >
-      <form className="form" onSubmit={onSubmit} noValidate>
+      <Form error={register.error} className="form" onSubmit={onSubmit} noValidate>
         <fieldset className="field segmented">
           <legend className="field__label">Organisation</legend>
           <label className="segmented__option">
@@ -144,7 +145,7 @@ export function SignUpPage() {
                 : 'Create account'}
           </button>
         </div>
-      </form>
+      </Form>
       <p className="auth-card__footer">
         Already have an account? <Link to="/sign-in">Sign in</Link>
       </p>

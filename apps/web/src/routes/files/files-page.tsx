@@ -4,6 +4,7 @@ import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { describeError } from '../../lib/errors.ts';
+import { plural } from '../../lib/plural.ts';
 import { api, trpc } from '../../lib/trpc.ts';
 import { uploadFile } from './upload.ts';
 
@@ -80,7 +81,7 @@ function FileLinks({ fileId }: { fileId: string }) {
         <ul className="chip-list">
           {links.data.map((link) => (
             <li key={link.id}>
-              Public link of {link.createdAt.toLocaleString()} — opened {link.accessCount} times{' '}
+              Public link of {link.createdAt.toLocaleString()} — opened {plural(link.accessCount, 'time')}{' '}
               {link.revokedAt ? (
                 <span className="tag">revoked</span>
               ) : (
