@@ -195,7 +195,7 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     await expect
       .poll(() => reject.getByLabel('Reason', { exact: true }).getAttribute('aria-invalid'), UI)
       .toBe('true');
-    await reject.getByRole('button', { name: 'Cancel' }).click();
+    await reject.getByRole('button', { name: 'Decide later' }).click();
     expect(await editor.getByTestId('application-status').getAttribute('data-status')).toBe('pending');
 
     await editor.getByRole('button', { name: 'Approve…' }).click();

@@ -129,6 +129,7 @@ export function AlertRulesPage() {
                         ariaLabel={`Delete ${rule.name}`}
                         title={`Delete the rule “${rule.name}”?`}
                         confirmLabel="Delete rule"
+                        cancelLabel="Keep rule"
                         destructive
                         run={() => trpc.alertRules.delete.mutate({ id: rule.id })}
                         onSuccess={() => void refresh()}

@@ -7,6 +7,7 @@ import { Form } from '../../components/form.tsx';
 import { CheckboxGroup, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
+import { formatDateTimeWithZone } from '../../lib/time-format.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 
 type ApiKey = RouterOutputs['apiKeys']['list']['items'][number];
@@ -90,7 +91,11 @@ export function ApiKeysPage() {
                   {key.lastUsedAt ? key.lastUsedAt.toLocaleString() : <span className="muted">never</span>}
                 </td>
                 <td>
-                  {key.expiresAt ? key.expiresAt.toLocaleString() : <span className="muted">never</span>}
+                  {key.expiresAt ? (
+                    formatDateTimeWithZone(key.expiresAt)
+                  ) : (
+                    <span className="muted">never</span>
+                  )}
                 </td>
                 <td>
                   {key.status !== 'revoked' && (
@@ -99,6 +104,7 @@ export function ApiKeysPage() {
                       ariaLabel={`Revoke ${key.name}`}
                       title={`Revoke ${key.name}?`}
                       confirmLabel="Revoke key"
+                      cancelLabel="Keep key"
                       destructive
                       run={() => trpc.apiKeys.revoke.mutate({ id: key.id })}
                       onSuccess={() => void refresh()}
@@ -181,6 +187,7 @@ function CreateKeyButton({ onCreated }: { onCreated: () => void }) {
               type="datetime-local"
               name="expiresAt"
               value={expiresAt}
+              hint={`In your time zone, ${Intl.DateTimeFormat().resolvedOptions().timeZone}.`}
               onChange={(e) => setExpiresAt(e.target.value)}
               errors={errors.expiresAt}
             />

@@ -130,6 +130,7 @@ export function RolesPage() {
                             ariaLabel={`Delete role ${role.name}`}
                             title={`Delete the role ${role.name}?`}
                             confirmLabel="Delete role"
+                            cancelLabel="Keep role"
                             destructive
                             run={() => trpc.roles.delete.mutate({ id: role.id })}
                             onSuccess={() => {

@@ -8,6 +8,7 @@ import { ErrorMessage } from '../../components/error-message.tsx';
 import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { describeError, fieldErrorsOf } from '../../lib/errors.ts';
+import { formatDateTimeWithZone } from '../../lib/time-format.ts';
 import { type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { AuthCard } from './auth-card.tsx';
 import { NewPasswordFields, useNewPassword } from './new-password-fields.tsx';
@@ -114,7 +115,7 @@ function AcceptForm({ token, invitation }: { token: string; invitation: Invitati
       lead={
         <>
           You are invited to join {invitation.orgName} on Atrium. Choose your password to accept; the
-          invitation is open until {invitation.expiresAt.toLocaleString()}.
+          invitation is open until {formatDateTimeWithZone(invitation.expiresAt)}.
         </>
       }
     >

@@ -44,7 +44,8 @@ export function MailboxPage() {
           <ConfirmButton
             label="Clear mailbox"
             title="Delete every caught email?"
-            confirmLabel="Delete all"
+            confirmLabel="Delete every email"
+            cancelLabel="Keep them"
             destructive
             disabled={list.data.total === 0}
             run={() => trpc.dev.mailbox.clear.mutate()}

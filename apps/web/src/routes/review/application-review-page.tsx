@@ -259,6 +259,7 @@ function DecisionForm({
       <DialogActions
         busy={mutation.isPending}
         onCancel={onCancel}
+        cancelLabel="Decide later"
         submitLabel={decision === 'approve' ? 'Approve application' : 'Reject application'}
         danger={decision !== 'approve'}
       />

@@ -86,6 +86,7 @@ export function SpacesPage() {
                       ariaLabel={`Delete space ${space.externalId}`}
                       title={`Delete space ${space.externalId}?`}
                       confirmLabel="Delete space"
+                      cancelLabel="Keep space"
                       destructive
                       run={() => trpc.workplace.spaces.delete.mutate({ id: space.id })}
                       onSuccess={() => void refresh()}
