@@ -13,6 +13,9 @@ import { AuthCard, PASSWORD_HINT } from './auth-card.tsx';
 type RegisterInput = RouterInputs['auth']['register'];
 type Mode = 'create' | 'join';
 
+/** The organisation field the other mode would show: an error about it is named in the banner. */
+const ORG_FIELD_LABELS = { orgName: 'Organisation name', orgSlug: 'Organisation ID' };
+
 /**
  * Sign-up (SPEC §1): create a new organisation (and become its admin) or join an organisation that
  * allows sign-up (`?org=<slug>` preselects joining it). Success goes on to email verification.
@@ -133,7 +136,8 @@ export function SignUpPage() {
           <ErrorMessage
             error={register.error}
             title="Could not create the account"
-            inlineFields={['orgName', 'orgSlug', 'name', 'email', 'password']}
+            inlineFields={[mode === 'create' ? 'orgName' : 'orgSlug', 'name', 'email', 'password']}
+            fieldLabels={ORG_FIELD_LABELS}
           />
         )}
         <div className="form__actions">
