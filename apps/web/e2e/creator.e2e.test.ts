@@ -80,7 +80,7 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     await dialog.getByLabel('Subject', { exact: true }).fill(APPROVED_SUBJECT.replace(ORG, '{{orgName}}'));
     await dialog.getByLabel('Body', { exact: true }).fill('Hello {{name}}, {{favouriteColour}} suits you.');
     await dialog.getByRole('button', { name: 'Save template' }).click();
-    await expect.poll(() => textOf(dialog.locator('.field__errors')), UI).toContain('favouriteColour');
+    await expect.poll(() => textOf(dialog.locator('.field__error')), UI).toContain('favouriteColour');
     await dialog
       .getByLabel('Body', { exact: true })
       .fill('Hello {{name}}, your application {{applicationId}} was approved. {{nextSteps}}');
@@ -134,7 +134,9 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     expect(
       await textOf(page.locator('.field', { has: page.getByLabel('Experience', { exact: true }) })),
     ).toContain('At least 10 characters');
-    expect(await page.getByTestId('error-message').getAttribute('data-code')).toBe('VALIDATION_ERROR');
+    // Every message sits next to its input: no banner repeats them, and the first field has the focus.
+    expect(await page.getByTestId('error-message').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('experience');
 
     await page
       .getByLabel('Experience', { exact: true })
@@ -193,7 +195,7 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     await expect
       .poll(() => reject.getByLabel('Reason', { exact: true }).getAttribute('aria-invalid'), UI)
       .toBe('true');
-    await reject.getByRole('button', { name: 'Cancel' }).click();
+    await reject.getByRole('button', { name: 'Decide later' }).click();
     expect(await editor.getByTestId('application-status').getAttribute('data-status')).toBe('pending');
 
     await editor.getByRole('button', { name: 'Approve…' }).click();

@@ -118,9 +118,14 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
     // A wrong code first: the API's message is shown, and the attempt counts.
     await page.getByLabel('Verification code').fill(code === '000000' ? '111111' : '000000');
     await page.getByRole('button', { name: 'Verify', exact: true }).click();
-    const wrong = page.getByTestId('error-message');
+    // The API's message sits under the code field, which has the focus; no banner repeats it.
+    const wrong = page
+      .locator('.field', { has: page.getByLabel('Verification code') })
+      .locator('.field__error');
     await wrong.waitFor();
-    expect(await wrong.textContent()).toContain('That code is not correct');
+    expect(await wrong.textContent()).toBe('That code is not correct');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('code');
+    expect(await page.getByTestId('error-message').count()).toBe(0);
 
     await page.getByLabel('Verification code').fill(code ?? '');
     await page.getByRole('button', { name: 'Verify', exact: true }).click();

@@ -9,24 +9,36 @@ interface ErrorMessageProps {
   onRetry?: () => void;
   /** Fields a form already shows next to their inputs: left out of the list here. */
   inlineFields?: readonly string[];
+  /**
+   * What the person calls fields the form does not show ("Organisation ID" for `orgSlug`): their
+   * errors are listed as "Organisation ID: …". Without a label, just the message — never the key.
+   */
+  fieldLabels?: Readonly<Record<string, string>>;
 }
 
-/**
- * Shows any failure the way SPEC §10 promises: the API's human message, its field errors, and the
- * machine code plus request id for support. Every page reuses it for every failed call.
- */
 /** Answers that asking again cannot change: no "Try again" button for them. */
 const FINAL_CODES = new Set(['NOT_FOUND', 'FORBIDDEN', 'VALIDATION_ERROR', 'UNPROCESSABLE', 'CONFLICT']);
 
-export function ErrorMessage({ error, title, onRetry, inlineFields }: ErrorMessageProps) {
+/**
+ * Shows any failure the way SPEC §10 promises: the API's human message, the field errors no input
+ * shows, and — for a failure on our side — the machine code plus request id for support. Every page
+ * reuses it for every failed call. A validation error whose every message sits next to its input
+ * shows no banner at all: the fields say it, and `<Form>` has moved the focus to the first.
+ */
+export function ErrorMessage({ error, title, onRetry, inlineFields, fieldLabels }: ErrorMessageProps) {
   const described = describeError(error);
   const retryable = onRetry !== undefined && !(described.code && FINAL_CODES.has(described.code));
-  // The code and request id are for support: shown when something broke on our side, not for an
-  // answer that explains itself (not found, not allowed, a field to fix).
-  const forSupport = !described.code || ['INTERNAL', 'UNAVAILABLE', 'BAD_GATEWAY'].includes(described.code);
-  const fieldEntries = Object.entries(described.fieldErrors ?? {}).filter(
-    ([field]) => !inlineFields?.includes(field),
-  );
+  // The code and request id are for support: shown when something broke on our side (a 5xx), not
+  // for an answer that explains itself (not found, not allowed, a field to fix).
+  const forSupport = described.httpStatus !== null && described.httpStatus >= 500;
+  const allFieldErrors = Object.entries(described.fieldErrors ?? {});
+  const fieldEntries = allFieldErrors.filter(([field]) => !inlineFields?.includes(field));
+  const validation = described.code === 'VALIDATION_ERROR';
+  // A refused input whose every message sits next to its field needs no banner. Other answers with
+  // field errors (a 409, a 422) also say something about the state of things: their message stays.
+  if (validation && allFieldErrors.length > 0 && fieldEntries.length === 0) return null;
+  // With field errors listed, the API's summary ("Invalid input at …") would repeat one of them.
+  const showMessage = !validation || fieldEntries.length === 0;
   return (
     <div
       className={`error-message${described.unreachable ? ' error-message--unreachable' : ''}`}
@@ -35,7 +47,7 @@ export function ErrorMessage({ error, title, onRetry, inlineFields }: ErrorMessa
       data-code={described.code ?? (described.unreachable ? 'UNREACHABLE' : 'UNKNOWN')}
     >
       <p className="error-message__title">{title ?? described.title}</p>
-      <p className="error-message__text">{described.message}</p>
+      {showMessage && <p className="error-message__text">{described.message}</p>}
       {described.unreachable && (
         <p className="error-message__hint">
           Check that the API is running and that this page is served through its proxy.
@@ -46,11 +58,15 @@ export function ErrorMessage({ error, title, onRetry, inlineFields }: ErrorMessa
       )}
       {fieldEntries.length > 0 && (
         <ul className="error-message__fields">
-          {fieldEntries.map(([field, messages]) => (
-            <li key={field}>
-              {field !== '_' && <code>{field}</code>} {messages.join('; ')}
-            </li>
-          ))}
+          {fieldEntries.map(([field, messages]) => {
+            const label = fieldLabels?.[field];
+            return (
+              <li key={field}>
+                {label ? `${label}: ` : ''}
+                {messages[0]}
+              </li>
+            );
+          })}
         </ul>
       )}
       {forSupport && (described.code || described.requestId) && (

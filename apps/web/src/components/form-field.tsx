@@ -8,9 +8,26 @@ import {
 
 interface FieldChrome {
   label: string;
-  /** Messages for this input from the API's `fieldErrors` (or the form's own checks). */
+  /**
+   * Messages for this input from the API's `fieldErrors` (or the form's own checks). Only the first
+   * is shown: one thing to fix at a time.
+   */
   errors?: readonly string[] | undefined;
   hint?: ReactNode;
+}
+
+/**
+ * The one message under an input (or a group of inputs): the first of `errors`. A field showing it is
+ * `.field--invalid`, which is what `<Form>` looks for to move the focus after a failed submit.
+ */
+export function FieldError({ errors, id }: { errors: readonly string[] | undefined; id?: string }) {
+  const first = errors?.[0];
+  if (first === undefined) return null;
+  return (
+    <p className="field__error" id={id}>
+      {first}
+    </p>
+  );
 }
 
 function FieldFrame({
@@ -36,13 +53,7 @@ function FieldFrame({
           {hint}
         </p>
       )}
-      {hasErrors && (
-        <ul className="field__errors" id={errorId}>
-          {errors.map((message) => (
-            <li key={message}>{message}</li>
-          ))}
-        </ul>
-      )}
+      <FieldError errors={errors} id={errorId} />
     </div>
   );
 }
@@ -154,13 +165,7 @@ export function CheckboxGroup({ legend, options, selected, onChange, errors, hin
           </label>
         ))}
       </div>
-      {hasErrors && (
-        <ul className="field__errors" id={`${id}-errors`}>
-          {errors.map((message) => (
-            <li key={message}>{message}</li>
-          ))}
-        </ul>
-      )}
+      <FieldError errors={errors} id={`${id}-errors`} />
     </fieldset>
   );
 }

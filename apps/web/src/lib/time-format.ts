@@ -26,3 +26,18 @@ export function formatClockTime(epochMs: number): string {
 export function formatLatency(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
+
+/**
+ * A moment someone acts on or compares with others — an expiry, an incident's times: date, time and
+ * the zone ("3 Dec 2026, 14:05 CET"), since "until 14:05" alone is wrong for a colleague elsewhere.
+ */
+export function formatDateTimeWithZone(date: Date): string {
+  return date.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
+}

@@ -1,5 +1,6 @@
 import { Link, useLocation } from 'react-router';
 
+/** An address no page answers: says so, with a way on (no "Try again": the answer would not change). */
 export function NotFoundPage() {
   const { pathname } = useLocation();
   return (
@@ -9,7 +10,7 @@ export function NotFoundPage() {
       </header>
       <div className="panel">
         <p>
-          Nothing lives at <code>{pathname}</code>.
+          There is no page at <code>{pathname}</code>. Check the address, or start again from System status.
         </p>
         <p>
           <Link to="/status">Go to System status</Link>

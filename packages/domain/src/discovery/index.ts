@@ -23,7 +23,7 @@ export const ZSearchEnv = z.object({
   MEILI_KEY: z.string().min(1).optional(),
   MEILI_INDEX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,200}$/, { message: 'letters, digits, "-" and "_" only' })
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, { message: 'Use only letters, digits, "-" and "_"' })
     .default(DEFAULT_MEILI_INDEX),
 });
 export type SearchEnv = z.infer<typeof ZSearchEnv>;

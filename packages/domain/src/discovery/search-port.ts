@@ -40,8 +40,8 @@ export const SEARCH_LIMITS = {
 
 /** PostgreSQL text cannot hold NUL, and no search input has a reason to contain control characters. */
 const noNul = (value: string) => !value.includes('\u0000');
-const text = (max: number) => z.string().max(max).refine(noNul, { message: 'must not contain NUL bytes' });
-const validDate = z.date().refine((d) => !Number.isNaN(d.getTime()), { message: 'must be a valid date' });
+const text = (max: number) => z.string().max(max).refine(noNul, { message: 'Remove the control characters from this text' });
+const validDate = z.date().refine((d) => !Number.isNaN(d.getTime()), { message: 'Enter a valid date' });
 
 export const ZSearchDocument = z.object({
   /** The content id (a UUID, as every Atrium id): Meilisearch's primary key, our row key. */
@@ -77,7 +77,7 @@ export const ZSearchQuery = z
     path: ['offset'],
   })
   .refine((q) => !q.dateFrom || !q.dateTo || q.dateFrom.getTime() <= q.dateTo.getTime(), {
-    message: 'dateFrom must not be after dateTo',
+    message: 'Choose a start date on or before the end date',
     path: ['dateFrom'],
   });
 export type SearchQuery = z.input<typeof ZSearchQuery>;

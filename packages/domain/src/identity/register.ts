@@ -25,7 +25,7 @@ export const ZRegisterInput = z
     name: ZPersonName,
   })
   .refine((input) => (input.orgSlug === undefined) !== (input.orgName === undefined), {
-    message: 'Give either orgSlug (join an organisation) or orgName (create one), not both',
+    message: 'Give either the organisation to join or the name of a new one, not both',
     path: ['orgSlug'],
   });
 export type RegisterInput = z.infer<typeof ZRegisterInput>;

@@ -1,19 +1,24 @@
 import type { z } from 'zod';
 import { type FieldErrors, ValidationError } from '../errors.ts';
+import { installHumanZodMessages } from './human-messages.ts';
+
+// Every zod failure below reads in human words ("Enter at least 8 characters"); see human-messages.ts.
+installHumanZodMessages();
 
 /**
  * The one mapping from a zod failure to the taxonomy's field errors (SPEC §10): messages keyed by
  * input path (`email`, `items.0.name`), `_` for the input as a whole, under `prefix` when the input
  * sits inside a larger one (a handler's payload reports `payload.<path>`). The API maps zod failures
  * of its input schemas with it too (apps/api/src/errors.ts), so a field error reads the same whoever
- * found it; the web app reads the same shape from `error.data.fieldErrors`.
+ * found it; the web app reads the same shape from `error.data.fieldErrors`. One message per field:
+ * the first problem zod found there (a person fixes one thing at a time; "Enter at least 8
+ * characters" and "Use a digit" together read as a lecture).
  */
 export function fieldErrorsFromZod(error: z.ZodError, prefix?: string): FieldErrors {
   const fieldErrors: FieldErrors = {};
   for (const issue of error.issues) {
     const key = [...(prefix ? [prefix] : []), ...issue.path.map(String)].join('.') || '_';
-    fieldErrors[key] ??= [];
-    fieldErrors[key].push(issue.message);
+    fieldErrors[key] ??= [issue.message];
   }
   return fieldErrors;
 }

@@ -3,9 +3,11 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmButton, Dialog, DialogActions } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { SelectField, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
+import { plural } from '../../lib/plural.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { LevelPill, LOG_LEVEL_NAMES } from './log-level.tsx';
 
@@ -127,6 +129,7 @@ export function AlertRulesPage() {
                         ariaLabel={`Delete ${rule.name}`}
                         title={`Delete the rule “${rule.name}”?`}
                         confirmLabel="Delete rule"
+                        cancelLabel="Keep rule"
                         destructive
                         run={() => trpc.alertRules.delete.mutate({ id: rule.id })}
                         onSuccess={() => void refresh()}
@@ -221,7 +224,7 @@ function RuleDialogButton({
         onClose={() => setOpen(false)}
         wide
       >
-        <form onSubmit={submit}>
+        <Form error={save.error} onSubmit={submit}>
           <TextField
             label="Name"
             name="name"
@@ -290,7 +293,7 @@ function RuleDialogButton({
             {preview.isError
               ? 'The preview is not available for these criteria.'
               : preview.data
-                ? `In the last hour, ${preview.data.matches} event${preview.data.matches === 1 ? '' : 's'} would have matched.`
+                ? `In the last hour, ${plural(preview.data.matches, 'event')} would have matched.`
                 : 'Counting the last hour’s matches…'}
           </p>
           {save.isError && (
@@ -306,7 +309,7 @@ function RuleDialogButton({
             submitLabel="Save rule"
             busyLabel="Saving…"
           />
-        </form>
+        </Form>
       </Dialog>
     </>
   );

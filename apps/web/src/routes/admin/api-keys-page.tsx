@@ -3,9 +3,11 @@ import { type FormEvent, useState } from 'react';
 import { ConfirmButton, Dialog, DialogActions } from '../../components/confirm-dialog.tsx';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { CheckboxGroup, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
+import { formatDateTimeWithZone } from '../../lib/time-format.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 
 type ApiKey = RouterOutputs['apiKeys']['list']['items'][number];
@@ -89,7 +91,11 @@ export function ApiKeysPage() {
                   {key.lastUsedAt ? key.lastUsedAt.toLocaleString() : <span className="muted">never</span>}
                 </td>
                 <td>
-                  {key.expiresAt ? key.expiresAt.toLocaleString() : <span className="muted">never</span>}
+                  {key.expiresAt ? (
+                    formatDateTimeWithZone(key.expiresAt)
+                  ) : (
+                    <span className="muted">never</span>
+                  )}
                 </td>
                 <td>
                   {key.status !== 'revoked' && (
@@ -98,6 +104,7 @@ export function ApiKeysPage() {
                       ariaLabel={`Revoke ${key.name}`}
                       title={`Revoke ${key.name}?`}
                       confirmLabel="Revoke key"
+                      cancelLabel="Keep key"
                       destructive
                       run={() => trpc.apiKeys.revoke.mutate({ id: key.id })}
                       onSuccess={() => void refresh()}
@@ -159,7 +166,7 @@ function CreateKeyButton({ onCreated }: { onCreated: () => void }) {
             </div>
           </div>
         ) : (
-          <form onSubmit={submit}>
+          <Form error={create.error} onSubmit={submit}>
             <TextField
               label="Name"
               name="name"
@@ -180,6 +187,7 @@ function CreateKeyButton({ onCreated }: { onCreated: () => void }) {
               type="datetime-local"
               name="expiresAt"
               value={expiresAt}
+              hint={`In your time zone, ${Intl.DateTimeFormat().resolvedOptions().timeZone}.`}
               onChange={(e) => setExpiresAt(e.target.value)}
               errors={errors.expiresAt}
             />
@@ -196,7 +204,7 @@ function CreateKeyButton({ onCreated }: { onCreated: () => void }) {
               submitLabel="Create key"
               busyLabel="Creating…"
             />
-          </form>
+          </Form>
         )}
       </Dialog>
     </>

@@ -4,9 +4,11 @@ import { useSearchParams } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
+import { plural } from '../../lib/plural.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 
 type AuditFilters = Omit<NonNullable<RouterInputs['audit']['list']>, 'cursor' | 'limit' | 'chain'>;
@@ -152,7 +154,7 @@ export function AuditPage() {
       {exportCsv.isError && <ErrorMessage error={exportCsv.error} title="Could not export the log" />}
       {exportCsv.data && (
         <p className="muted" role="status" data-testid="audit-export-result">
-          Exported {exportCsv.data.rows} {exportCsv.data.rows === 1 ? 'entry' : 'entries'}
+          Exported {plural(exportCsv.data.rows, 'entry', 'entries')}
           {exportCsv.data.truncated ? ' (the newest 10,000: narrow the filters for the rest)' : ''}.
         </p>
       )}
@@ -170,8 +172,8 @@ export function AuditPage() {
             data-ok="true"
           >
             <p>
-              <strong>Chain OK.</strong> {verify.data.entries}{' '}
-              {verify.data.entries === 1 ? 'entry' : 'entries'} verified, up to seq {verify.data.headSeq}.
+              <strong>Chain OK.</strong> {plural(verify.data.entries, 'entry', 'entries')} verified, up to seq{' '}
+              {verify.data.headSeq}.
             </p>
           </div>
         ) : (
@@ -183,13 +185,13 @@ export function AuditPage() {
           >
             <p>
               <strong>Chain broken at seq {verify.data.firstBrokenSeq}</strong> ({verify.data.reason}):{' '}
-              {verify.data.message}. {verify.data.entriesChecked} entries verified before the break; the log
-              ends at seq {verify.data.headSeq}.
+              {verify.data.message}. {plural(verify.data.entriesChecked, 'entry', 'entries')} verified before
+              the break; the log ends at seq {verify.data.headSeq}.
             </p>
           </div>
         ))}
 
-      <form className="filters" onSubmit={apply} aria-label="Filter audit entries">
+      <Form className="filters" onSubmit={apply} aria-label="Filter audit entries">
         <SelectField
           label="Action"
           value={draft.action}
@@ -234,7 +236,7 @@ export function AuditPage() {
             showLog(chain, EMPTY_DRAFT);
           }}
         />
-      </form>
+      </Form>
 
       <ListPanel
         query={list}

@@ -4,9 +4,11 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextAreaField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
+import { formatDateTimeWithZone } from '../../lib/time-format.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { AttributeViewer, LevelPill } from './log-level.tsx';
 
@@ -123,8 +125,8 @@ export function IncidentsPage() {
                   <span className={STATUS_PILL[incident.status]}>{incident.status}</span>
                 </td>
                 <td className="table__numeric">{incident.eventCount}</td>
-                <td className="table__nowrap">{incident.openedAt.toLocaleString()}</td>
-                <td className="table__nowrap">{incident.lastEventAt.toLocaleString()}</td>
+                <td className="table__nowrap">{formatDateTimeWithZone(incident.openedAt)}</td>
+                <td className="table__nowrap">{formatDateTimeWithZone(incident.lastEventAt)}</td>
               </tr>
             ))}
           </DataTable>
@@ -187,25 +189,30 @@ export function IncidentDetailPage() {
         <dt>Events</dt>
         <dd data-testid="incident-count">{incident.eventCount}</dd>
         <dt>Opened</dt>
-        <dd>{incident.openedAt.toLocaleString()}</dd>
+        <dd>{formatDateTimeWithZone(incident.openedAt)}</dd>
         <dt>Last event</dt>
-        <dd>{incident.lastEventAt.toLocaleString()}</dd>
+        <dd>{formatDateTimeWithZone(incident.lastEventAt)}</dd>
         {incident.acknowledgedAt && (
           <>
             <dt>Acknowledged</dt>
-            <dd>{incident.acknowledgedAt.toLocaleString()}</dd>
+            <dd>{formatDateTimeWithZone(incident.acknowledgedAt)}</dd>
           </>
         )}
         {incident.resolvedAt && (
           <>
             <dt>Resolved</dt>
-            <dd>{incident.resolvedAt.toLocaleString()}</dd>
+            <dd>{formatDateTimeWithZone(incident.resolvedAt)}</dd>
           </>
         )}
       </dl>
 
       {incident.status !== 'resolved' && (
-        <form className="panel" onSubmit={submit('resolve')} aria-label="Act on the incident">
+        <Form
+          error={act.error}
+          className="panel"
+          onSubmit={submit('resolve')}
+          aria-label="Act on the incident"
+        >
           <TextAreaField
             label="Note (optional)"
             name="note"
@@ -229,7 +236,7 @@ export function IncidentDetailPage() {
               Resolve
             </button>
           </div>
-        </form>
+        </Form>
       )}
 
       {incident.notes.length > 0 && (
@@ -238,7 +245,7 @@ export function IncidentDetailPage() {
           <ul>
             {incident.notes.map((n) => (
               <li key={n.id}>
-                <strong>{n.action}</strong> {n.createdAt.toLocaleString()}
+                <strong>{n.action}</strong> {formatDateTimeWithZone(n.createdAt)}
                 {n.body && <>: {n.body}</>}
               </li>
             ))}

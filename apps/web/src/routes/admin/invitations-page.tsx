@@ -3,7 +3,7 @@ import { useSearchParams } from 'react-router';
 import { ConfirmButton } from '../../components/confirm-dialog.tsx';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
-import { formatDuration } from '../../lib/time-format.ts';
+import { formatDateTimeWithZone, formatDuration } from '../../lib/time-format.ts';
 import { api, trpc } from '../../lib/trpc.ts';
 import { INVITATION_VALID_DAYS, type Invitation, useUsersResult } from './users-layout.tsx';
 
@@ -130,13 +130,14 @@ export function InvitationsPage() {
                         ariaLabel={`Resend the invitation to ${invitation.email}`}
                         title={`Send ${invitation.email} a new link?`}
                         confirmLabel="Send a new link"
+                        cancelLabel="Don’t send"
                         quiet
                         run={() => trpc.users.invitations.resend.mutate({ id: invitation.id })}
                         onSuccess={(sent) => {
                           showResult(
                             <>
                               A new invitation link was sent to <strong>{sent.email}</strong>. It works until{' '}
-                              {sent.expiresAt.toLocaleString()}.
+                              {formatDateTimeWithZone(sent.expiresAt)}.
                             </>,
                           );
                           void refresh();
@@ -152,6 +153,7 @@ export function InvitationsPage() {
                         ariaLabel={`Revoke the invitation to ${invitation.email}`}
                         title={`Revoke the invitation to ${invitation.email}?`}
                         confirmLabel="Revoke invitation"
+                        cancelLabel="Keep invitation"
                         destructive
                         run={() => trpc.users.invitations.revoke.mutate({ id: invitation.id })}
                         onSuccess={(revoked) => {
@@ -207,7 +209,7 @@ function Expiry({ invitation }: { invitation: Invitation }) {
   const seconds = (invitation.expiresAt.getTime() - Date.now()) / 1000;
   return (
     <>
-      {invitation.expiresAt.toLocaleString()}
+      {formatDateTimeWithZone(invitation.expiresAt)}
       <span className="muted table__subline">
         {seconds > 0 ? `in ${formatDuration(seconds)}` : 'expired; resend for a new link'}
       </span>

@@ -1,3 +1,5 @@
+import { plural } from '../../lib/plural.ts';
+
 /** Level colours, the same on every page that shows log events and incidents. */
 const LEVEL_PILL: Record<string, string> = {
   debug: 'pill pill--neutral',
@@ -23,9 +25,7 @@ export function AttributeViewer({ attributes }: { attributes: Record<string, unk
   if (keys.length === 0) return <span className="muted">—</span>;
   return (
     <details>
-      <summary>
-        {keys.length} attribute{keys.length === 1 ? '' : 's'}
-      </summary>
+      <summary>{plural(keys.length, 'attribute')}</summary>
       <pre className="json-block">{JSON.stringify(attributes, null, 2)}</pre>
     </details>
   );

@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
+import { Form } from '../../components/form.tsx';
 import { FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
@@ -115,7 +116,7 @@ export function LogsPage() {
         Events your services send with an API key, and what Atrium itself reports. Secrets such as passwords
         and tokens are removed before anything is stored.
       </p>
-      <form className="filters" onSubmit={apply} aria-label="Filter log events">
+      <Form className="filters" onSubmit={apply} aria-label="Filter log events">
         <SelectField
           label="Level at least"
           name="level"
@@ -186,7 +187,7 @@ export function LogsPage() {
             setParams(new URLSearchParams());
           }}
         />
-      </form>
+      </Form>
 
       <ListPanel
         query={list}

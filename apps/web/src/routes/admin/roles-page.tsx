@@ -3,8 +3,10 @@ import { type ReactNode, useState } from 'react';
 import { ConfirmButton, Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
 import { PagedListPager, usePagedList } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { CheckboxGroup, TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
+import { plural } from '../../lib/plural.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 
 type Role = RouterOutputs['roles']['list'][number];
@@ -128,6 +130,7 @@ export function RolesPage() {
                             ariaLabel={`Delete role ${role.name}`}
                             title={`Delete the role ${role.name}?`}
                             confirmLabel="Delete role"
+                            cancelLabel="Keep role"
                             destructive
                             run={() => trpc.roles.delete.mutate({ id: role.id })}
                             onSuccess={() => {
@@ -137,7 +140,7 @@ export function RolesPage() {
                           >
                             <p>
                               {role.userCount > 0
-                                ? `${role.userCount} ${role.userCount === 1 ? 'user holds' : 'users hold'} it: remove it from them first (Users → Roles…), the API refuses to delete a role in use.`
+                                ? `${plural(role.userCount, 'user holds', 'users hold')} it: remove it from them first (Users → Roles…), the API refuses to delete a role in use.`
                                 : 'Nobody holds it. This cannot be undone.'}
                             </p>
                           </ConfirmButton>
@@ -166,7 +169,7 @@ export function RolesPage() {
             onSaved={(role, created) => {
               setEditing(null);
               setResult(
-                `${created ? 'Created' : 'Saved'} the role ${role.name} with ${role.permissions.length} ${role.permissions.length === 1 ? 'permission' : 'permissions'}.`,
+                `${created ? 'Created' : 'Saved'} the role ${role.name} with ${plural(role.permissions.length, 'permission')}.`,
               );
               void refresh();
             }}
@@ -199,7 +202,8 @@ function RoleForm({
   });
   const fieldErrors = fieldErrorsOf(save.error);
   return (
-    <form
+    <Form
+      error={save.error}
       className="form"
       noValidate
       onSubmit={(event) => {
@@ -241,6 +245,6 @@ function RoleForm({
         submitLabel={role ? 'Save role' : 'Create role'}
         busyLabel="Saving…"
       />
-    </form>
+    </Form>
   );
 }

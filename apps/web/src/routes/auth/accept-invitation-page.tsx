@@ -5,8 +5,10 @@ import { HOME_PATH } from '../../auth/guards.tsx';
 import { signedIn, signOut } from '../../auth/session-store.ts';
 import { useSession } from '../../auth/use-session.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { describeError, fieldErrorsOf } from '../../lib/errors.ts';
+import { formatDateTimeWithZone } from '../../lib/time-format.ts';
 import { type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { AuthCard } from './auth-card.tsx';
 import { NewPasswordFields, useNewPassword } from './new-password-fields.tsx';
@@ -113,11 +115,17 @@ function AcceptForm({ token, invitation }: { token: string; invitation: Invitati
       lead={
         <>
           You are invited to join {invitation.orgName} on Atrium. Choose your password to accept; the
-          invitation is open until {invitation.expiresAt.toLocaleString()}.
+          invitation is open until {formatDateTimeWithZone(invitation.expiresAt)}.
         </>
       }
     >
-      <form className="form" onSubmit={onSubmit} noValidate aria-label="Accept the invitation">
+      <Form
+        error={accept.error}
+        className="form"
+        onSubmit={onSubmit}
+        noValidate
+        aria-label="Accept the invitation"
+      >
         <TextField
           label="Email"
           type="email"
@@ -169,7 +177,7 @@ function AcceptForm({ token, invitation }: { token: string; invitation: Invitati
             {accept.isPending ? 'Joining…' : `Join ${invitation.orgName}`}
           </button>
         </div>
-      </form>
+      </Form>
     </AuthCard>
   );
 }

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useRetryCountdown } from '../../auth/retry-after.ts';
 import { adoptSession } from '../../auth/session-store.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, trpc } from '../../lib/trpc.ts';
@@ -44,7 +45,7 @@ export function ChangePasswordForm({
   };
 
   return (
-    <form className="form" onSubmit={onSubmit} noValidate aria-label="Change password">
+    <Form error={change.error} className="form" onSubmit={onSubmit} noValidate aria-label="Change password">
       <TextField
         label={currentLabel}
         type="password"
@@ -68,6 +69,6 @@ export function ChangePasswordForm({
           {change.isPending ? 'Saving…' : wait > 0 ? `${submitLabel} (wait ${wait} s)` : submitLabel}
         </button>
       </div>
-    </form>
+    </Form>
   );
 }

@@ -2,6 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { trpc } from '../../lib/trpc.ts';
@@ -28,7 +29,7 @@ export function ForgotPasswordPage() {
           once, for 30 minutes.
         </Notice>
       ) : (
-        <form className="form" onSubmit={onSubmit} noValidate>
+        <Form error={request.error} className="form" onSubmit={onSubmit} noValidate>
           <TextField
             label="Email"
             type="email"
@@ -51,7 +52,7 @@ export function ForgotPasswordPage() {
               {request.isPending ? 'Sending…' : 'Email me a reset link'}
             </button>
           </div>
-        </form>
+        </Form>
       )}
       <p className="auth-card__footer">
         Remembered it? <Link to="/sign-in">Sign in</Link>

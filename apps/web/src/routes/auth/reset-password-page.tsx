@@ -2,6 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, trpc } from '../../lib/trpc.ts';
 import { AuthCard } from './auth-card.tsx';
@@ -41,7 +42,7 @@ export function ResetPasswordPage() {
 
   return (
     <AuthCard title="Choose a new password" lead="Every device signed in to your account will be signed out.">
-      <form className="form" onSubmit={onSubmit} noValidate>
+      <Form error={reset.error} className="form" onSubmit={onSubmit} noValidate>
         <NewPasswordFields value={password} name="password" errors={fieldErrors.password} />
         {reset.isError && (
           <>
@@ -62,7 +63,7 @@ export function ResetPasswordPage() {
             {reset.isPending ? 'Saving…' : 'Set new password'}
           </button>
         </div>
-      </form>
+      </Form>
     </AuthCard>
   );
 }

@@ -6,6 +6,7 @@ import { useRetryCountdown } from '../../auth/retry-after.ts';
 import { retryRestore, signedIn } from '../../auth/session-store.ts';
 import { useSession } from '../../auth/use-session.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { describeError, fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, trpc } from '../../lib/trpc.ts';
@@ -61,7 +62,8 @@ export function SignInPage() {
           onRetry={() => restore.mutate()}
         />
       )}
-      <form
+      <Form
+        error={login.error}
         className="form"
         onSubmit={onSubmit}
         aria-describedby={login.isError ? 'signin-error' : undefined}
@@ -102,7 +104,7 @@ export function SignInPage() {
           </button>
           <Link to="/forgot-password">Forgot your password?</Link>
         </div>
-      </form>
+      </Form>
       <p className="auth-card__footer">
         New here? <Link to={signUpHref}>Create an account</Link> · Waiting for a code?{' '}
         <Link to="/verify-email">Verify your email</Link>

@@ -4,6 +4,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { rememberPendingEmail } from '../../auth/pending-email.ts';
 import { useRetryCountdown } from '../../auth/retry-after.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, trpc } from '../../lib/trpc.ts';
@@ -11,6 +12,9 @@ import { AuthCard, PASSWORD_HINT } from './auth-card.tsx';
 
 type RegisterInput = RouterInputs['auth']['register'];
 type Mode = 'create' | 'join';
+
+/** The organisation field the other mode would show: an error about it is named in the banner. */
+const ORG_FIELD_LABELS = { orgName: 'Organisation name', orgSlug: 'Organisation ID' };
 
 /**
  * Sign-up (SPEC §1): create a new organisation (and become its admin) or join an organisation that
@@ -52,7 +56,7 @@ export function SignUpPage() {
       title="Create your account"
       lead="Start a new organisation, or join one whose administrators allow sign-up."
     >
-      <form className="form" onSubmit={onSubmit} noValidate>
+      <Form error={register.error} className="form" onSubmit={onSubmit} noValidate>
         <fieldset className="field segmented">
           <legend className="field__label">Organisation</legend>
           <label className="segmented__option">
@@ -132,7 +136,8 @@ export function SignUpPage() {
           <ErrorMessage
             error={register.error}
             title="Could not create the account"
-            inlineFields={['orgName', 'orgSlug', 'name', 'email', 'password']}
+            inlineFields={[mode === 'create' ? 'orgName' : 'orgSlug', 'name', 'email', 'password']}
+            fieldLabels={ORG_FIELD_LABELS}
           />
         )}
         <div className="form__actions">
@@ -144,7 +149,7 @@ export function SignUpPage() {
                 : 'Create account'}
           </button>
         </div>
-      </form>
+      </Form>
       <p className="auth-card__footer">
         Already have an account? <Link to="/sign-in">Sign in</Link>
       </p>

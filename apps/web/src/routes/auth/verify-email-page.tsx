@@ -4,6 +4,7 @@ import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { forgetPendingEmail, pendingEmail, rememberPendingEmail } from '../../auth/pending-email.ts';
 import { useRetryCountdown } from '../../auth/retry-after.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, trpc } from '../../lib/trpc.ts';
@@ -70,7 +71,7 @@ export function VerifyEmailPage() {
           This email address is not verified yet. Enter the code we emailed you, or send a new one.
         </Notice>
       )}
-      <form className="form" onSubmit={onSubmit} noValidate>
+      <Form error={verify.error} className="form" onSubmit={onSubmit} noValidate>
         <TextField
           label="Email"
           type="email"
@@ -125,7 +126,7 @@ export function VerifyEmailPage() {
         {resend.isError && (
           <ErrorMessage error={resend.error} title="Could not send a new code" inlineFields={['email']} />
         )}
-      </form>
+      </Form>
       <p className="auth-card__footer">
         Verified already? <Link to="/sign-in">Sign in</Link>
       </p>

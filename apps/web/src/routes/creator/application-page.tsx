@@ -122,7 +122,8 @@ function ApplicationStatusPanel({
           <ConfirmButton
             label="Withdraw application"
             title="Withdraw your application?"
-            confirmLabel="Withdraw"
+            confirmLabel="Withdraw application"
+            cancelLabel="Keep application"
             destructive
             run={() => trpc.creators.withdraw.mutate({ id: application.id })}
             onSuccess={onWithdrawn}

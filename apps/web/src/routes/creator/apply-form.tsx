@@ -1,7 +1,8 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ErrorMessage } from '../../components/error-message.tsx';
-import { TextAreaField, TextField } from '../../components/form-field.tsx';
+import { Form } from '../../components/form.tsx';
+import { FieldError, TextAreaField, TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, trpc } from '../../lib/trpc.ts';
 import type { MyApplication } from './application-status.tsx';
@@ -57,7 +58,8 @@ export function ApplyForm({ onSubmitted }: { onSubmitted: (application: MyApplic
     setLinks((current) => current.map((link) => (link.key === key ? { ...link, ...patch } : link)));
 
   return (
-    <form
+    <Form
+      error={submit.error}
       className="form"
       noValidate
       aria-labelledby="apply-title"
@@ -157,13 +159,7 @@ export function ApplyForm({ onSubmitted }: { onSubmitted: (application: MyApplic
             Add a social link
           </button>
         </div>
-        {errors.socialLinks && (
-          <ul className="field__errors">
-            {errors.socialLinks.map((message) => (
-              <li key={message}>{message}</li>
-            ))}
-          </ul>
-        )}
+        <FieldError errors={errors.socialLinks} />
       </fieldset>
       <TextAreaField
         label="Additional information"
@@ -186,6 +182,6 @@ export function ApplyForm({ onSubmitted }: { onSubmitted: (application: MyApplic
           {submit.isPending ? 'Submitting…' : 'Submit application'}
         </button>
       </div>
-    </form>
+    </Form>
   );
 }

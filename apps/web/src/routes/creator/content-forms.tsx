@@ -1,13 +1,101 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type ChangeEvent, type ReactNode, useState } from 'react';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/form-field.tsx';
-import { fieldErrorsOf } from '../../lib/errors.ts';
+import { type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 
 type ContentView = RouterOutputs['content']['get'];
 
 const INLINE = ['title', 'description', 'language', 'url', 'urls', 'externalUrl'];
+
+/** A creator form: submits `mutation`, its field errors next to the inputs, the rest in a banner. */
+function CreatorForm({
+  mutation,
+  className = 'form',
+  label,
+  inlineFields = INLINE,
+  children,
+  actions,
+}: {
+  mutation: { mutate: () => void; error: unknown; isError: boolean };
+  className?: string;
+  /** The form's heading id (`aria-labelledby`) or its name (`aria-label`). */
+  label: { labelledBy: string } | { name: string };
+  inlineFields?: readonly string[];
+  children: ReactNode;
+  /** The buttons, under the banner. */
+  actions: ReactNode;
+}) {
+  return (
+    <Form
+      error={mutation.error}
+      className={className}
+      {...('labelledBy' in label ? { 'aria-labelledby': label.labelledBy } : { 'aria-label': label.name })}
+      noValidate
+      onSubmit={() => mutation.mutate()}
+    >
+      {children}
+      {mutation.isError && <ErrorMessage error={mutation.error} inlineFields={inlineFields} />}
+      <div className="form__actions">{actions}</div>
+    </Form>
+  );
+}
+
+interface Details {
+  title: string;
+  description: string;
+  language: string;
+}
+
+/** Title, description and language: what creating and editing a piece both ask for. */
+function useDetails(initial: Details) {
+  const [details, setDetails] = useState(initial);
+  const change = (key: keyof Details) => (event: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) =>
+    setDetails((current) => ({ ...current, [key]: event.target.value }));
+  return { details, change };
+}
+
+function DetailFields({
+  value: { details, change },
+  errors,
+}: {
+  value: ReturnType<typeof useDetails>;
+  errors: FieldErrors;
+}) {
+  return (
+    <>
+      <TextField
+        label="Title"
+        name="title"
+        value={details.title}
+        onChange={change('title')}
+        errors={errors.title}
+      />
+      <TextAreaField
+        label="Description"
+        name="description"
+        value={details.description}
+        onChange={change('description')}
+        errors={errors.description}
+      />
+      <LanguageField value={details.language} onChange={change('language')} errors={errors.language} />
+    </>
+  );
+}
+
+function LanguageField({
+  value,
+  onChange,
+  errors,
+}: {
+  value: string;
+  onChange: (event: ChangeEvent<HTMLInputElement>) => void;
+  errors: readonly string[] | undefined;
+}) {
+  return <TextField label="Language" name="language" value={value} onChange={onChange} errors={errors} />;
+}
 
 /** Import one media address (YouTube, Vimeo, SoundCloud) as a draft. */
 export function ImportOneForm() {
@@ -23,14 +111,15 @@ export function ImportOneForm() {
   });
   const errors = fieldErrorsOf(importOne.error);
   return (
-    <form
+    <CreatorForm
+      mutation={importOne}
       className="form panel"
-      aria-labelledby="import-one-title"
-      noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        importOne.mutate();
-      }}
+      label={{ labelledBy: 'import-one-title' }}
+      actions={
+        <button type="submit" className="button" disabled={importOne.isPending || !url.trim()}>
+          {importOne.isPending ? 'Importing…' : 'Import'}
+        </button>
+      }
     >
       <h3 id="import-one-title">Import from a link</h3>
       <TextField
@@ -42,14 +131,11 @@ export function ImportOneForm() {
         errors={errors.url}
         hint="YouTube, Vimeo or SoundCloud. The title, picture and length come from there."
       />
-      <TextField
-        label="Language"
-        name="language"
+      <LanguageField
         value={language}
         onChange={(e) => setLanguage(e.target.value)}
         errors={errors.language}
       />
-      {importOne.isError && <ErrorMessage error={importOne.error} inlineFields={INLINE} />}
       {importOne.data && (
         <p className="notice notice--info" role="status" data-testid="import-result">
           {importOne.data.created
@@ -57,12 +143,7 @@ export function ImportOneForm() {
             : `“${importOne.data.content.title}” is already in the library.`}
         </p>
       )}
-      <div className="form__actions">
-        <button type="submit" className="button" disabled={importOne.isPending || !url.trim()}>
-          {importOne.isPending ? 'Importing…' : 'Import'}
-        </button>
-      </div>
-    </form>
+    </CreatorForm>
   );
 }
 
@@ -97,14 +178,14 @@ export function BulkImportForm() {
   const batch = status.data;
   return (
     <div className="panel">
-      <form
-        className="form"
-        aria-labelledby="bulk-title"
-        noValidate
-        onSubmit={(event) => {
-          event.preventDefault();
-          start.mutate();
-        }}
+      <CreatorForm
+        mutation={start}
+        label={{ labelledBy: 'bulk-title' }}
+        actions={
+          <button type="submit" className="button" disabled={start.isPending || !text.trim()}>
+            Start import
+          </button>
+        }
       >
         <h3 id="bulk-title">Import many links</h3>
         <TextAreaField
@@ -116,13 +197,7 @@ export function BulkImportForm() {
           errors={errors.urls}
           hint="Up to 500 at once. Each becomes a draft; addresses already in the library are skipped."
         />
-        {start.isError && <ErrorMessage error={start.error} inlineFields={INLINE} />}
-        <div className="form__actions">
-          <button type="submit" className="button" disabled={start.isPending || !text.trim()}>
-            Start import
-          </button>
-        </div>
-      </form>
+      </CreatorForm>
       {batch && (
         <div data-testid="bulk-progress">
           <p role="status">
@@ -170,17 +245,13 @@ export function BulkImportForm() {
 /** Create a piece by hand (a draft; media can be added by link). */
 export function CreateContentForm({ onDone }: { onDone: () => void }) {
   const queryClient = useQueryClient();
-  const [title, setTitle] = useState('');
-  const [description, setDescription] = useState('');
-  const [language, setLanguage] = useState('en');
+  const detailsValue = useDetails({ title: '', description: '', language: 'en' });
   const [mediaType, setMediaType] = useState<'video' | 'audio'>('video');
   const [externalUrl, setExternalUrl] = useState('');
   const create = useMutation({
     mutationFn: () =>
       trpc.content.create.mutate({
-        title,
-        description,
-        language,
+        ...detailsValue.details,
         ...(externalUrl.trim() ? { media: { mediaType, externalUrl } } : {}),
       }),
     onSuccess: () => {
@@ -190,37 +261,15 @@ export function CreateContentForm({ onDone }: { onDone: () => void }) {
   });
   const errors = fieldErrorsOf(create.error);
   return (
-    <form
+    <CreatorForm
+      mutation={create}
       className="form panel"
-      aria-labelledby="create-title"
-      noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        create.mutate();
-      }}
+      label={{ labelledBy: 'create-title' }}
+      inlineFields={[...INLINE, 'media.externalUrl']}
+      actions={<DoneActions busy={create.isPending} submitLabel="Create draft" onDone={onDone} />}
     >
       <h3 id="create-title">New content</h3>
-      <TextField
-        label="Title"
-        name="title"
-        value={title}
-        onChange={(e) => setTitle(e.target.value)}
-        errors={errors.title}
-      />
-      <TextAreaField
-        label="Description"
-        name="description"
-        value={description}
-        onChange={(e) => setDescription(e.target.value)}
-        errors={errors.description}
-      />
-      <TextField
-        label="Language"
-        name="language"
-        value={language}
-        onChange={(e) => setLanguage(e.target.value)}
-        errors={errors.language}
-      />
+      <DetailFields value={detailsValue} errors={errors} />
       <SelectField
         label="Media type"
         name="mediaType"
@@ -238,82 +287,55 @@ export function CreateContentForm({ onDone }: { onDone: () => void }) {
         errors={errors['media.externalUrl']}
         hint="A YouTube, Vimeo or SoundCloud link."
       />
-      {create.isError && (
-        <ErrorMessage error={create.error} inlineFields={[...INLINE, 'media.externalUrl']} />
-      )}
-      <div className="form__actions">
-        <button type="submit" className="button" disabled={create.isPending}>
-          Create draft
-        </button>
-        <button type="button" className="button button--quiet" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </CreatorForm>
   );
 }
 
 /** Edit title, description and language; a change made elsewhere meanwhile is reported, not overwritten. */
 export function EditContentForm({ item, onDone }: { item: ContentView; onDone: () => void }) {
   const queryClient = useQueryClient();
-  const [title, setTitle] = useState(item.title);
-  const [description, setDescription] = useState(item.description);
-  const [language, setLanguage] = useState(item.language);
+  const detailsValue = useDetails({
+    title: item.title,
+    description: item.description,
+    language: item.language,
+  });
   const save = useMutation({
     mutationFn: () =>
-      trpc.content.update.mutate({
-        id: item.id,
-        expectedVersion: item.version,
-        title,
-        description,
-        language,
-      }),
+      trpc.content.update.mutate({ id: item.id, expectedVersion: item.version, ...detailsValue.details }),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: api.creators.pathKey() });
       onDone();
     },
   });
-  const errors = fieldErrorsOf(save.error);
   return (
-    <form
-      className="form"
-      aria-label={`Edit ${item.title}`}
-      noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        save.mutate();
-      }}
+    <CreatorForm
+      mutation={save}
+      label={{ name: `Edit ${item.title}` }}
+      actions={<DoneActions busy={save.isPending} submitLabel="Save" onDone={onDone} />}
     >
-      <TextField
-        label="Title"
-        name="title"
-        value={title}
-        onChange={(e) => setTitle(e.target.value)}
-        errors={errors.title}
-      />
-      <TextAreaField
-        label="Description"
-        name="description"
-        value={description}
-        onChange={(e) => setDescription(e.target.value)}
-        errors={errors.description}
-      />
-      <TextField
-        label="Language"
-        name="language"
-        value={language}
-        onChange={(e) => setLanguage(e.target.value)}
-        errors={errors.language}
-      />
-      {save.isError && <ErrorMessage error={save.error} inlineFields={INLINE} />}
-      <div className="form__actions">
-        <button type="submit" className="button" disabled={save.isPending}>
-          Save
-        </button>
-        <button type="button" className="button button--quiet" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-    </form>
+      <DetailFields value={detailsValue} errors={fieldErrorsOf(save.error)} />
+    </CreatorForm>
+  );
+}
+
+/** Submit, and a way back that leaves the piece as it was. */
+function DoneActions({
+  busy,
+  submitLabel,
+  onDone,
+}: {
+  busy: boolean;
+  submitLabel: string;
+  onDone: () => void;
+}) {
+  return (
+    <>
+      <button type="submit" className="button" disabled={busy}>
+        {submitLabel}
+      </button>
+      <button type="button" className="button button--quiet" onClick={onDone}>
+        Cancel
+      </button>
+    </>
   );
 }

@@ -2,8 +2,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextAreaField, TextField } from '../../components/form-field.tsx';
 import { describeError, fieldErrorsOf } from '../../lib/errors.ts';
+import { plural } from '../../lib/plural.ts';
 import { useRealtimeEvents } from '../../lib/realtime.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 
@@ -279,7 +281,8 @@ export function IngestWizard() {
             until you publish it; unpublished drafts are deleted after a few days.
           </p>
         ) : (
-          <form
+          <Form
+            error={create.error}
             className="form"
             noValidate
             onSubmit={(event) => {
@@ -321,7 +324,7 @@ export function IngestWizard() {
                 {create.isPending ? 'Creating…' : 'Create draft'}
               </button>
             </div>
-          </form>
+          </Form>
         )}
       </section>
 
@@ -378,7 +381,7 @@ export function IngestWizard() {
             <code>audio_with_captions</code>), a <code>title</code> and a <code>payload</code> naming the
             uploaded files by id. Start from the suggestion and edit it.
           </p>
-          <form className="form" noValidate onSubmit={onPublish}>
+          <Form error={publish.error} className="form" noValidate onSubmit={onPublish}>
             <div className="form__actions">
               <button
                 type="button"
@@ -427,7 +430,7 @@ export function IngestWizard() {
             )}
             {publish.isPending && checked && (
               <p aria-live="polite">
-                Checked {checked.done.toLocaleString()} of {checked.total.toLocaleString()} files{' '}
+                Checked {checked.done.toLocaleString()} of {plural(checked.total, 'file')}{' '}
                 <progress max={checked.total} value={checked.done} aria-label="Files checked" />
               </p>
             )}
@@ -440,7 +443,7 @@ export function IngestWizard() {
                 {publish.isPending ? 'Checking every file and publishing…' : 'Publish'}
               </button>
             </div>
-          </form>
+          </Form>
         </section>
       )}
     </section>

@@ -4,6 +4,8 @@ import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { describeError } from '../../lib/errors.ts';
+import { plural } from '../../lib/plural.ts';
+import { formatDateTimeWithZone } from '../../lib/time-format.ts';
 import { api, trpc } from '../../lib/trpc.ts';
 import { uploadFile } from './upload.ts';
 
@@ -29,7 +31,10 @@ function FileLinks({ fileId }: { fileId: string }) {
   const expiring = useMutation({
     mutationFn: () => trpc.files.createLink.mutate({ fileId, expiresIn: 3600 }),
     onSuccess: (link) =>
-      setMade({ label: `Download link, valid until ${link.expiresAt.toLocaleTimeString()}`, url: link.url }),
+      setMade({
+        label: `Download link, valid until ${formatDateTimeWithZone(link.expiresAt)}`,
+        url: link.url,
+      }),
   });
   const publicLink = useMutation({
     mutationFn: () => trpc.files.createPublicLink.mutate({ fileId }),
@@ -80,7 +85,7 @@ function FileLinks({ fileId }: { fileId: string }) {
         <ul className="chip-list">
           {links.data.map((link) => (
             <li key={link.id}>
-              Public link of {link.createdAt.toLocaleString()} — opened {link.accessCount} times{' '}
+              Public link of {link.createdAt.toLocaleString()} — opened {plural(link.accessCount, 'time')}{' '}
               {link.revokedAt ? (
                 <span className="tag">revoked</span>
               ) : (

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { plural } from '../../lib/plural.ts';
 import { api, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
 
 const PAGE_SIZE = 20;
@@ -131,7 +132,7 @@ export function LibraryPage({
         />
         {data && (
           <p className="muted" aria-live="polite" data-testid="library-total">
-            {data.total === 1 ? '1 result' : `${data.total.toLocaleString()} results`}
+            {plural(data.total, 'result')}
           </p>
         )}
       </div>

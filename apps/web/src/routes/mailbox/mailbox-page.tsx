@@ -5,6 +5,7 @@ import { ConfirmButton, ResultNotice } from '../../components/confirm-dialog.tsx
 import { PagedListPager, usePagedList } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { describeError } from '../../lib/errors.ts';
+import { plural } from '../../lib/plural.ts';
 import { api, trpc } from '../../lib/trpc.ts';
 
 /** The catcher keeps the newest 500 messages; the page lists them all, 20 at a time. */
@@ -43,16 +44,21 @@ export function MailboxPage() {
           <ConfirmButton
             label="Clear mailbox"
             title="Delete every caught email?"
-            confirmLabel="Delete all"
+            confirmLabel="Delete every email"
+            cancelLabel="Keep them"
             destructive
             disabled={list.data.total === 0}
             run={() => trpc.dev.mailbox.clear.mutate()}
             onSuccess={(outcome) => {
-              setResult(`Deleted ${outcome.deleted} ${outcome.deleted === 1 ? 'message' : 'messages'}.`);
+              setResult(`Deleted ${plural(outcome.deleted, 'message')}.`);
               void queryClient.invalidateQueries({ queryKey: api.dev.mailbox.pathKey() });
             }}
           >
-            <p>The mail catcher forgets all {list.data.total} messages. This cannot be undone.</p>
+            <p>
+              The mail catcher forgets{' '}
+              {list.data.total === 1 ? 'the one message' : `all ${plural(list.data.total, 'message')}`}. This
+              cannot be undone.
+            </p>
           </ConfirmButton>
         )}
       </header>
@@ -78,9 +84,7 @@ export function MailboxPage() {
         </div>
       ) : (
         <div className="panel">
-          <p className="muted">
-            {list.data.total} {list.data.total === 1 ? 'message' : 'messages'}, newest first.
-          </p>
+          <p className="muted">{plural(list.data.total, 'message')}, newest first.</p>
           <div className="table-scroll">
             <table className="table" aria-label="Caught email">
               <thead>

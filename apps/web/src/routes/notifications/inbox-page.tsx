@@ -4,6 +4,7 @@ import { ResultNotice } from '../../components/confirm-dialog.tsx';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { ListPanel } from '../../components/list-panel.tsx';
+import { plural } from '../../lib/plural.ts';
 import { api, trpc } from '../../lib/trpc.ts';
 
 const PAGE_SIZE = 20;
@@ -34,7 +35,7 @@ export function InboxPage() {
       setResult(
         updated === 0
           ? 'Nothing to mark: every notification was already read.'
-          : `Marked ${updated} notification${updated === 1 ? '' : 's'} read.`,
+          : `Marked ${plural(updated, 'notification')} read.`,
       );
       void refresh();
     },

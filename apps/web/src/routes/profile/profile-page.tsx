@@ -4,6 +4,7 @@ import { useLocation } from 'react-router';
 import { profileUpdated } from '../../auth/session-store.ts';
 import { ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, trpc } from '../../lib/trpc.ts';
@@ -113,7 +114,7 @@ export function ProfilePage() {
           </section>
           <section className="panel" aria-labelledby="name-title">
             <h2 id="name-title">Your name</h2>
-            <form className="form" onSubmit={onSubmit} noValidate>
+            <Form error={update.error} className="form" onSubmit={onSubmit} noValidate>
               <TextField
                 label="Name"
                 name="name"
@@ -135,7 +136,7 @@ export function ProfilePage() {
                   {update.isPending ? 'Saving…' : 'Save name'}
                 </button>
               </div>
-            </form>
+            </Form>
           </section>
           <PublicProfilePanel />
           <section className="panel" aria-labelledby="password-title">

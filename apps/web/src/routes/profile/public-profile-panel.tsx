@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/form-field.tsx';
 import { describeError, fieldErrorsOf } from '../../lib/errors.ts';
 import { api, trpc } from '../../lib/trpc.ts';
@@ -126,7 +127,7 @@ export function PublicProfilePanel() {
               {avatarProblem}
             </p>
           )}
-          <form className="form" noValidate onSubmit={onSubmit}>
+          <Form error={save.error} className="form" noValidate onSubmit={onSubmit}>
             <TextField
               label="Display name"
               name="displayName"
@@ -174,7 +175,7 @@ export function PublicProfilePanel() {
                 {save.isPending ? 'Saving…' : 'Save profile'}
               </button>
             </div>
-          </form>
+          </Form>
         </>
       )}
     </section>

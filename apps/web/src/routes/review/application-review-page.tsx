@@ -5,8 +5,10 @@ import { useSession } from '../../auth/use-session.ts';
 import { Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Fact } from '../../components/fact.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextAreaField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
+import { plural } from '../../lib/plural.ts';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { APPLICATION_DECIDED_EVENT } from '../creator/application-page.tsx';
@@ -147,7 +149,7 @@ function ApplicationDetail({
             This is your own application: another reviewer must decide it.{' '}
             {application.otherReviewers === 0
               ? 'Nobody else in your organisation may review applications yet — give someone the editor role (or another role that may review creator applications) first.'
-              : `${application.otherReviewers} other ${application.otherReviewers === 1 ? 'person' : 'people'} in your organisation may review it.`}
+              : `${plural(application.otherReviewers, 'other person', 'other people')} in your organisation may review it.`}
           </p>
         </div>
       ) : application.status === 'pending' ? (
@@ -218,7 +220,8 @@ function DecisionForm({
   const field = decision === 'approve' ? 'notes' : 'reason';
   const errors = fieldErrorsOf(mutation.error);
   return (
-    <form
+    <Form
+      error={mutation.error}
       className="form"
       noValidate
       onSubmit={(event) => {
@@ -256,9 +259,10 @@ function DecisionForm({
       <DialogActions
         busy={mutation.isPending}
         onCancel={onCancel}
+        cancelLabel="Decide later"
         submitLabel={decision === 'approve' ? 'Approve application' : 'Reject application'}
         danger={decision !== 'approve'}
       />
-    </form>
+    </Form>
   );
 }

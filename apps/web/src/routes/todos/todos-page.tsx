@@ -2,6 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { type FormEvent, useState } from 'react';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { SelectField, TextField } from '../../components/form-field.tsx';
 import { ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
@@ -79,7 +80,7 @@ export function TodosPage() {
       </header>
       <section className="panel" aria-labelledby="new-todo">
         <h2 id="new-todo">New todo</h2>
-        <form className="form" noValidate onSubmit={onSubmit}>
+        <Form error={create.error} className="form" noValidate onSubmit={onSubmit}>
           <TextField
             label="What needs doing"
             name="title"
@@ -125,7 +126,7 @@ export function TodosPage() {
               {create.isPending ? 'Adding…' : 'Add'}
             </button>
           </div>
-        </form>
+        </Form>
       </section>
       <div className="filters">
         <SelectField

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { SelectField, TextField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, trpc } from '../../lib/trpc.ts';
@@ -83,7 +84,7 @@ export function ConnectionPage() {
     );
 
   return (
-    <form className="form panel" onSubmit={submit}>
+    <Form error={save.error} className="form panel" onSubmit={submit}>
       {save.isError && (
         <ErrorMessage
           error={save.error}
@@ -163,6 +164,6 @@ export function ConnectionPage() {
             : `Could not connect: ${test.data.error}`}
         </p>
       )}
-    </form>
+    </Form>
   );
 }

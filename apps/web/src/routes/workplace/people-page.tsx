@@ -3,8 +3,10 @@ import { type FormEvent, useState } from 'react';
 import { Dialog } from '../../components/confirm-dialog.tsx';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
+import { plural } from '../../lib/plural.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { summary, useWorkplaceLive } from './workplace-common.tsx';
 
@@ -134,7 +136,7 @@ function AssignDialog({
   };
   return (
     <Dialog open title={`Assign ${String(person.data.name ?? 'this person')} to a space`} onClose={onClose}>
-      <form className="form" onSubmit={submit}>
+      <Form error={assign.error} className="form" onSubmit={submit}>
         {assign.isError && <ErrorMessage error={assign.error} title="Could not assign" />}
         {free.isError && <ErrorMessage error={free.error} title="Could not load the free spaces" />}
         <SelectField label="Free space" required value={spaceId} onChange={(e) => setSpaceId(e.target.value)}>
@@ -154,7 +156,7 @@ function AssignDialog({
             Cancel
           </button>
         </div>
-      </form>
+      </Form>
     </Dialog>
   );
 }
@@ -171,7 +173,8 @@ function CreateDialog({ onClose, onDone }: { onClose: () => void; onDone: () => 
   });
   return (
     <Dialog open title="New person" onClose={onClose}>
-      <form
+      <Form
+        error={create.error}
         className="form"
         onSubmit={(event) => {
           event.preventDefault();
@@ -194,7 +197,7 @@ function CreateDialog({ onClose, onDone }: { onClose: () => void; onDone: () => 
             Cancel
           </button>
         </div>
-      </form>
+      </Form>
     </Dialog>
   );
 }
@@ -251,7 +254,7 @@ function ImportDialog({ onClose, onDone }: { onClose: () => void; onDone: () => 
               {report.applied
                 ? `Imported: ${report.created} added, ${report.updated} updated.`
                 : report.errors > 0
-                  ? `${report.errors} row${report.errors === 1 ? '' : 's'} need fixing; nothing was imported.`
+                  ? `${plural(report.errors, 'row needs', 'rows need')} fixing; nothing was imported.`
                   : `Ready: ${report.created} to add, ${report.updated} to update.`}
             </p>
             <DataTable

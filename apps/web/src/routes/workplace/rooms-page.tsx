@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Dialog } from '../../components/confirm-dialog.tsx';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
@@ -163,7 +164,8 @@ function MeetingDialog({ room, onClose, onDone }: { room: Room; onClose: () => v
   const errors = fieldErrorsOf(start.error);
   return (
     <Dialog open title={`Start a meeting in ${room.roomName}`} onClose={onClose}>
-      <form
+      <Form
+        error={start.error}
         className="form"
         onSubmit={(event) => {
           event.preventDefault();
@@ -214,7 +216,7 @@ function MeetingDialog({ room, onClose, onDone }: { room: Room; onClose: () => v
             Cancel
           </button>
         </div>
-      </form>
+      </Form>
     </Dialog>
   );
 }
@@ -234,7 +236,8 @@ function CreateRoomDialog({ onClose, onDone }: { onClose: () => void; onDone: ()
   const errors = fieldErrorsOf(create.error);
   return (
     <Dialog open title="New room" onClose={onClose}>
-      <form
+      <Form
+        error={create.error}
         className="form"
         onSubmit={(event) => {
           event.preventDefault();
@@ -278,7 +281,7 @@ function CreateRoomDialog({ onClose, onDone }: { onClose: () => void; onDone: ()
             Cancel
           </button>
         </div>
-      </form>
+      </Form>
     </Dialog>
   );
 }

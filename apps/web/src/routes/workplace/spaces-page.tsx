@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { ConfirmButton, Dialog } from '../../components/confirm-dialog.tsx';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextAreaField, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
@@ -85,6 +86,7 @@ export function SpacesPage() {
                       ariaLabel={`Delete space ${space.externalId}`}
                       title={`Delete space ${space.externalId}?`}
                       confirmLabel="Delete space"
+                      cancelLabel="Keep space"
                       destructive
                       run={() => trpc.workplace.spaces.delete.mutate({ id: space.id })}
                       onSuccess={() => void refresh()}
@@ -146,7 +148,7 @@ function SpaceDialog({
   };
   return (
     <Dialog open title={space ? `Edit space ${space.externalId}` : 'New space'} onClose={onClose}>
-      <form className="form" onSubmit={submit}>
+      <Form error={save.error} className="form" onSubmit={submit}>
         {save.isError && (
           <ErrorMessage
             error={save.error}
@@ -186,7 +188,7 @@ function SpaceDialog({
             Cancel
           </button>
         </div>
-      </form>
+      </Form>
     </Dialog>
   );
 }
