@@ -40,7 +40,10 @@ describe('home.summary', () => {
     ]);
     expect(before.setup?.steps.every((step) => !step.done && step.count === 0)).toBe(true);
 
-    await callerAs(services, admin.session).apiKeys.create({ name: 'Shipping logs', scopes: ['logs.ingest'] });
+    await callerAs(services, admin.session).apiKeys.create({
+      name: 'Shipping logs',
+      scopes: ['logs.ingest'],
+    });
     await member(t.db, org.id, ['viewer'], 'A Colleague');
 
     const after = await summaryOf(admin);

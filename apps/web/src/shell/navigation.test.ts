@@ -36,4 +36,17 @@ describe('navigation', () => {
     expect(shown).toEqual(expect.arrayContaining(['Library', 'Workplace']));
     expect(shown).not.toContain('Datasets');
   });
+
+  it('opens Home for every member, and System status only for those who operate', () => {
+    const viewer = { signedIn: true, can: () => false, mailboxAvailable: false };
+    const operator = { ...viewer, can: (permission: string) => permission === 'ops.read' };
+    const guest = { ...viewer, signedIn: false };
+    const shown = (who: typeof viewer) =>
+      visibleNavigation(NAVIGATION, who).flatMap((section) => section.items.map((item) => item.label));
+    expect(shown(viewer)).toContain('Home');
+    expect(shown(viewer)).not.toContain('Status');
+    expect(shown(operator)).toEqual(expect.arrayContaining(['Home', 'Status', 'Ops']));
+    expect(shown(guest)).not.toContain('Home');
+    expect(shown(guest)).not.toContain('Status');
+  });
 });

@@ -12,7 +12,7 @@ export function NotFoundPage() {
           Nothing lives at <code>{pathname}</code>.
         </p>
         <p>
-          <Link to="/status">Go to System status</Link>
+          <Link to="/">Go to Home</Link>
         </p>
       </div>
     </section>
