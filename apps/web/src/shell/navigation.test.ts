@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NAVIGATION, visibleNavigation } from './navigation.ts';
+import { NAVIGATION, type NavViewer, visibleNavigation } from './navigation.ts';
 
 const everything = { signedIn: true, can: () => true, mailboxAvailable: false };
 const labels = (areasBuilt?: Record<'library' | 'datasets' | 'workplace' | 'todos', boolean>) =>
@@ -38,10 +38,10 @@ describe('navigation', () => {
   });
 
   it('opens Home for every member, and System status only for those who operate', () => {
-    const viewer = { signedIn: true, can: () => false, mailboxAvailable: false };
-    const operator = { ...viewer, can: (permission: string) => permission === 'ops.read' };
-    const guest = { ...viewer, signedIn: false };
-    const shown = (who: typeof viewer) =>
+    const viewer: NavViewer = { signedIn: true, can: () => false, mailboxAvailable: false };
+    const operator: NavViewer = { ...viewer, can: (permission) => permission === 'ops.read' };
+    const guest: NavViewer = { ...viewer, signedIn: false };
+    const shown = (who: NavViewer) =>
       visibleNavigation(NAVIGATION, who).flatMap((section) => section.items.map((item) => item.label));
     expect(shown(viewer)).toContain('Home');
     expect(shown(viewer)).not.toContain('Status');
