@@ -9,8 +9,12 @@ type HomeSummary = RouterOutputs['home']['summary'];
 type SetupStep = NonNullable<HomeSummary['setup']>['steps'][number];
 type Application = NonNullable<HomeSummary['application']>;
 
-/** Home follows new members, invitations and reviews a little; the numbers need not be live. */
+/**
+ * Home follows new members, invitations and reviews a little; the numbers need not be live. Coming
+ * back to Home asks again (staleTime 0): a step just done elsewhere shows done.
+ */
 const HOME_REFRESH_MS = 60_000;
+const homeQuery = { refetchInterval: HOME_REFRESH_MS, staleTime: 0 } as const;
 
 /**
  * Home (`/`): what the signed-in person should look at first, by what they do here — set-up steps
@@ -19,7 +23,7 @@ const HOME_REFRESH_MS = 60_000;
  */
 export function HomePage() {
   const session = useSession();
-  const summary = useQuery({ ...api.home.summary.queryOptions(), refetchInterval: HOME_REFRESH_MS });
+  const summary = useQuery({ ...api.home.summary.queryOptions(), ...homeQuery });
   const isOperator = session.user?.platformRole === 'operator';
   const firstName = session.user?.name.split(/\s+/)[0] ?? '';
   const data = summary.data;
@@ -263,8 +267,8 @@ function LibraryPanel({ lead = false }: { lead?: boolean }) {
 
 /** Platform operators: is work flowing across the platform, and what failed lately. */
 function PlatformPanel() {
-  const health = useQuery({ ...api.ops.health.queryOptions(), refetchInterval: HOME_REFRESH_MS });
-  const kpis = useQuery({ ...api.ops.kpis.queryOptions(), refetchInterval: HOME_REFRESH_MS });
+  const health = useQuery({ ...api.ops.health.queryOptions(), ...homeQuery });
+  const kpis = useQuery({ ...api.ops.kpis.queryOptions(), ...homeQuery });
   const status = health.isError ? 'unknown' : (health.data?.status ?? 'checking');
   return (
     <HomePanel title="Platform" testId="home-platform" wide>
