@@ -134,14 +134,17 @@ export function publicReadLimits(
       windowSeconds: 60,
     });
     if (!decision.allowed) {
-      throw new RateLimitedError(decision.retryAfterSeconds, 'Too many searches from here; wait a moment');
+      throw new RateLimitedError(
+        decision.retryAfterSeconds,
+        'Too many requests to the Library from here; wait a moment',
+      );
     }
     return next();
   });
   const atOnce = concurrencyCap(
     kind,
     (env) => ({ perCaller: limits(env).concurrentPerCaller }),
-    'Too many searches from here at once; try again in a moment',
+    'Too many requests to the Library from here at once; try again in a moment',
   );
   return { perMinute, atOnce };
 }

@@ -2,7 +2,9 @@ import { indexContent } from '@atrium/domain/discovery/indexing';
 import { useTestDatabase } from '@atrium/testkit';
 import { accessTokenFor, createTestOrg } from '@atrium/testkit/factories';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInnerContext } from '../src/context.ts';
 import type { RunningApi } from '../src/server.ts';
+import { createCallerFactory, heavy, publicProcedure, router } from '../src/trpc.ts';
 import { call, freshIp, startTestApi } from './auth-helpers.ts';
 import { callerAs, member, YOUTUBE_URL } from './content-helpers.ts';
 
@@ -143,5 +145,27 @@ describe('discovery: public reads are rate limited and carry no internal ids', {
     expect(item.data).not.toHaveProperty('orgId');
     expect(item.data).not.toHaveProperty('authorId');
     expect(JSON.stringify(item.body)).not.toContain(orgId);
+  });
+
+  it('keeps the Library cap apart from `heavy`, which still allows HEAVY_CALLS_PER_CALLER at once', async () => {
+    const org = await createTestOrg(t.db);
+    const someone = await member(t.db, org.id, ['viewer']);
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const slow = router({ work: publicProcedure.use(heavy).query(() => gate.then(() => 'done')) });
+    const caller = createCallerFactory(slow)(
+      createInnerContext({ services: api.services, session: someone.session }),
+    );
+    const limit = api.services.env.HEAVY_CALLS_PER_CALLER;
+    const running = Array.from({ length: limit }, () => caller.work());
+    await expect(caller.work()).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    // The same person's Library searches are not held up by their heavy calls.
+    const token = await accessTokenFor(t.db, someone.user.id, { secret: JWT_SECRET });
+    expect((await search({ ip: freshIp(), token })).status).toBe(200);
+    open();
+    expect(await Promise.all(running)).toEqual(Array(limit).fill('done'));
+    expect(await caller.work()).toBe('done');
   });
 });
