@@ -135,6 +135,14 @@ const ZApiEnv = z
     // ── Content and discovery (SPEC §4, docs/content.md) ──
     /** How long `content:{id}` and `media:{contentId}` stay in Redis without a write (a backstop). */
     CONTENT_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    /**
+     * The public Library (`discovery.search`, `discovery.get`) answers anyone: calls per minute per
+     * client address for anonymous callers, per user for signed-in ones (429 + Retry-After beyond),
+     * and calls at once per caller on a replica (docs/security.md).
+     */
+    DISCOVERY_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
+    DISCOVERY_MEMBER_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    DISCOVERY_CONCURRENT_PER_CALLER: z.coerce.number().int().min(1).max(1_000).default(4),
 
     // ── Object storage, files, scanning (SPEC §5, docs/storage.md, docs/files.md) ──
     // S3_* and OBJECT_STORAGE_{DIR,SIGNING_KEY}: ZObjectStorageEnv, extended below.

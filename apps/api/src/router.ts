@@ -39,6 +39,7 @@ export const appRouter = router({
   files: lazy(() => import('./routers/files.ts').then((m) => m.filesRouter)),
   profiles: lazy(() => import('./routers/profiles.ts').then((m) => m.profilesRouter)),
   todos: lazy(() => import('./routers/todos.ts').then((m) => m.todosRouter)),
+  home: lazy(() => import('./routers/home.ts').then((m) => m.homeRouter)),
 });
 
 export type AppRouter = typeof appRouter;

@@ -67,38 +67,87 @@ const refuseUnstorableText = t.middleware(async ({ getRawInput, next }) => {
 
 export const publicProcedure = t.procedure.use(observed).use(refuseUnstorableText);
 
+/** Who a per-caller limit counts: the signed-in user, else the client address (TRUST_PROXY decides). */
+function callerKey(ctx: Context): string {
+  return ctx.session ? `user:${ctx.session.userId}` : `ip:${ctx.ip ?? 'unknown'}`;
+}
+
 /**
- * For expensive procedures (whole-chain verification, searches over payloads, long histories): at
- * most HEAVY_CALLS_PER_CALLER of them run at once per caller (user, else client address) on a
- * replica, and at most twice that per organisation, so one tenant cannot occupy the pool and the
- * event loop that every other tenant shares. Beyond → 429 with a short Retry-After.
+ * At most `perCaller` calls of one kind run at once per caller (user, else client address) on a
+ * replica — and, when `perOrg` is given, at most that many per organisation, so one tenant cannot
+ * occupy the pool and the event loop that every other tenant shares. Beyond → 429, Retry-After 1 s.
+ * `kind` keeps the slots of different limits apart.
  */
-export const heavy = t.middleware(async ({ ctx, next }) => {
-  const { heavyCalls: slots, env } = ctx.services;
-  const perCaller = env.HEAVY_CALLS_PER_CALLER;
-  const claims: Array<[string, number]> = ctx.session
-    ? [
-        [`user:${ctx.session.userId}`, perCaller],
-        [`org:${ctx.session.orgId}`, perCaller * 2],
-      ]
-    : [[`ip:${ctx.ip ?? 'unknown'}`, perCaller]];
-  const held: string[] = [];
-  for (const [key, limit] of claims) {
-    if (!slots.tryAcquire(key, limit)) {
-      for (const taken of held) slots.release(taken);
+function concurrencyCap(
+  kind: string,
+  limits: (env: Context['services']['env']) => { perCaller: number; perOrg?: number },
+  message: string,
+) {
+  return t.middleware(async ({ ctx, next }) => {
+    const { heavyCalls: slots, env } = ctx.services;
+    const { perCaller, perOrg } = limits(env);
+    const claims: Array<[string, number]> = [[`${kind}:${callerKey(ctx)}`, perCaller]];
+    if (ctx.session && perOrg !== undefined) claims.push([`${kind}:org:${ctx.session.orgId}`, perOrg]);
+    const held: string[] = [];
+    for (const [key, limit] of claims) {
+      if (!slots.tryAcquire(key, limit)) {
+        for (const taken of held) slots.release(taken);
+        throw new RateLimitedError(1, message);
+      }
+      held.push(key);
+    }
+    try {
+      return await next();
+    } finally {
+      for (const key of held) slots.release(key);
+    }
+  });
+}
+
+/**
+ * For expensive procedures (whole-chain verification, searches over payloads, long histories):
+ * HEAVY_CALLS_PER_CALLER at once per caller, twice that per organisation, per replica.
+ */
+export const heavy = concurrencyCap(
+  'heavy',
+  (env) => ({ perCaller: env.HEAVY_CALLS_PER_CALLER, perOrg: env.HEAVY_CALLS_PER_CALLER * 2 }),
+  'This takes a while and enough of these are already running for you; try again in a moment',
+);
+
+/**
+ * For procedures anyone may call (the public Library): calls per minute per caller, counted by the
+ * shared limiter (Redis; in process without it) — anonymous callers per client address, signed-in
+ * ones per user under their own, larger allowance — and a cap on calls at once per caller.
+ */
+export function publicReadLimits(
+  kind: string,
+  limits: (env: Context['services']['env']) => {
+    anonymousPerMinute: number;
+    memberPerMinute: number;
+    concurrentPerCaller: number;
+  },
+) {
+  const perMinute = t.middleware(async ({ ctx, next }) => {
+    const { anonymousPerMinute, memberPerMinute } = limits(ctx.services.env);
+    const decision = await ctx.services.identity.rateLimiter.consume(`${kind}:${callerKey(ctx)}`, {
+      limit: ctx.session ? memberPerMinute : anonymousPerMinute,
+      windowSeconds: 60,
+    });
+    if (!decision.allowed) {
       throw new RateLimitedError(
-        1,
-        'This takes a while and enough of these are already running for you; try again in a moment',
+        decision.retryAfterSeconds,
+        'Too many requests to the Library from here; wait a moment',
       );
     }
-    held.push(key);
-  }
-  try {
-    return await next();
-  } finally {
-    for (const key of held) slots.release(key);
-  }
-});
+    return next();
+  });
+  const atOnce = concurrencyCap(
+    kind,
+    (env) => ({ perCaller: limits(env).concurrentPerCaller }),
+    'Too many requests to the Library from here at once; try again in a moment',
+  );
+  return { perMinute, atOnce };
+}
 
 /**
  * Resolves the caller; the identity module supplies `services.authenticate`. Admits a caller whose

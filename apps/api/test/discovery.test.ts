@@ -28,7 +28,16 @@ describe('discovery: indexed by the worker, searched by the public', { timeout: 
   let n = 0;
 
   beforeAll(async () => {
-    services = await createServices(testApiEnv(t.url, { REDIS_PREFIX: prefix }));
+    // The in-process caller has no client address, and waitFor polls searches every 25 ms: the per-caller
+    // limits are exercised over HTTP in discovery-limits.test.ts, not here.
+    services = await createServices(
+      testApiEnv(t.url, {
+        REDIS_PREFIX: prefix,
+        DISCOVERY_ANONYMOUS_PER_MINUTE: '1000000',
+        DISCOVERY_MEMBER_PER_MINUTE: '1000000',
+        DISCOVERY_CONCURRENT_PER_CALLER: '1000',
+      }),
+    );
     worker = await startWorker(
       testWorkerEnv(t.url, { REDIS_PREFIX: prefix, REDIS_URL: testRedisUrl() ?? undefined }),
     );

@@ -53,7 +53,7 @@ export interface PageOptions {
 }
 
 /**
- * A page in a fresh context whose relative URLs resolve against `baseUrl` (`page.goto('/status')`).
+ * A page in a fresh context whose relative URLs resolve against `baseUrl` (`page.goto('/library')`).
  * Uncaught page errors and console errors are echoed to the test output with a `[browser]` prefix.
  */
 export async function newPage(baseUrl: string, options: PageOptions = {}): Promise<Page> {

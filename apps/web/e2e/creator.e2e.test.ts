@@ -2,7 +2,7 @@ import { createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import type { Locator, Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import { describeInBrowser, screenshot, useE2eStack } from './harness.ts';
-import { signInWithApi } from './session.ts';
+import { atHome, signInWithApi } from './session.ts';
 
 const ORG = 'Creator E2E';
 const PASSWORD = 'juniper lantern orbit 42';
@@ -109,7 +109,7 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     await page.getByLabel('Email', { exact: true }).fill(VIEWER.email);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/status');
+    await page.waitForURL(atHome);
     expect(viewerLogins).toBe(1);
     // Marks this document: a reload or a full navigation would lose it.
     await page.evaluate(() => Reflect.set(window, 'atriumE2eNoReload', true));
@@ -170,7 +170,7 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     // Another browser context: the editor, a holder of creators.review.
     const editor = await open();
     await signInWithApi(editor, { email: EDITOR.email, password: PASSWORD });
-    await editor.goto('/status');
+    await editor.goto('/');
     await nav(editor).getByRole('link', { name: 'Review' }).click();
     await editor
       .getByRole('navigation', { name: 'Review sections' })
@@ -290,7 +290,7 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
     expect(await item.getAttribute('data-read')).toBe('false');
     // A second tab of the same browser (signed in by its refresh cookie) shows the same unread count.
     const otherTab = await page.context().newPage();
-    await otherTab.goto('/status');
+    await otherTab.goto('/');
     await waitLive(otherTab);
     await expect.poll(() => badgeCount(otherTab), UI).toBe(1);
 

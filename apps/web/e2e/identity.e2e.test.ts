@@ -1,7 +1,7 @@
 import type { Page, Response } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { describeInBrowser, screenshot, useE2eStack } from './harness.ts';
-import { signInWithApi } from './session.ts';
+import { atHome, signInWithApi } from './session.ts';
 
 const ADMIN = {
   org: 'Acme Media',
@@ -55,14 +55,14 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
     const page = await open();
     adminPage = page;
 
-    // Signed out: `/` goes to sign-in, and the navigation offers only the account pages (plus
-    // Status and, since this API has a mail catcher, the dev Mailbox).
+    // Signed out: `/` goes to sign-in, and the navigation offers only the account pages (plus, since
+    // this API has a mail catcher, the dev Mailbox).
     await page.goto('/');
     await page.waitForURL('**/sign-in');
     const nav = page.getByRole('navigation', { name: 'Main' });
     await expect
       .poll(() => nav.getByRole('link').allTextContents(), UI)
-      .toEqual(['Sign in', 'Create account', 'Verify email', 'Reset password', 'Status', 'Mailbox (dev)']);
+      .toEqual(['Sign in', 'Create account', 'Verify email', 'Reset password', 'Mailbox (dev)']);
 
     // A protected page sends a signed-out visitor to sign-in, remembering where they were going.
     await page.goto('/admin/users');
@@ -143,7 +143,7 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
 
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/status');
+    await page.waitForURL(atHome);
 
     // Signed in: the profile menu names the user and the organisation; the admin's navigation.
     expect(await page.getByTestId('profile-menu-name').textContent()).toBe(ADMIN.name);
@@ -151,7 +151,7 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
     expect(await page.getByTestId('profile-menu-org').textContent()).toContain(ADMIN.org);
     await page.keyboard.press('Escape');
     const links = await nav.getByRole('link').allTextContents();
-    expect(links).toEqual(expect.arrayContaining(['Admin', 'Ops', 'Profile', 'Creator', 'Status']));
+    expect(links).toEqual(expect.arrayContaining(['Home', 'Admin', 'Ops', 'Profile', 'Creator', 'Status']));
     // Every area is built, so every one is in the navigation.
     expect(links).toEqual(expect.arrayContaining(['Library', 'Datasets', 'Workplace', 'Todos']));
     expect(links).not.toContain('Sign in');
@@ -228,7 +228,7 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
     await memberPage.getByRole('button', { name: `Join ${ADMIN.org}` }).click();
 
     // Signed in as the new member, straight into the app.
-    await memberPage.waitForURL('**/status');
+    await memberPage.waitForURL(atHome);
     expect(await memberPage.getByTestId('profile-menu-name').textContent()).toBe(MEMBER.name);
     const memberNav = memberPage.getByRole('navigation', { name: 'Main' });
     await memberNav.getByRole('link', { name: 'Profile' }).waitFor();
@@ -253,7 +253,7 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
 
   it('applies a role change to an open page on its next call, through a silent refresh (TOKEN_STALE)', async () => {
     screenshotOnFailure('stale');
-    await memberPage.goto('/status');
+    await memberPage.goto('/');
     const memberNav = memberPage.getByRole('navigation', { name: 'Main' });
     await memberNav.getByRole('link', { name: 'Profile' }).waitFor();
 
@@ -356,7 +356,7 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
     await page.getByLabel('Email', { exact: true }).fill(MEMBER.email);
     await page.getByLabel('Password', { exact: true }).fill(newPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/status');
+    await page.waitForURL(atHome);
     expect(await page.getByTestId('profile-menu-name').textContent()).toBe(MEMBER.name);
 
     // The used link does not work twice.
@@ -435,7 +435,7 @@ describeInBrowser('identity: built app, real API and worker, mail catcher, Chrom
     await page.getByLabel('New password', { exact: true }).fill(finalPassword);
     await page.getByLabel('Repeat the new password').fill(finalPassword);
     await page.getByRole('button', { name: 'Save and continue' }).click();
-    await page.waitForURL('**/status');
+    await page.waitForURL(atHome);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Profile' }).click();
     await page.waitForURL('**/profile');
     expect(await page.getByTestId('profile-menu-name').textContent()).toBe(MEMBER.name);

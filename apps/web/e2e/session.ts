@@ -56,3 +56,8 @@ export async function signInWithApi(
 ): Promise<SignedInAccount> {
   return callProcedure<SignedInAccount>(page.context().request, 'auth.login', credentials);
 }
+
+/** Where a person lands after signing in: Home, at `/` (for `page.waitForURL(atHome)`). */
+export function atHome(url: URL): boolean {
+  return url.pathname === '/';
+}

@@ -1,10 +1,11 @@
 import { createBrowserRouter, type RouteObject } from 'react-router';
-import { HomeRedirect, RequireSession } from './auth/guards.tsx';
+import { RequireSession } from './auth/guards.tsx';
 import { adminRoutes } from './routes/admin/routes.tsx';
 import { authRoutes } from './routes/auth/routes.tsx';
 import { creatorRoutes } from './routes/creator/routes.tsx';
 import { datasetsRoutes } from './routes/datasets/routes.tsx';
 import { filesRoutes } from './routes/files/routes.tsx';
+import { homeRoutes } from './routes/home/routes.tsx';
 import { libraryRoutes, publicLibraryRoutes } from './routes/library/routes.tsx';
 import { mailboxRoutes } from './routes/mailbox/routes.tsx';
 import { notificationsRoutes } from './routes/notifications/routes.tsx';
@@ -18,8 +19,13 @@ import { AppShell } from './shell/app-shell.tsx';
 import { NotFoundPage } from './shell/not-found-page.tsx';
 import { RouteErrorPage } from './shell/route-error-page.tsx';
 
-/** Areas for signed-in users (RequireSession sends everyone else to sign-in, and back after). */
+/**
+ * Areas for signed-in users (RequireSession sends everyone else to sign-in, and back after): Home at
+ * `/`, and System status, whose infrastructure detail is for those who operate (docs/ops.md).
+ */
 const areaRoutes: RouteObject[] = [
+  homeRoutes,
+  statusRoutes,
   libraryRoutes,
   creatorRoutes,
   reviewRoutes,
@@ -34,11 +40,12 @@ const areaRoutes: RouteObject[] = [
 ];
 
 /**
- * Pages anyone may open: the account pages (sign-in, sign-up, verification, password reset), the
- * System status (what you look at when signing in fails) and the dev Mailbox (verification codes
- * arrive there before anyone can sign in; the page says so when the API does not offer it).
+ * Pages anyone may open: the account pages (sign-in, sign-up, verification, password reset; sign-in
+ * says when the API cannot be reached), the public Library of an org and the dev Mailbox
+ * (verification codes arrive there before anyone can sign in; the page says so when the API does not
+ * offer it).
  */
-const publicRoutes: RouteObject[] = [...authRoutes, statusRoutes, mailboxRoutes, publicLibraryRoutes];
+const publicRoutes: RouteObject[] = [...authRoutes, mailboxRoutes, publicLibraryRoutes];
 
 export const router = createBrowserRouter([
   {
@@ -51,8 +58,6 @@ export const router = createBrowserRouter([
         // Inner boundary: a failing page renders its error inside the shell, navigation intact.
         errorElement: <RouteErrorPage />,
         children: [
-          // Status is the landing page until the Library exists; signed-out visitors go to sign-in.
-          { index: true, element: <HomeRedirect signedInTo="/status" /> },
           ...publicRoutes,
           { element: <RequireSession />, children: areaRoutes },
           { path: '*', element: <NotFoundPage /> },

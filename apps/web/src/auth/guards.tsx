@@ -95,17 +95,9 @@ export function NotAllowed({ permissions }: { permissions: readonly Permission[]
           . Ask an administrator of your organisation if you need it.
         </p>
         <p>
-          <Link to={HOME_PATH}>Go to the start page</Link>
+          <Link to={HOME_PATH}>Go to Home</Link>
         </p>
       </div>
     </section>
   );
-}
-
-/** `/`: signed-in users go to the start page (System status until the Library exists), others to sign-in. */
-export function HomeRedirect({ signedInTo }: { signedInTo: string }) {
-  const session = useSession();
-  if (session.status === 'restoring') return <SessionLoading />;
-  if (session.status === 'signedOut') return <Navigate to={SIGN_IN_PATH} replace />;
-  return <Navigate to={session.user?.mustChangePassword ? CHANGE_PASSWORD_PATH : signedInTo} replace />;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NAVIGATION, visibleNavigation } from './navigation.ts';
+import { NAVIGATION, type NavViewer, visibleNavigation } from './navigation.ts';
 
 const everything = { signedIn: true, can: () => true, mailboxAvailable: false };
 const labels = (areasBuilt?: Record<'library' | 'datasets' | 'workplace' | 'todos', boolean>) =>
@@ -35,5 +35,18 @@ describe('navigation', () => {
     const shown = labels({ library: true, datasets: false, workplace: true, todos: false });
     expect(shown).toEqual(expect.arrayContaining(['Library', 'Workplace']));
     expect(shown).not.toContain('Datasets');
+  });
+
+  it('opens Home for every member, and System status only for those who operate', () => {
+    const viewer: NavViewer = { signedIn: true, can: () => false, mailboxAvailable: false };
+    const operator: NavViewer = { ...viewer, can: (permission) => permission === 'ops.read' };
+    const guest: NavViewer = { ...viewer, signedIn: false };
+    const shown = (who: NavViewer) =>
+      visibleNavigation(NAVIGATION, who).flatMap((section) => section.items.map((item) => item.label));
+    expect(shown(viewer)).toContain('Home');
+    expect(shown(viewer)).not.toContain('Status');
+    expect(shown(operator)).toEqual(expect.arrayContaining(['Home', 'Status', 'Ops']));
+    expect(shown(guest)).not.toContain('Home');
+    expect(shown(guest)).not.toContain('Status');
   });
 });

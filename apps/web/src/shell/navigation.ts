@@ -54,6 +54,7 @@ export const NAVIGATION: NavSection[] = [
     id: 'platform',
     label: 'Platform',
     items: [
+      { to: '/', label: 'Home' },
       { to: '/library', label: 'Library', area: 'library' },
       { to: '/creator', label: 'Creator' },
       { to: '/review', label: 'Review', anyPermission: ['content.review', 'creators.review'] },
@@ -77,8 +78,8 @@ export const NAVIGATION: NavSection[] = [
     items: [
       { to: '/admin', label: 'Admin', anyPermission: ADMIN_PERMISSIONS },
       { to: '/ops', label: 'Ops', anyPermission: ['ops.read'] },
-      // Public: readiness is what you look at when signing in does not work.
-      { to: '/status', label: 'Status', audience: 'public' },
+      // Infrastructure detail, for those who operate; sign-in itself says when the API is unreachable.
+      { to: '/status', label: 'Status', anyPermission: ['ops.read'] },
     ],
   },
   {

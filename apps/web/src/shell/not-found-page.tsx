@@ -13,7 +13,7 @@ export function NotFoundPage() {
           There is no page at <code>{pathname}</code>. Check the address, or start again from System status.
         </p>
         <p>
-          <Link to="/status">Go to System status</Link>
+          <Link to="/">Go to Home</Link>
         </p>
       </div>
     </section>

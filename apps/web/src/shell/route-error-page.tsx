@@ -19,7 +19,7 @@ export function RouteErrorPage() {
         onRetry={() => window.location.reload()}
       />
       <p>
-        <Link to="/status">Go to System status</Link>
+        <Link to="/">Go to Home</Link>
       </p>
     </section>
   );

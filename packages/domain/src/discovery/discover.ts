@@ -37,8 +37,18 @@ export type DiscoverySearchInput = z.input<typeof ZDiscoverySearchInput>;
 
 export const ZDiscoveryGetInput = z.object({ orgSlug: ZOrgSlug, id: z.uuid() });
 
+/**
+ * A Library item as the public sees it: the content without the internal ids of its organisation and
+ * author (the caller named the org by its slug; the author shows by name).
+ */
+export type LibraryItem = Omit<ContentView, 'orgId' | 'authorId'>;
+
+function toLibraryItem({ orgId: _org, authorId: _author, ...item }: ContentView): LibraryItem {
+  return item;
+}
+
 export interface DiscoverySearchResult {
-  items: ContentView[];
+  items: LibraryItem[];
   total: number;
   facets: SearchFacets;
   limit: number;
@@ -62,7 +72,9 @@ export async function searchLibrary(
   const result = await deps.search.search({ ...query, orgId: viewer.orgId });
   const views = await readContents(deps, result.ids);
   return {
-    items: views.filter((view) => view.orgId === viewer.orgId && view.status === 'published'),
+    items: views
+      .filter((view) => view.orgId === viewer.orgId && view.status === 'published')
+      .map(toLibraryItem),
     total: result.total,
     facets: result.facets,
     limit: input.limit,
@@ -75,10 +87,10 @@ export async function getLibraryItem(
   deps: DiscoveryDeps,
   session: Session | null,
   rawInput: z.input<typeof ZDiscoveryGetInput>,
-): Promise<ContentView> {
+): Promise<LibraryItem> {
   const input = validateInput(ZDiscoveryGetInput, rawInput);
   const viewer = await resolveViewer(deps, session, input.orgSlug);
   const [view] = await readContents(deps, [input.id]);
   if (!view || view.orgId !== viewer.orgId || view.status !== 'published') throw new NotFoundError('Content');
-  return view;
+  return toLibraryItem(view);
 }

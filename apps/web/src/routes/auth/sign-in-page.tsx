@@ -10,6 +10,7 @@ import { Form } from '../../components/form.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { describeError, fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterInputs, trpc } from '../../lib/trpc.ts';
+import { ReachabilityNotice } from '../status/reachability-notice.tsx';
 import { AuthCard, Notice } from './auth-card.tsx';
 
 type LoginInput = RouterInputs['auth']['login'];
@@ -50,6 +51,7 @@ export function SignInPage() {
   const signUpHref = `/sign-up${location.search}`;
   return (
     <AuthCard title="Sign in" lead="Use the email address and password of your Atrium account.">
+      <ReachabilityNotice />
       {params.get('verified') === '1' && (
         <Notice testId="signin-verified">Email address verified. Sign in to continue.</Notice>
       )}

@@ -1,5 +1,6 @@
 import { type UseQueryResult, useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
+import { useSession } from '../../auth/use-session.ts';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import type { ReadinessReport } from '../../lib/health.ts';
 import { formatClockTime, formatDuration, formatLatency } from '../../lib/time-format.ts';
@@ -32,7 +33,49 @@ const CHECK_LABEL: Record<string, string> = {
   aims: 'SoluM AIMS',
 };
 
+/**
+ * System status, for signed-in users: those who operate (`ops.read`: platform operators, org admins)
+ * see every readiness check, the API's version and runtime and the active adapters; everyone else
+ * reads one plain line — everything works, or something is wrong (docs/ops.md).
+ */
 export function StatusPage() {
+  const operates = useSession().can('ops.read');
+  return operates ? <InfrastructureStatus /> : <PlainStatus />;
+}
+
+const PLAIN_TEXT: Record<Overall, string> = {
+  checking: 'Checking…',
+  ok: 'Everything works.',
+  degraded: 'Something is wrong on our side. We know; some things may fail until it is fixed.',
+  unreachable: 'Atrium cannot be reached right now. Check your connection; this page keeps trying.',
+};
+
+function PlainStatus() {
+  const readiness = useQuery(readinessQuery());
+  const overall: Overall = readiness.isError
+    ? 'unreachable'
+    : readiness.data
+      ? readiness.data.status
+      : 'checking';
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <header className="page__header">
+        <h1 id="page-title">System status</h1>
+      </header>
+      <div className="panel">
+        <p data-testid="status-plain" data-status={overall} aria-live="polite">
+          <span className={`badge badge--${overall}`}>
+            <span className="badge__dot" aria-hidden="true" />
+            {OVERALL_LABEL[overall]}
+          </span>{' '}
+          {PLAIN_TEXT[overall]}
+        </p>
+      </div>
+    </section>
+  );
+}
+
+function InfrastructureStatus() {
   const info = useQuery(systemInfoQuery());
   const readiness = useQuery(readinessQuery());
 
