@@ -40,7 +40,8 @@ export const SEARCH_LIMITS = {
 
 /** PostgreSQL text cannot hold NUL, and no search input has a reason to contain control characters. */
 const noNul = (value: string) => !value.includes('\u0000');
-const text = (max: number) => z.string().max(max).refine(noNul, { message: 'Remove the control characters from this text' });
+const text = (max: number) =>
+  z.string().max(max).refine(noNul, { message: 'Remove the control characters from this text' });
 const validDate = z.date().refine((d) => !Number.isNaN(d.getTime()), { message: 'Enter a valid date' });
 
 export const ZSearchDocument = z.object({
