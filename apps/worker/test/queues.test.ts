@@ -1,5 +1,10 @@
 import { defineCatalogue, defineEvent, defineEventQueue, defineQueue } from '@atrium/domain';
-import { DEAD_LETTER_RETENTION_SECONDS, ensureQueues, kyselyJobsDb } from '@atrium/jobs';
+import {
+  DEAD_LETTER_RETENTION_SECONDS,
+  ensureQueues,
+  JOB_HEARTBEAT_SECONDS,
+  kyselyJobsDb,
+} from '@atrium/jobs';
 import { useTestDatabase } from '@atrium/testkit';
 import { jobsOf, startTestBoss } from '@atrium/testkit/factories';
 import type { PgBoss } from 'pg-boss';
@@ -46,6 +51,7 @@ describe('@atrium/jobs against a real pg-boss', () => {
       retryBackoff: true,
       retryDelayMax: 90,
       expireInSeconds: 45,
+      heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
       deadLetter: 'q.ordered.dead-letter',
       notify: true,
     });

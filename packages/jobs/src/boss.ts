@@ -53,7 +53,9 @@ export function createBoss({
     // Queue counts feed /metrics and the Ops console; half a minute is fresh enough for both and
     // cheap for the database. The cache only backs pg-boss's own notify/burst decisions.
     monitorIntervalSeconds: 30,
-    superviseIntervalSeconds: 60,
+    // A pass every 30 s: it also fails the jobs of a dead worker (heartbeat lapsed, queues.ts), so
+    // this bounds how long they wait before another worker retries them.
+    superviseIntervalSeconds: 30,
     queueCacheIntervalSeconds: 30,
   });
   boss.on('error', (error) => {

@@ -6,6 +6,14 @@ export const DEAD_LETTER_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 
 type QueueSettings = Omit<Queue, 'name'>;
 
+/**
+ * Workers refresh each running job's heartbeat every 5 s (pg-boss: half of this); a job whose
+ * heartbeat is this old belongs to a worker that died (SIGKILL, OOM, a lost machine) and is failed
+ * — so retried — at pg-boss's next monitor pass (`createBoss`: every 30 s), instead of waiting out
+ * its `expireInSeconds` (minutes, sized for the slowest honest run). 10 is pg-boss's minimum.
+ */
+export const JOB_HEARTBEAT_SECONDS = 10;
+
 /** The pg-boss settings a catalogue entry stands for. */
 export function queueSettings(queue: QueueDefinition): QueueSettings {
   return {
@@ -15,6 +23,7 @@ export function queueSettings(queue: QueueDefinition): QueueSettings {
     retryBackoff: queue.retryBackoff,
     ...(queue.retryDelayMaxSeconds === null ? {} : { retryDelayMax: queue.retryDelayMaxSeconds }),
     expireInSeconds: queue.expireInSeconds,
+    heartbeatSeconds: JOB_HEARTBEAT_SECONDS,
     deadLetter: queue.deadLetter,
     // Wake workers through NOTIFY when a job lands (the relay inserts in its own transaction, so
     // the notification is delivered on its commit).
