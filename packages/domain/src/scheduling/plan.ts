@@ -123,7 +123,7 @@ export function planNextWork(schedule: Schedule, now: Date, misfireGraceMs: numb
             skipped: {
               scheduledFor: slot,
               count: due.count - 1,
-              message: `misfire (run_once): skipped ${due.capped ? countText : due.count - 1} slot(s) from ${iso(slot)}; ran the latest, ${iso(due.latest)}`,
+              message: `misfire (run_once): skipped ${due.capped ? `${countText} runs` : runsText(due.count - 1)} from ${iso(slot)}; ran the latest, ${iso(due.latest)}`,
             },
           }
         : {}),
@@ -138,7 +138,7 @@ export function planNextWork(schedule: Schedule, now: Date, misfireGraceMs: numb
       skipped: {
         scheduledFor: slot,
         count: due.count,
-        message: `misfire (skip): skipped ${countText} slot(s) from ${iso(slot)} to ${iso(due.latest)}`,
+        message: `misfire (skip): skipped ${due.capped ? `${countText} runs` : runsText(due.count)} from ${iso(slot)} to ${iso(due.latest)}`,
       },
     };
   }
@@ -160,11 +160,16 @@ export function planNextWork(schedule: Schedule, now: Date, misfireGraceMs: numb
           skipped: {
             scheduledFor: due.first[runCount] ?? due.latest,
             count: rest,
-            message: `misfire (catch_up, max ${catchUp}): ran ${runCount} missed slot(s), skipped ${due.capped ? `the rest of ${countText}` : rest} from ${iso(due.first[runCount] ?? due.latest)} to ${iso(due.latest)}`,
+            message: `misfire (catch_up, max ${catchUp}): ran ${runsText(runCount, 'missed')}, skipped ${due.capped ? `the rest of ${countText}` : rest} from ${iso(due.first[runCount] ?? due.latest)} to ${iso(due.latest)}`,
           },
         }
       : {}),
   };
+}
+
+/** "1 run", "3 missed runs": the counts in run notes, without "(s)". */
+function runsText(count: number, adjective?: string): string {
+  return `${count} ${adjective ? `${adjective} ` : ''}run${count === 1 ? '' : 's'}`;
 }
 
 function iso(date: Date): string {

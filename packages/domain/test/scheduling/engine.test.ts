@@ -269,7 +269,7 @@ describe('scheduler engine', () => {
       expect(result).toMatchObject({ run: null, skipped: 1 });
       const [row] = await runsOf(schedule.id);
       expect(row).toMatchObject({ status: 'skipped', trigger: 'misfire' });
-      expect(row!.error).toMatch(/skipped 10 slot/);
+      expect(row!.error).toMatch(/skipped 10 runs from/);
       expect(minutes((await scheduleRow(schedule.id)).next_run_at!)).toBe(11);
     });
 
@@ -303,7 +303,7 @@ describe('scheduler engine', () => {
       const skipped = (await runsOf(schedule.id)).filter((r) => r.status === 'skipped');
       expect(skipped).toHaveLength(1);
       expect(minutes(skipped[0]!.scheduled_for)).toBe(4);
-      expect(skipped[0]!.error).toMatch(/ran 3 missed slot\(s\), skipped 7/);
+      expect(skipped[0]!.error).toMatch(/ran 3 missed runs, skipped 7/);
       // Back to normal: the next slot runs on time.
       clock.advance(30_000);
       expect(await claimRun(schedule.id)).toMatchObject({ trigger: 'schedule' });
