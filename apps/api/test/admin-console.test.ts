@@ -220,7 +220,11 @@ describe('admin console procedures', () => {
       const kept = await call(api, 'auth.refresh', { cookie: second.refreshToken });
       expect(kept.status).toBe(200);
       const [one] = await auditOf('user.session_revoked');
-      expect(one).toMatchObject({ actor_id: adminId, resource_id: member.id, payload: { sessionId: firstFamily } });
+      expect(one).toMatchObject({
+        actor_id: adminId,
+        resource_id: member.id,
+        payload: { sessionId: firstFamily },
+      });
 
       // Revoking a session that is no longer live → 404.
       const again = await call(api, 'users.sessions.revoke', {

@@ -1,5 +1,9 @@
 import { setNotificationPolicy, ZSetNotificationPolicyInput } from '@atrium/domain/notifications/policy';
-import { getOrgSettings, updateOrgSettings, ZUpdateOrgSettingsInput } from '@atrium/domain/tenancy/org-settings';
+import {
+  getOrgSettings,
+  updateOrgSettings,
+  ZUpdateOrgSettingsInput,
+} from '@atrium/domain/tenancy/org-settings';
 import { listOrgs, ZListOrgsInput } from '@atrium/domain/tenancy/orgs';
 import { operatorProcedure, permissionProcedure, router } from '../trpc.ts';
 

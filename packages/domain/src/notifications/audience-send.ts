@@ -7,11 +7,7 @@ import { appendAudit } from '../audit/index.ts';
 import { UnprocessableError, ValidationError } from '../errors.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { scoped } from '../tenancy/scoped.ts';
-import {
-  type NotificationsDeps,
-  refineNotificationContent,
-  ZNotificationContentInput,
-} from './admin.ts';
+import { type NotificationsDeps, refineNotificationContent, ZNotificationContentInput } from './admin.ts';
 import { notificationKeyring } from './crypto.ts';
 import { enqueueNotification, enqueueRawNotification } from './enqueue.ts';
 import {

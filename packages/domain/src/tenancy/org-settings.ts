@@ -7,8 +7,8 @@ import { appendAudit } from '../audit/index.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { Clock } from '../platform/clock.ts';
 import { validateInput } from '../platform/validate-input.ts';
-import { scoped } from './scoped.ts';
 import { parseOrgSettings } from './orgs.ts';
+import { scoped } from './scoped.ts';
 
 /**
  * Admin → Organisation (SPEC §1): whether people may join the org by signing up (`allowSignup`) and
@@ -67,7 +67,10 @@ async function roleChoices(db: Kysely<Database>, orgId: string): Promise<Default
 }
 
 /** `orgs.settings.get` (org.manage): the caller's org's sign-up settings and the roles to choose from. */
-export async function getOrgSettings(deps: { db: Kysely<Database> }, actor: Session): Promise<OrgSettingsView> {
+export async function getOrgSettings(
+  deps: { db: Kysely<Database> },
+  actor: Session,
+): Promise<OrgSettingsView> {
   const org = await deps.db
     .selectFrom('orgs')
     .select(['slug', 'name', 'settings'])

@@ -3,11 +3,11 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmButton, Dialog, DialogActions } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
-import { SelectField, TextField } from '../../components/form-field.tsx';
+import { TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
-import { LevelPill, LOG_LEVEL_NAMES } from './log-level.tsx';
+import { LevelPill, type LOG_LEVEL_NAMES, LogMatchFields } from './log-level.tsx';
 
 type AlertRule = RouterOutputs['alertRules']['list']['items'][number];
 type Level = (typeof LOG_LEVEL_NAMES)[number];
@@ -230,35 +230,14 @@ function RuleDialogButton({
             errors={errors.name}
             required
           />
-          <SelectField
-            label="Level at least"
-            name="minLevel"
-            value={draft.minLevel}
-            onChange={set('minLevel')}
-            errors={errors.minLevel}
-          >
-            {LOG_LEVEL_NAMES.map((level) => (
-              <option key={level} value={level}>
-                {level}
-              </option>
-            ))}
-          </SelectField>
-          <TextField
-            label="Source (optional)"
-            name="source"
-            placeholder="payments"
-            value={draft.source}
-            onChange={set('source')}
-            errors={errors.source}
-            hint="Also matches sources under it, such as payments.card"
-          />
-          <TextField
-            label="Message contains (optional)"
-            name="containsText"
-            value={draft.containsText}
-            onChange={set('containsText')}
-            errors={errors.containsText}
-            hint="Upper and lower case are the same"
+          <LogMatchFields
+            names={{ level: 'minLevel', source: 'source', text: 'containsText' }}
+            values={{ level: draft.minLevel, source: draft.source, text: draft.containsText }}
+            onChange={(name) => set(name as keyof Draft)}
+            errors={errors}
+            sourcePlaceholder="payments"
+            textLabel="Message contains (optional)"
+            textHint="Upper and lower case are the same"
           />
           <TextField
             label="Window in seconds"

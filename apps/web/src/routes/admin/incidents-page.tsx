@@ -1,13 +1,13 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { TextAreaField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
+import { useUrlFilters } from '../../lib/use-url-filters.ts';
 import { AttributeViewer, LevelPill } from './log-level.tsx';
 
 type Incident = RouterOutputs['incidents']['list']['items'][number];
@@ -40,10 +40,11 @@ function useLiveIncidents() {
 export function IncidentsPage() {
   useLiveIncidents();
   const session = useSession();
-  const [params, setParams] = useSearchParams();
-  const status = (FILTERS.find((f) => f.value === params.get('status'))?.value ?? 'all') as Status | 'all';
-  const scope = params.get('scope') === 'platform' ? 'platform' : 'org';
-  const pages = useCursorPages(`${status}:${scope}`);
+  // The tab and the page live in the address: a reload or a shared link shows the same list.
+  const url = useUrlFilters({ status: '', scope: '' });
+  const { pages } = url;
+  const status = (FILTERS.find((f) => f.value === url.applied.status)?.value ?? 'all') as Status | 'all';
+  const scope = url.applied.scope === 'platform' ? 'platform' : 'org';
   const list = useQuery({
     ...api.incidents.list.queryOptions({
       ...(status === 'all' ? {} : { status }),
@@ -53,12 +54,8 @@ export function IncidentsPage() {
     }),
     placeholderData: keepPreviousData,
   });
-  const setParam = (key: string, value: string | null) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next);
-  };
+  const setParam = (key: 'status' | 'scope', value: string | null) =>
+    url.apply({ ...url.applied, [key]: value ?? '' });
   return (
     <section className="admin-section" aria-labelledby="incidents-title">
       <div className="section-header">
