@@ -146,6 +146,29 @@ describeInBrowser(
       await expect.poll(() => rows.count(), UI).toBe(2);
     });
 
+    it('previews a template with sample values, the email part in a sandboxed frame', async () => {
+      screenshotOnFailure('template-preview');
+      const admin = await adminPage('/admin/notifications/templates');
+      await admin.getByLabel('Channel', { exact: true }).selectOption('email');
+      const row = admin.locator(
+        '[data-testid="template-row"][data-key="incident-opened"][data-scope="global"]',
+      );
+      await row.getByRole('button', { name: /^Preview incident-opened/ }).click();
+      const dialog = admin.getByRole('dialog', { name: /^Preview of incident-opened/ });
+      const preview = dialog.getByTestId('rendered-preview');
+      await expect
+        .poll(() => textOf(preview.getByTestId('rendered-subject')), UI)
+        .toContain('Error rate above threshold');
+      const frame = preview.getByTestId('rendered-html');
+      expect(await frame.getAttribute('sandbox')).toBe('');
+      const html = admin.frameLocator('[data-testid="rendered-html"]');
+      await expect
+        .poll(() => html.locator('a').first().getAttribute('href'), UI)
+        .toBe('https://atrium.example/admin');
+      expect(await textOf(preview.locator('.field__hint'))).toContain('Sample values stand in for');
+      await screenshot(admin, 'admin-template-preview');
+    });
+
     it('opens sign-up with a default role; someone signing up through the link joins with it', async () => {
       screenshotOnFailure('open-sign-up');
       const admin = await adminPage('/admin');

@@ -223,13 +223,10 @@ function RuleDialogButton({
             required
           />
           <LogMatchFields
-            names={{ level: 'minLevel', source: 'source', text: 'containsText' }}
-            values={{ level: draft.minLevel, source: draft.source, text: draft.containsText }}
+            form="rule"
+            values={{ minLevel: draft.minLevel, source: draft.source, containsText: draft.containsText }}
             onChange={(name) => set(name as keyof Draft)}
             errors={errors}
-            sourcePlaceholder="payments"
-            textLabel="Message contains (optional)"
-            textHint="Upper and lower case are the same"
           />
           <TextField
             label="Window in seconds"

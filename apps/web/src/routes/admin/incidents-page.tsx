@@ -8,7 +8,7 @@ import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { useUrlFilters } from '../../lib/use-url-filters.ts';
-import { AttributeViewer, LevelPill } from './log-level.tsx';
+import { LogEventsTable } from './log-level.tsx';
 
 type Incident = RouterOutputs['incidents']['list']['items'][number];
 type Status = Incident['status'];
@@ -248,34 +248,7 @@ export function IncidentDetailPage() {
         {incident.events.length === 0 ? (
           <p className="muted">The events behind it are no longer kept.</p>
         ) : (
-          <DataTable
-            label="Matching events"
-            head={
-              <>
-                <th scope="col">When</th>
-                <th scope="col">Level</th>
-                <th scope="col">Source</th>
-                <th scope="col">Message</th>
-                <th scope="col">Attributes</th>
-              </>
-            }
-          >
-            {incident.events.map((event) => (
-              <tr key={event.id} data-testid="incident-event">
-                <td className="table__nowrap">{event.at.toLocaleString()}</td>
-                <td>
-                  <LevelPill level={event.level} />
-                </td>
-                <td>
-                  <code>{event.source}</code>
-                </td>
-                <td className="table__detail">{event.message}</td>
-                <td>
-                  <AttributeViewer attributes={event.attributes} />
-                </td>
-              </tr>
-            ))}
-          </DataTable>
+          <LogEventsTable label="Matching events" events={incident.events} rowTestId="incident-event" />
         )}
       </div>
     </section>

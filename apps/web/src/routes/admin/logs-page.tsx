@@ -2,14 +2,13 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useSession } from '../../auth/use-session.ts';
 import { FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
-import { DataTable, ListPanel } from '../../components/list-panel.tsx';
+import { ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
-import { api, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
+import { api, type RouterInputs } from '../../lib/trpc.ts';
 import { useUrlFilters } from '../../lib/use-url-filters.ts';
-import { AttributeViewer, LevelPill, LOG_LEVEL_NAMES, LogMatchFields } from './log-level.tsx';
+import { LOG_LEVEL_NAMES, LogEventsTable, LogMatchFields } from './log-level.tsx';
 
 type LogFilters = Omit<Extract<RouterInputs['logs']['query'], object>, 'cursor' | 'limit'>;
-type LogEvent = RouterOutputs['logs']['query']['items'][number];
 
 const PAGE_SIZE = 50;
 const TAIL_INTERVAL_MS = 2_000;
@@ -102,14 +101,10 @@ export function LogsPage() {
       </p>
       <form className="filters" onSubmit={apply} aria-label="Filter log events">
         <LogMatchFields
-          names={{ level: 'level', source: 'source', text: 'q' }}
-          values={{ level: draft.level, source: draft.source, text: draft.q }}
+          form="filter"
+          values={draft}
           onChange={(name) => set(name as keyof Filters)}
           errors={filterErrors}
-          anyLevel="Any level"
-          sourcePlaceholder="billing.api"
-          textLabel="Words in the message"
-          textPlaceholder='timeout -retry "card declined"'
         />
         <SelectField label="Time" name="range" value={range} onChange={set('range')}>
           {RANGES.map((r) => (
@@ -161,52 +156,8 @@ export function LogsPage() {
         emptyTestId="logs-empty"
         pager={{ label: 'log events', pages }}
       >
-        {(data) => (
-          <DataTable
-            label="Log events"
-            head={
-              <>
-                <th scope="col">When</th>
-                <th scope="col">Level</th>
-                <th scope="col">Source</th>
-                <th scope="col">Message</th>
-                <th scope="col">Attributes</th>
-              </>
-            }
-          >
-            {data.items.map((event) => (
-              <LogRow key={event.id} event={event} />
-            ))}
-          </DataTable>
-        )}
+        {(data) => <LogEventsTable label="Log events" events={data.items} rowTestId="log-row" />}
       </ListPanel>
     </section>
-  );
-}
-
-function LogRow({ event }: { event: LogEvent }) {
-  return (
-    <tr data-testid="log-row" data-level={event.level}>
-      <td className="table__nowrap">
-        <time dateTime={event.at.toISOString()}>{event.at.toLocaleString()}</time>
-      </td>
-      <td>
-        <LevelPill level={event.level} />
-      </td>
-      <td>
-        <code>{event.source}</code>
-      </td>
-      <td className="table__detail">
-        {event.message}
-        {event.requestId && (
-          <p className="muted">
-            request <code>{event.requestId}</code>
-          </p>
-        )}
-      </td>
-      <td>
-        <AttributeViewer attributes={event.attributes} />
-      </td>
-    </tr>
   );
 }
