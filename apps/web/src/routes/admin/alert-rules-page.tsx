@@ -5,6 +5,7 @@ import { ConfirmButton, Dialog, DialogActions } from '../../components/confirm-d
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
+import { fieldBinder } from '../../lib/bind-field.ts';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { useDebounced } from '../../lib/use-debounced.ts';
@@ -187,8 +188,7 @@ function RuleDialogButton({
     },
   });
   const errors = fieldErrorsOf(save.error);
-  const set = (key: keyof Draft) => (event: { target: { value: string } }) =>
-    setDraft({ ...draft, [key]: event.target.value });
+  const bind = fieldBinder(draft, setDraft, errors);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     save.mutate();
@@ -214,37 +214,19 @@ function RuleDialogButton({
         wide
       >
         <form onSubmit={submit}>
-          <TextField
-            label="Name"
-            name="name"
-            value={draft.name}
-            onChange={set('name')}
-            errors={errors.name}
-            required
-          />
+          <TextField label="Name" required {...bind('name')} />
           <LogMatchFields
             form="rule"
             values={{ minLevel: draft.minLevel, source: draft.source, containsText: draft.containsText }}
-            onChange={(name) => set(name as keyof Draft)}
+            onChange={(name) => bind(name as keyof Draft).onChange}
             errors={errors}
           />
-          <TextField
-            label="Window in seconds"
-            type="number"
-            name="windowSeconds"
-            min={10}
-            value={draft.windowSeconds}
-            onChange={set('windowSeconds')}
-            errors={errors.windowSeconds}
-          />
+          <TextField label="Window in seconds" type="number" min={10} {...bind('windowSeconds')} />
           <TextField
             label="Threshold (events in the window)"
             type="number"
-            name="thresholdCount"
             min={1}
-            value={draft.thresholdCount}
-            onChange={set('thresholdCount')}
-            errors={errors.thresholdCount}
+            {...bind('thresholdCount')}
           />
           <label className="checkbox">
             <input

@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { useSession } from '../../auth/use-session.ts';
 import { FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
 import { ListPanel } from '../../components/list-panel.tsx';
+import { fieldBinder } from '../../lib/bind-field.ts';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterInputs } from '../../lib/trpc.ts';
 import { useUrlFilters } from '../../lib/use-url-filters.ts';
@@ -74,6 +75,7 @@ export function LogsPage() {
     return () => clearInterval(timer);
   }, [tail, pages.cursor]);
   const filterErrors = fieldErrorsOf(list.error);
+  const bind = fieldBinder(draft, url.setDraft, filterErrors);
 
   const apply = (event: FormEvent) => {
     setAnchor(Date.now());
@@ -115,22 +117,8 @@ export function LogsPage() {
         </SelectField>
         {range === 'custom' && (
           <>
-            <TextField
-              label="From"
-              type="datetime-local"
-              name="from"
-              value={draft.from}
-              onChange={set('from')}
-              errors={filterErrors.from}
-            />
-            <TextField
-              label="Until"
-              type="datetime-local"
-              name="to"
-              value={draft.to}
-              onChange={set('to')}
-              errors={filterErrors.to}
-            />
+            <TextField label="From" type="datetime-local" {...bind('from')} />
+            <TextField label="Until" type="datetime-local" {...bind('to')} />
           </>
         )}
         {session.user?.platformRole === 'operator' && (
