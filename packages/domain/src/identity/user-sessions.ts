@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import type { Database } from '@atrium/db';
+import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { refreshAuthorizationCache } from '../access/authorization.ts';
 import { bumpPermissionVersion } from '../access/permission-version.ts';
@@ -44,16 +45,17 @@ async function assertMember(deps: Pick<IdentityDeps, 'db'>, orgId: string, userI
   return user;
 }
 
-/** `users.sessions.list {userId}` (users.manage): the member's live sessions, last used first. */
-export async function listUserSessions(
-  deps: Pick<IdentityDeps, 'db' | 'clock'>,
-  actor: Session,
-  rawInput: z.input<typeof ZUserSessionsInput>,
+/**
+ * The member's live sessions (families whose newest token is neither rotated, revoked nor expired),
+ * last used first. Works in a transaction too, where the caller holds the member's row lock.
+ */
+async function liveSessions(
+  db: Kysely<Database>,
+  orgId: string,
+  userId: string,
+  now: Date,
 ): Promise<UserSessionDto[]> {
-  const { userId } = validateInput(ZUserSessionsInput, rawInput);
-  await assertMember(deps, actor.orgId, userId);
-  const now = deps.clock.now();
-  const rows = await scoped(deps.db, actor.orgId)
+  const rows = await scoped(db, orgId)
     .selectFrom('refresh_tokens')
     .select([
       'family_id',
@@ -81,11 +83,22 @@ export async function listUserSessions(
   }));
 }
 
+/** `users.sessions.list {userId}` (users.manage): the member's live sessions, last used first. */
+export async function listUserSessions(
+  deps: Pick<IdentityDeps, 'db' | 'clock'>,
+  actor: Session,
+  rawInput: z.input<typeof ZUserSessionsInput>,
+): Promise<UserSessionDto[]> {
+  const { userId } = validateInput(ZUserSessionsInput, rawInput);
+  await assertMember(deps, actor.orgId, userId);
+  return liveSessions(deps.db, actor.orgId, userId, deps.clock.now());
+}
+
 /**
  * Ends sessions of a member of the caller's org: the families' tokens are revoked, and the member's
  * permission version is bumped so an access token already out stops on its next request — the
  * member's other sessions then refresh as usual, the revoked ones cannot. Audited in the same
- * transaction. Returns how many tokens were revoked.
+ * transaction. Returns how many live sessions it ended.
  */
 async function revokeSessions(
   deps: Deps,
@@ -101,15 +114,18 @@ async function revokeSessions(
       .forUpdate()
       .executeTakeFirst();
     if (!user) throw new NotFoundError('User');
+    const live = await liveSessions(trx, actor.orgId, user.id, now);
+    const ending = target.sessionId ? live.filter((session) => session.id === target.sessionId) : live;
+    if (target.sessionId && ending.length === 0) throw new NotFoundError('Session');
+    // Every token not yet revoked (a family's rotated ones too), so nothing of it can come back.
     let update = scoped(trx, actor.orgId)
       .updateTable('refresh_tokens')
       .set({ revoked_at: now })
       .where('user_id', '=', user.id)
       .where('revoked_at', 'is', null);
     if (target.sessionId) update = update.where('family_id', '=', target.sessionId);
-    const rows = await update.returning(['family_id', 'user_agent']).execute();
-    if (target.sessionId && rows.length === 0) throw new NotFoundError('Session');
-    if (rows.length > 0) await bumpPermissionVersion(trx, [user.id]);
+    await update.execute();
+    if (ending.length > 0) await bumpPermissionVersion(trx, [user.id]);
     await appendAudit(
       trx,
       target.sessionId
@@ -119,7 +135,7 @@ async function revokeSessions(
             action: 'user.session_revoked',
             resourceType: 'user',
             resourceId: user.id,
-            payload: { email: user.email, sessionId: target.sessionId, device: rows[0]?.user_agent ?? null },
+            payload: { email: user.email, sessionId: target.sessionId, device: ending[0]?.device ?? null },
           }
         : {
             orgId: actor.orgId,
@@ -127,11 +143,11 @@ async function revokeSessions(
             action: 'user.sessions_revoked',
             resourceType: 'user',
             resourceId: user.id,
-            payload: { email: user.email, sessions: new Set(rows.map((row) => row.family_id)).size },
+            payload: { email: user.email, sessions: ending.length },
           },
       { clock: deps.clock },
     );
-    return rows.length;
+    return ending.length;
   });
   if (revoked > 0) await refreshAuthorizationCache(deps, target.userId);
   return revoked;
@@ -155,7 +171,5 @@ export async function revokeAllUserSessions(
   rawInput: z.input<typeof ZUserSessionsInput>,
 ): Promise<{ sessions: number }> {
   const { userId } = validateInput(ZUserSessionsInput, rawInput);
-  const before = await listUserSessions(deps, actor, { userId });
-  await revokeSessions(deps, actor, { userId });
-  return { sessions: before.length };
+  return { sessions: await revokeSessions(deps, actor, { userId }) };
 }
