@@ -161,6 +161,30 @@ describe('admin console procedures', () => {
       expect(joined.data).toMatchObject({ role: 'editor', orgId });
     });
 
+    it('lets a holder of org.manage alone choose only roles within their own permissions (403)', async () => {
+      await t.db
+        .insertInto('roles')
+        .values({ org_id: orgId, name: 'front-desk', permissions: ['org.manage', 'datasets.read'] })
+        .execute();
+      const desk = await createTestUser(t.db, { orgId, roles: ['front-desk'] });
+      const token = (await login(api, desk)).accessToken;
+      const before = await settingsRow();
+      const beyond = await call(api, 'orgs.settings.update', {
+        token,
+        input: { allowSignup: true, defaultRole: 'editor' },
+      });
+      expect(beyond.status).toBe(403);
+      expect(await settingsRow()).toEqual(before);
+      const within = await call<SettingsView>(api, 'orgs.settings.update', {
+        token,
+        input: { allowSignup: true, defaultRole: 'viewer' },
+      });
+      expect(within.status).toBe(200);
+      expect(within.data.defaultRole).toBe('viewer');
+      const last = (await auditOf('org.settings_updated')).at(-1);
+      expect(last?.actor_id).toBe(desk.id);
+    });
+
     it('never hands a default role that became admin-level to someone signing up', async () => {
       const role = await t.db
         .insertInto('roles')

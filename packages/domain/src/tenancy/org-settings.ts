@@ -5,6 +5,7 @@ import { adminLevelPermissionsOf } from '../access/roles.ts';
 import type { Session } from '../access/session.ts';
 import { appendAudit } from '../audit/index.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { assertCanGrant } from '../identity/user-admin.ts';
 import type { Clock } from '../platform/clock.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { parseOrgSettings } from './orgs.ts';
@@ -90,7 +91,8 @@ export async function getOrgSettings(
 
 /**
  * `orgs.settings.update {allowSignup, defaultRole}` (org.manage). The default role must be a role of
- * the org (400) that grants no admin-level permission (400: anyone holding the link would get it).
+ * the org (400) that grants no admin-level permission (400: anyone holding the link would get it)
+ * and only permissions the actor holds (403, as for every role handed out).
  * Only these two keys of `orgs.settings` are written (a jsonb merge under the org row's lock), so the
  * notification policy and the workplace settings stay as they are. Audited `org.settings_updated`
  * with before and after; an update that changes nothing writes nothing.
@@ -127,6 +129,8 @@ export async function updateOrgSettings(
         defaultRole: [refusal],
       });
     }
+    // As with every role handed out: only permissions the actor holds (403).
+    assertCanGrant(actor, [role]);
     const current = parseOrgSettings(org.settings);
     const before = { allowSignup: current.allowSignup, defaultRole: current.defaultRole };
     const after = { allowSignup: input.allowSignup, defaultRole: role.name };
