@@ -10,7 +10,7 @@ import { describeError, type FieldErrors, fieldErrorsOf } from '../../lib/errors
 import { formatDuration } from '../../lib/time-format.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
 import { useDebounced } from '../../lib/use-debounced.ts';
-import { CHANNEL_LABEL, type NotificationChannel } from './notifications-status.tsx';
+import { CHANNEL_LABEL, type NotificationChannel, SensitiveCheckbox } from './notifications-status.tsx';
 import { RenderedPreview } from './rendered-preview.tsx';
 import { useRoleOptions } from './role-options.ts';
 
@@ -510,19 +510,12 @@ function SendForm({ onSent }: { onSent: (sent: Sent) => void }) {
         hint="Optional, in your time zone. Empty: send now."
       />
       {audience === null && (
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={sensitive}
-            onChange={(event) => setSensitive(event.target.checked)}
-          />
-          <span>
-            Sensitive content
-            <span className="checkbox__description">
-              It carries a secret: stored encrypted and never shown in these lists.
-            </span>
-          </span>
-        </label>
+        <SensitiveCheckbox
+          checked={sensitive}
+          onChange={setSensitive}
+          label="Sensitive content"
+          description="It carries a secret: stored encrypted and never shown in these lists."
+        />
       )}
 
       {previewSource && (previewSource.subject || previewSource.body) && (

@@ -7,7 +7,12 @@ import { SelectField, TextAreaField, TextField } from '../../components/form-fie
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
-import { CHANNEL_LABEL, ChannelFilter, type NotificationChannel } from './notifications-status.tsx';
+import {
+  CHANNEL_LABEL,
+  ChannelFilter,
+  type NotificationChannel,
+  SensitiveCheckbox,
+} from './notifications-status.tsx';
 import { RenderedPreview } from './rendered-preview.tsx';
 
 type Template = RouterOutputs['notifications']['templates']['list'][number];
@@ -419,19 +424,12 @@ function TemplateEditor({
             : null}
         </p>
       ) : (
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={sensitive}
-            onChange={(event) => setSensitive(event.target.checked)}
-          />
-          <span>
-            Sensitive
-            <span className="checkbox__description">
-              Notifications from it carry secrets: stored encrypted, content withheld from the lists.
-            </span>
-          </span>
-        </label>
+        <SensitiveCheckbox
+          checked={sensitive}
+          onChange={setSensitive}
+          label="Sensitive"
+          description="Notifications from it carry secrets: stored encrypted, content withheld from the lists."
+        />
       )}
       {save.isError && (
         <ErrorMessage
