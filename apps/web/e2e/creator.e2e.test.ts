@@ -71,8 +71,8 @@ describeInBrowser('creator programme: built app, real API and worker, SSE, mail 
       '[data-testid="template-row"][data-key="creator-approved"][data-scope="global"]',
     );
     await builtIn.waitFor();
-    // Built-ins are read-only: View and Override, no Edit or Delete.
-    expect(await builtIn.getByRole('button').allTextContents()).toEqual(['View', 'Override…']);
+    // Built-ins are read-only: Preview, View and Override, no Edit or Delete.
+    expect(await builtIn.getByRole('button').allTextContents()).toEqual(['Preview', 'View', 'Override…']);
     await builtIn.getByRole('button', { name: /^Override creator-approved/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Override creator-approved' });
     expect(await dialog.getByLabel('Key', { exact: true }).inputValue()).toBe('creator-approved');

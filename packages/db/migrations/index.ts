@@ -13,6 +13,7 @@ import * as workplace from './2026-12-03T1200-workplace.ts';
 import * as logging from './2026-12-03T1300-logging.ts';
 import * as datasets from './2026-12-03T1400-datasets.ts';
 import * as console_ from './2026-12-03T1500-console.ts';
+import * as notificationSends from './2026-12-03T1610-notification-sends.ts';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1300-logging': logging,
   '2026-12-03T1400-datasets': datasets,
   '2026-12-03T1500-console': console_,
+  '2026-12-03T1610-notification-sends': notificationSends,
 };

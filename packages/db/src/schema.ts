@@ -328,8 +328,22 @@ export interface NotificationsTable {
   cancelled_at: NullableTimestamp;
   read_at: NullableTimestamp;
   created_by: string | null;
+  /** The audience send that queued it (notification_sends), null for a single-recipient send. */
+  send_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+}
+
+/** One send to an audience (a role, everyone): its id is the sender's idempotency key. */
+export interface NotificationSendsTable {
+  org_id: string;
+  id: string;
+  audience: ColumnType<Record<string, unknown>, string, never>;
+  channel: NotificationChannel;
+  template_key: string | null;
+  recipients: number;
+  created_by: string | null;
+  created_at: CreatedAt;
 }
 
 /** One delivery attempt; `ok` null while it is in flight. */
@@ -845,6 +859,7 @@ export interface Database {
   notification_templates: NotificationTemplatesTable;
   notifications: NotificationsTable;
   notification_attempts: NotificationAttemptsTable;
+  notification_sends: NotificationSendsTable;
   creator_applications: CreatorApplicationsTable;
   realtime_event_payloads: RealtimeEventPayloadsTable;
   search_index_state: SearchIndexStateTable;

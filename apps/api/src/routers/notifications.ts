@@ -9,6 +9,13 @@ import {
   ZSendNotificationInput,
 } from '@atrium/domain/notifications/admin';
 import {
+  audienceReach,
+  sendToAudience,
+  ZAudienceReachInput,
+  ZSendToAudienceInput,
+} from '@atrium/domain/notifications/audience-send';
+import { previewNotification, ZPreviewNotificationInput } from '@atrium/domain/notifications/preview';
+import {
   deleteTemplate,
   getTemplate,
   listTemplates,
@@ -40,6 +47,18 @@ export const notificationsRouter = router({
   send: send
     .input(ZSendNotificationInput)
     .mutation(({ ctx, input }) => sendNotification(notificationsDeps(ctx.services), ctx.session, input)),
+  /** How many people an audience (a role, everyone) reaches now: shown before sending. */
+  audienceReach: send
+    .input(ZAudienceReachInput)
+    .query(({ ctx, input }) => audienceReach(notificationsDeps(ctx.services), ctx.session, input)),
+  /** One notification per member of the audience; idempotent on `sendId`; all or nothing. */
+  sendToAudience: send
+    .input(ZSendToAudienceInput)
+    .mutation(({ ctx, input }) => sendToAudience(notificationsDeps(ctx.services), ctx.session, input)),
+  /** A template or a written message rendered as it will be sent, with sample values. */
+  preview: send
+    .input(ZPreviewNotificationInput)
+    .query(({ ctx, input }) => previewNotification(notificationsDeps(ctx.services), ctx.session, input)),
   list: send
     .input(ZListNotificationsInput.optional())
     .query(({ ctx, input }) => listNotifications(notificationsDeps(ctx.services), ctx.session, input ?? {})),

@@ -18,6 +18,13 @@ import {
   ZSetUserRolesInput,
   ZUserIdInput,
 } from '@atrium/domain/identity/user-admin';
+import {
+  listUserSessions,
+  revokeAllUserSessions,
+  revokeUserSession,
+  ZRevokeUserSessionInput,
+  ZUserSessionsInput,
+} from '@atrium/domain/identity/user-sessions';
 import { authedProcedure, permissionProcedure, router, sessionProcedure } from '../trpc.ts';
 
 const manage = permissionProcedure('users.manage');
@@ -63,4 +70,16 @@ export const usersRouter = router({
   setRoles: manage
     .input(ZSetUserRolesInput)
     .mutation(({ ctx, input }) => setUserRoles(ctx.services.identity, ctx.session, input)),
+  /** A member's live sessions (refresh-token families), and ending one or all of them. */
+  sessions: router({
+    list: manage
+      .input(ZUserSessionsInput)
+      .query(({ ctx, input }) => listUserSessions(ctx.services.identity, ctx.session, input)),
+    revoke: manage
+      .input(ZRevokeUserSessionInput)
+      .mutation(({ ctx, input }) => revokeUserSession(ctx.services.identity, ctx.session, input)),
+    revokeAll: manage
+      .input(ZUserSessionsInput)
+      .mutation(({ ctx, input }) => revokeAllUserSessions(ctx.services.identity, ctx.session, input)),
+  }),
 });

@@ -28,6 +28,7 @@ export interface NavSection {
 /** Permissions that open the Admin area (users, roles, audit; incidents, logs, notifications later). */
 export const ADMIN_PERMISSIONS: readonly Permission[] = [
   'users.manage',
+  'org.manage',
   'roles.manage',
   'audit.read',
   'logs.read',

@@ -11,6 +11,8 @@ export type MemberSelector =
   | { orgId: string; role: string }
   /** Members of the org holding the permission through any of their roles. */
   | { orgId: string; permission: string }
+  /** Every member of the org (a notification to everyone). */
+  | { orgId: string; everyone: true }
   /** Platform operators, whatever their org (SPEC §1: the platform-wide ops role). */
   | { platformRole: 'operator' };
 
@@ -58,6 +60,8 @@ export async function activeMembers(
     .limit(options.limit);
   if ('platformRole' in selector) {
     query = query.where('users.platform_role', '=', selector.platformRole);
+  } else if ('everyone' in selector) {
+    query = query.where('users.org_id', '=', selector.orgId);
   } else {
     query = query
       .where('users.org_id', '=', selector.orgId)

@@ -9,6 +9,7 @@ export const PERMISSIONS = [
   'creators.review',
   'users.manage',
   'roles.manage',
+  'org.manage',
   'datasets.ingest',
   'datasets.read',
   'workplace.write',

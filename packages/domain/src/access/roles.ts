@@ -36,6 +36,27 @@ export const BUILT_IN_ROLES: Readonly<Record<BuiltInRoleName, readonly Permissio
 
 export const DEFAULT_SIGNUP_ROLE: BuiltInRoleName = 'viewer';
 
+/**
+ * Permissions that administer the organisation itself: its people, roles and settings, what it sends
+ * and its audit trail and logs. Open sign-up hands its default role to anyone who finds the link, so
+ * a role granting any of these is never eligible as the default (docs/identity.md, "Organisation
+ * settings").
+ */
+export const ADMIN_LEVEL_PERMISSIONS: readonly Permission[] = [
+  'users.manage',
+  'roles.manage',
+  'org.manage',
+  'notifications.send',
+  'audit.read',
+  'logs.read',
+  'incidents.manage',
+];
+
+/** The admin-level permissions a role grants (empty: it may be the sign-up default). */
+export function adminLevelPermissionsOf(permissions: readonly string[]): Permission[] {
+  return ADMIN_LEVEL_PERMISSIONS.filter((permission) => permissions.includes(permission));
+}
+
 export function isBuiltInRoleName(name: string): name is BuiltInRoleName {
   return (BUILT_IN_ROLE_NAMES as readonly string[]).includes(name);
 }

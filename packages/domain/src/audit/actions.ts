@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = [
   'user.disabled',
   'user.enabled',
   'user.roles_set',
+  'user.session_revoked',
+  'user.sessions_revoked',
   'user.invited',
   'user.invitation_resent',
   'user.invitation_revoked',
@@ -78,6 +80,7 @@ export const AUDIT_ACTIONS = [
   'ops.outbox.replayed',
   // Notifications (SPEC §6)
   'notification.queued',
+  'notification.audience_queued',
   'notification.cancelled',
   'notification_template.upserted',
   'notification_template.deleted',

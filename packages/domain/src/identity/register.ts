@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_SIGNUP_ROLE } from '../access/roles.ts';
+import { adminLevelPermissionsOf, DEFAULT_SIGNUP_ROLE } from '../access/roles.ts';
 import { appendAudit } from '../audit/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from '../errors.ts';
 import { writeOutboxEvent } from '../events/outbox.ts';
@@ -78,13 +78,22 @@ export async function registerUser(
       const roleName = joining ? joining.settings.defaultRole || DEFAULT_SIGNUP_ROLE : 'admin';
       // An org whose defaultRole names a role it no longer has: fall back to viewer rather than
       // refusing every sign-up.
-      const [role] = await resolveRoles(trx, org.id, [roleName]).catch(async () => {
-        deps.log.warn(
-          { orgId: org.id, defaultRole: roleName },
-          'org defaultRole does not exist; using viewer',
-        );
-        return resolveRoles(trx, org.id, [DEFAULT_SIGNUP_ROLE]);
-      });
+      const [role] = await resolveRoles(trx, org.id, [roleName])
+        .then((roles) => {
+          // A custom default role edited since to carry admin-level permissions: the settings page
+          // refuses such a default, and sign-up never hands it to a stranger either.
+          if (joining && roles.some((found) => adminLevelPermissionsOf(found.permissions).length > 0)) {
+            throw new Error('admin-level default role');
+          }
+          return roles;
+        })
+        .catch(async () => {
+          deps.log.warn(
+            { orgId: org.id, defaultRole: roleName },
+            'org defaultRole does not exist or grants admin-level permissions; using viewer',
+          );
+          return resolveRoles(trx, org.id, [DEFAULT_SIGNUP_ROLE]);
+        });
       if (!role) throw new Error('no role to assign');
 
       const user = await scoped(trx, org.id)

@@ -167,43 +167,51 @@ function toDto(row: NamedNotificationRow, keyring: NotificationKeyring): Notific
   };
 }
 
-export const ZSendNotificationInput = z
-  .object({
-    channel: ZChannel,
-    to: ZRecipient,
-    templateKey: ZTemplateKey.optional(),
-    subject: z.string().trim().min(1).max(MAX_SUBJECT_LENGTH).optional(),
-    body: z.string().trim().min(1).max(MAX_BODY_LENGTH).optional(),
-    variables: ZNotificationVariables.default({}),
-    locale: ZLocale.optional(),
-    scheduleAt: ZDate.optional(),
-    sensitive: z.boolean().optional(),
-  })
-  .superRefine((input, ctx) => {
-    const raw = input.subject !== undefined || input.body !== undefined;
-    if (input.templateKey && raw) {
+/** What a hand-sent notification says: a template and its variables, or a subject and body. */
+export const ZNotificationContentInput = z.object({
+  channel: ZChannel,
+  templateKey: ZTemplateKey.optional(),
+  subject: z.string().trim().min(1).max(MAX_SUBJECT_LENGTH).optional(),
+  body: z.string().trim().min(1).max(MAX_BODY_LENGTH).optional(),
+  variables: ZNotificationVariables.default({}),
+  locale: ZLocale.optional(),
+  scheduleAt: ZDate.optional(),
+});
+
+/** A template key, or a subject and body — not both, not neither; a locale only with a template. */
+export function refineNotificationContent(
+  input: { templateKey?: string; subject?: string; body?: string; locale?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const raw = input.subject !== undefined || input.body !== undefined;
+  if (input.templateKey && raw) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['templateKey'],
+      message: 'Give a template key or a subject and body',
+    });
+  } else if (!input.templateKey) {
+    if (input.subject === undefined)
       ctx.addIssue({
         code: 'custom',
-        path: ['templateKey'],
+        path: ['subject'],
         message: 'Give a template key or a subject and body',
       });
-    } else if (!input.templateKey) {
-      if (input.subject === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['subject'],
-          message: 'Give a template key or a subject and body',
-        });
-      if (input.body === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['body'],
-          message: 'Give a template key or a subject and body',
-        });
-      if (input.locale !== undefined)
-        ctx.addIssue({ code: 'custom', path: ['locale'], message: 'A locale picks a template translation' });
-    }
-  });
+    if (input.body === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['body'],
+        message: 'Give a template key or a subject and body',
+      });
+    if (input.locale !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['locale'], message: 'A locale picks a template translation' });
+  }
+}
+
+export const ZSendNotificationInput = ZNotificationContentInput.extend({
+  to: ZRecipient,
+  sensitive: z.boolean().optional(),
+}).superRefine(refineNotificationContent);
 export type SendNotificationInput = z.input<typeof ZSendNotificationInput>;
 
 async function loadDetail(
@@ -322,6 +330,8 @@ export const ZListNotificationsInput = z.object({
   /** Notifications for this user (in-app, or email sent to the user). */
   userId: z.uuid().optional(),
   templateKey: ZTemplateKey.optional(),
+  /** The notifications one audience send queued (audience-send.ts). */
+  sendId: z.uuid().optional(),
   cursor: ZCursorField.optional(),
   limit: z.number().int().min(1).max(100).default(25),
 });
@@ -344,6 +354,7 @@ export async function listNotifications(
   if (input.channel) query = query.where('channel', '=', input.channel);
   if (input.templateKey) query = query.where('template_key', '=', input.templateKey);
   if (input.userId) query = query.where('recipient_user_id', '=', input.userId);
+  if (input.sendId) query = query.where('send_id', '=', input.sendId);
   if (input.recipient) {
     query = query.where('recipient_email_hash', 'in', recipientHashCandidates(keyring, input.recipient));
   }

@@ -63,6 +63,8 @@ export interface EnqueueOptions {
   actorId?: string | null;
   clock?: Clock;
   keyring?: NotificationKeyring;
+  /** The audience send this notification is one recipient of (audience-send.ts). */
+  sendId?: string;
 }
 
 /** How far ahead a notification may be scheduled. */
@@ -194,6 +196,7 @@ async function store(
       scheduled_at: scheduled ? (input.scheduleAt ?? null) : null,
       max_attempts: DEFAULT_MAX_ATTEMPTS,
       created_by: options.actorId ?? null,
+      send_id: options.sendId ?? null,
     })
     .execute();
   await writeOutboxEvent(trx, {

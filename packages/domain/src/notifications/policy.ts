@@ -107,14 +107,16 @@ export async function resolveAllowedRecipient(
 }
 
 /**
- * Takes one email of the org's hourly quota inside the caller's transaction, or refuses with 429.
- * Counted from the notifications people caused in the last hour (`created_by` set) under a
- * per-org transaction lock, so concurrent senders cannot overshoot and every API replica agrees.
+ * Takes `count` emails (default one) of the org's hourly quota inside the caller's transaction, or
+ * refuses them all with 429 — never part of them. Counted from the notifications people caused in the
+ * last hour (`created_by` set) under a per-org transaction lock, so concurrent senders cannot
+ * overshoot and every API replica agrees.
  */
 export async function reserveEmailQuota(
   trx: Transaction<Database>,
-  input: { orgId: string; policy: NotificationPolicy; defaultPerHour: number },
+  input: { orgId: string; policy: NotificationPolicy; defaultPerHour: number; count?: number },
 ): Promise<void> {
+  const count = input.count ?? 1;
   const limit = input.policy.emailQuotaPerHour ?? input.defaultPerHour;
   await sql`SELECT pg_advisory_xact_lock(hashtext('atrium:email-quota'), hashtext(${input.orgId}))`.execute(
     trx,
@@ -127,10 +129,17 @@ export async function reserveEmailQuota(
       AND created_at > now() - interval '1 hour'
   `.execute(trx);
   const used = Number(rows[0]?.used ?? 0);
-  if (used < limit) return;
+  if (used + count <= limit) return;
+  const retryAfter = Math.max(1, Math.ceil(rows[0]?.oldest_ends_in ?? 3600));
+  if (count === 1 || used >= limit) {
+    throw new RateLimitedError(
+      retryAfter,
+      `Your organisation has sent its ${limit} emails for this hour. Try again later`,
+    );
+  }
   throw new RateLimitedError(
-    Math.max(1, Math.ceil(rows[0]?.oldest_ends_in ?? 3600)),
-    `Your organisation has sent its ${limit} emails for this hour. Try again later`,
+    retryAfter,
+    `This would send ${count} emails, and your organisation has ${limit - used} of its ${limit} left this hour. Nothing was sent`,
   );
 }
 

@@ -16,6 +16,12 @@ export const ADMIN_SECTIONS: ReadonlyArray<{
     description: 'Invite people, disable and enable accounts, choose their roles.',
   },
   {
+    to: '/admin/organisation',
+    label: 'Organisation',
+    permission: 'org.manage',
+    description: 'Whether people may join by signing up, and the role they start with.',
+  },
+  {
     to: '/admin/roles',
     label: 'Roles',
     permission: 'roles.manage',
@@ -67,7 +73,7 @@ export function AdminLayout() {
     <AreaLayout
       titleId="admin-title"
       title="Admin"
-      lead={`${session.org ? `${session.org.name}: ` : ''}users, roles, the audit log, notifications, logs and incidents.`}
+      lead={`${session.org ? `${session.org.name}: ` : ''}users, sign-up, roles, the audit log, notifications, logs and incidents.`}
       sections={sections}
     />
   );

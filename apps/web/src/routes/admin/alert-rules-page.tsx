@@ -1,15 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmButton, Dialog, DialogActions } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Form } from '../../components/form.tsx';
-import { SelectField, TextField } from '../../components/form-field.tsx';
+import { TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
+import { fieldBinder } from '../../lib/bind-field.ts';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { plural } from '../../lib/plural.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
-import { LevelPill, LOG_LEVEL_NAMES } from './log-level.tsx';
+import { useDebounced } from '../../lib/use-debounced.ts';
+import { LevelPill, type LOG_LEVEL_NAMES, LogMatchFields } from './log-level.tsx';
 
 type AlertRule = RouterOutputs['alertRules']['list']['items'][number];
 type Level = (typeof LOG_LEVEL_NAMES)[number];
@@ -148,15 +150,6 @@ export function AlertRulesPage() {
   );
 }
 
-function useDebounced<T>(value: T, ms: number): T {
-  const [current, setCurrent] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setCurrent(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return current;
-}
-
 function RuleDialogButton({
   label,
   rule,
@@ -198,8 +191,7 @@ function RuleDialogButton({
     },
   });
   const errors = fieldErrorsOf(save.error);
-  const set = (key: keyof Draft) => (event: { target: { value: string } }) =>
-    setDraft({ ...draft, [key]: event.target.value });
+  const bind = fieldBinder(draft, setDraft, errors);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     save.mutate();
@@ -225,61 +217,19 @@ function RuleDialogButton({
         wide
       >
         <Form error={save.error} onSubmit={submit}>
-          <TextField
-            label="Name"
-            name="name"
-            value={draft.name}
-            onChange={set('name')}
-            errors={errors.name}
-            required
+          <TextField label="Name" required {...bind('name')} />
+          <LogMatchFields
+            form="rule"
+            values={{ minLevel: draft.minLevel, source: draft.source, containsText: draft.containsText }}
+            onChange={(name) => bind(name as keyof Draft).onChange}
+            errors={errors}
           />
-          <SelectField
-            label="Level at least"
-            name="minLevel"
-            value={draft.minLevel}
-            onChange={set('minLevel')}
-            errors={errors.minLevel}
-          >
-            {LOG_LEVEL_NAMES.map((level) => (
-              <option key={level} value={level}>
-                {level}
-              </option>
-            ))}
-          </SelectField>
-          <TextField
-            label="Source (optional)"
-            name="source"
-            placeholder="payments"
-            value={draft.source}
-            onChange={set('source')}
-            errors={errors.source}
-            hint="Also matches sources under it, such as payments.card"
-          />
-          <TextField
-            label="Message contains (optional)"
-            name="containsText"
-            value={draft.containsText}
-            onChange={set('containsText')}
-            errors={errors.containsText}
-            hint="Upper and lower case are the same"
-          />
-          <TextField
-            label="Window in seconds"
-            type="number"
-            name="windowSeconds"
-            min={10}
-            value={draft.windowSeconds}
-            onChange={set('windowSeconds')}
-            errors={errors.windowSeconds}
-          />
+          <TextField label="Window in seconds" type="number" min={10} {...bind('windowSeconds')} />
           <TextField
             label="Threshold (events in the window)"
             type="number"
-            name="thresholdCount"
             min={1}
-            value={draft.thresholdCount}
-            onChange={set('thresholdCount')}
-            errors={errors.thresholdCount}
+            {...bind('thresholdCount')}
           />
           <label className="checkbox">
             <input

@@ -1,8 +1,6 @@
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Form } from '../../components/form.tsx';
 import { FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
@@ -10,6 +8,8 @@ import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { plural } from '../../lib/plural.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
+import { useUrlFilters } from '../../lib/use-url-filters.ts';
+import { userPath } from './users-layout.tsx';
 
 type AuditFilters = Omit<NonNullable<RouterInputs['audit']['list']>, 'cursor' | 'limit' | 'chain'>;
 type Chain = 'org' | 'platform';
@@ -38,10 +38,6 @@ function localToDate(value: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-function draftFromParams(params: URLSearchParams): Draft {
-  return Object.fromEntries(Object.keys(EMPTY_DRAFT).map((key) => [key, params.get(key) ?? ''])) as Draft;
-}
-
 function toFilters(draft: Draft): AuditFilters {
   const filters: AuditFilters = {};
   if (draft.action.trim()) filters.action = draft.action.trim();
@@ -57,20 +53,15 @@ function toFilters(draft: Draft): AuditFilters {
 
 /** Admin → Audit (SPEC §7): the organisation's audit log, filtered and paged, and its integrity check. */
 export function AuditPage() {
-  const isOperator = useSession().user?.platformRole === 'operator';
-  // The log shown and its filters live in the address: a reload, a shared link or Back keeps them.
+  const session = useSession();
+  const isOperator = session.user?.platformRole === 'operator';
+  // The log shown, its filters and its page live in the address: a reload, a shared link or Back
+  // keeps them. `chain` is this page's own parameter, next to the filters.
   const [params, setParams] = useSearchParams();
   const chain: Chain = isOperator && params.get('chain') === 'platform' ? 'platform' : 'org';
-  const applied = draftFromParams(params);
-  const filters = toFilters(applied);
-  const [draft, setDraft] = useState<Draft>(applied);
-  const showLog = (nextChain: Chain, nextDraft: Draft) => {
-    const next = new URLSearchParams();
-    if (nextChain === 'platform') next.set('chain', 'platform');
-    for (const [key, value] of Object.entries(nextDraft)) if (value.trim()) next.set(key, value.trim());
-    setParams(next);
-  };
-  const pages = useCursorPages(JSON.stringify({ chain, ...filters }));
+  const url = useUrlFilters(EMPTY_DRAFT);
+  const { draft, pages, field: set } = url;
+  const filters = toFilters(url.applied);
   const list = useQuery({
     ...api.audit.list.queryOptions({ chain, ...filters, cursor: pages.cursor, limit: PAGE_SIZE }),
     placeholderData: keepPreviousData,
@@ -80,30 +71,26 @@ export function AuditPage() {
   const exportCsv = useMutation({
     mutationFn: () => trpc.audit.exportCsv.mutate({ chain, ...filters }),
     onSuccess: (result) => {
-      const url = URL.createObjectURL(new Blob([result.csv], { type: 'text/csv;charset=utf-8' }));
+      const href = URL.createObjectURL(new Blob([result.csv], { type: 'text/csv;charset=utf-8' }));
       const link = document.createElement('a');
-      link.href = url;
+      link.href = href;
       link.download = `audit-${chain === 'platform' ? 'platform' : 'organisation'}-${new Date().toISOString().slice(0, 10)}.csv`;
       document.body.append(link);
       link.click();
       link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1_000);
+      setTimeout(() => URL.revokeObjectURL(href), 1_000);
     },
   });
   const switchChain = (next: Chain) => {
-    setDraft(EMPTY_DRAFT);
-    showLog(next, EMPTY_DRAFT);
+    const nextParams = new URLSearchParams();
+    if (next === 'platform') nextParams.set('chain', 'platform');
+    setParams(nextParams);
     verify.reset();
     exportCsv.reset();
   };
   const filterErrors = fieldErrorsOf(list.error);
-  const set = (key: keyof Draft) => (event: { target: { value: string } }) =>
-    setDraft({ ...draft, [key]: event.target.value });
-
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
-    showLog(chain, draft);
-  };
+  // People link to their page when the viewer may manage users (the org's own log only).
+  const linkPeople = chain === 'org' && session.can('users.manage');
 
   return (
     <section className="admin-section" aria-labelledby="audit-title">
@@ -191,7 +178,7 @@ export function AuditPage() {
           </div>
         ))}
 
-      <Form className="filters" onSubmit={apply} aria-label="Filter audit entries">
+      <Form className="filters" onSubmit={url.submit} aria-label="Filter audit entries">
         <SelectField
           label="Action"
           value={draft.action}
@@ -230,12 +217,7 @@ export function AuditPage() {
             errors={filterErrors[field.name]}
           />
         ))}
-        <FilterActions
-          onReset={() => {
-            setDraft(EMPTY_DRAFT);
-            showLog(chain, EMPTY_DRAFT);
-          }}
-        />
+        <FilterActions onReset={url.reset} />
       </Form>
 
       <ListPanel
@@ -263,7 +245,7 @@ export function AuditPage() {
             }
           >
             {data.items.map((entry) => (
-              <AuditRow key={entry.seq} entry={entry} />
+              <AuditRow key={entry.seq} entry={entry} linkPeople={linkPeople} />
             ))}
           </DataTable>
         )}
@@ -274,7 +256,7 @@ export function AuditPage() {
 
 type AuditEntry = RouterOutputs['audit']['list']['items'][number];
 
-function AuditRow({ entry }: { entry: AuditEntry }) {
+function AuditRow({ entry, linkPeople }: { entry: AuditEntry; linkPeople: boolean }) {
   return (
     <tr data-testid="audit-row" data-action={entry.action}>
       <td className="table__numeric">{entry.seq}</td>
@@ -287,7 +269,13 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
       <td>
         {entry.actorId ? (
           <span title={entry.actorId} data-testid="audit-actor">
-            {entry.actorName ?? <span className="muted">former member</span>}
+            {entry.actorName === null ? (
+              <span className="muted">former member</span>
+            ) : linkPeople ? (
+              <Link to={userPath(entry.actorId)}>{entry.actorName}</Link>
+            ) : (
+              entry.actorName
+            )}
           </span>
         ) : (
           <span className="muted">Atrium (automatic)</span>

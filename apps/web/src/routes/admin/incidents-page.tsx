@@ -1,8 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { Form } from '../../components/form.tsx';
 import { TextAreaField } from '../../components/form-field.tsx';
@@ -10,7 +9,8 @@ import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { RESYNC_EVENT, useRealtimeEvents } from '../../lib/realtime.ts';
 import { formatDateTimeWithZone } from '../../lib/time-format.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
-import { AttributeViewer, LevelPill } from './log-level.tsx';
+import { useUrlFilters } from '../../lib/use-url-filters.ts';
+import { LogEventsTable } from './log-level.tsx';
 
 type Incident = RouterOutputs['incidents']['list']['items'][number];
 type Status = Incident['status'];
@@ -42,10 +42,11 @@ function useLiveIncidents() {
 export function IncidentsPage() {
   useLiveIncidents();
   const session = useSession();
-  const [params, setParams] = useSearchParams();
-  const status = (FILTERS.find((f) => f.value === params.get('status'))?.value ?? 'all') as Status | 'all';
-  const scope = params.get('scope') === 'platform' ? 'platform' : 'org';
-  const pages = useCursorPages(`${status}:${scope}`);
+  // The tab and the page live in the address: a reload or a shared link shows the same list.
+  const url = useUrlFilters({ status: '', scope: '' });
+  const { pages } = url;
+  const status = (FILTERS.find((f) => f.value === url.applied.status)?.value ?? 'all') as Status | 'all';
+  const scope = url.applied.scope === 'platform' ? 'platform' : 'org';
   const list = useQuery({
     ...api.incidents.list.queryOptions({
       ...(status === 'all' ? {} : { status }),
@@ -55,12 +56,8 @@ export function IncidentsPage() {
     }),
     placeholderData: keepPreviousData,
   });
-  const setParam = (key: string, value: string | null) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next);
-  };
+  const setParam = (key: 'status' | 'scope', value: string | null) =>
+    url.apply({ ...url.applied, [key]: value ?? '' });
   return (
     <section className="admin-section" aria-labelledby="incidents-title">
       <div className="section-header">
@@ -258,34 +255,7 @@ export function IncidentDetailPage() {
         {incident.events.length === 0 ? (
           <p className="muted">The events behind it are no longer kept.</p>
         ) : (
-          <DataTable
-            label="Matching events"
-            head={
-              <>
-                <th scope="col">When</th>
-                <th scope="col">Level</th>
-                <th scope="col">Source</th>
-                <th scope="col">Message</th>
-                <th scope="col">Attributes</th>
-              </>
-            }
-          >
-            {incident.events.map((event) => (
-              <tr key={event.id} data-testid="incident-event">
-                <td className="table__nowrap">{event.at.toLocaleString()}</td>
-                <td>
-                  <LevelPill level={event.level} />
-                </td>
-                <td>
-                  <code>{event.source}</code>
-                </td>
-                <td className="table__detail">{event.message}</td>
-                <td>
-                  <AttributeViewer attributes={event.attributes} />
-                </td>
-              </tr>
-            ))}
-          </DataTable>
+          <LogEventsTable label="Matching events" events={incident.events} rowTestId="incident-event" />
         )}
       </div>
     </section>

@@ -1,10 +1,9 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useSearchParams } from 'react-router';
 import { ConfirmButton } from '../../components/confirm-dialog.tsx';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { formatDateTimeWithZone, formatDuration } from '../../lib/time-format.ts';
 import { api, trpc } from '../../lib/trpc.ts';
+import { useUrlFilters } from '../../lib/use-url-filters.ts';
 import { INVITATION_VALID_DAYS, type Invitation, useUsersResult } from './users-layout.tsx';
 
 const PAGE_SIZE = 20;
@@ -35,7 +34,7 @@ const EMPTY: Record<InvitationStatus | 'all', string> = {
   all: 'No invitations yet. Use “Invite” to add someone.',
 };
 
-function filterOf(value: string | null): InvitationStatus | 'all' {
+function filterOf(value: string): InvitationStatus | 'all' {
   return FILTERS.find((filter) => filter.value === value)?.value ?? 'pending';
 }
 
@@ -46,9 +45,10 @@ function filterOf(value: string | null): InvitationStatus | 'all' {
 export function InvitationsPage() {
   const queryClient = useQueryClient();
   const showResult = useUsersResult();
-  const [params, setParams] = useSearchParams();
-  const filter = filterOf(params.get('status'));
-  const pages = useCursorPages(filter);
+  // The tab and the page live in the address: a reload or a shared link shows the same list.
+  const url = useUrlFilters({ status: 'pending' });
+  const filter = filterOf(url.applied.status);
+  const { pages } = url;
   const list = useQuery({
     ...api.users.invitations.list.queryOptions({
       ...(filter === 'all' ? {} : { status: filter }),
@@ -70,7 +70,7 @@ export function InvitationsPage() {
             type="button"
             className="ops-tabs__tab"
             aria-pressed={filter === value}
-            onClick={() => setParams(value === 'pending' ? {} : { status: value })}
+            onClick={() => url.apply({ status: value })}
           >
             {label}
           </button>

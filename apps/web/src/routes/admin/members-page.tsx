@@ -1,15 +1,15 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
-import { ConfirmButton, Dialog, DialogActions } from '../../components/confirm-dialog.tsx';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
-import { ErrorMessage } from '../../components/error-message.tsx';
-import { CheckboxGroup, FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
+import { ConfirmButton, Dialog } from '../../components/confirm-dialog.tsx';
+import { FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
-import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
+import { useUrlFilters } from '../../lib/use-url-filters.ts';
 import { useRoleOptions } from './role-options.ts';
-import { useUsersResult } from './users-layout.tsx';
+import { SetRolesForm } from './user-roles-form.tsx';
+import { userPath, useUsersResult } from './users-layout.tsx';
 
 type UserSummary = RouterOutputs['users']['list']['items'][number];
 
@@ -26,13 +26,14 @@ export function MembersPage() {
   const queryClient = useQueryClient();
   const session = useSession();
   const roleOptions = useRoleOptions();
-  const [draft, setDraft] = useState<{ q: string; role: string; status: string }>({
-    q: '',
-    role: '',
-    status: '',
-  });
-  const [filters, setFilters] = useState<Filters>({});
-  const pages = useCursorPages(JSON.stringify(filters));
+  // The filters and the page live in the address: a reload or a shared link shows the same list.
+  const url = useUrlFilters({ q: '', role: '', status: '' });
+  const { draft, pages } = url;
+  const filters: Filters = {};
+  if (url.applied.q.trim()) filters.q = url.applied.q.trim();
+  if (url.applied.role) filters.role = url.applied.role;
+  if (url.applied.status === 'active' || url.applied.status === 'disabled')
+    filters.status = url.applied.status;
   const setResult = useUsersResult();
   const [editingRoles, setEditingRoles] = useState<UserSummary | null>(null);
 
@@ -44,32 +45,18 @@ export function MembersPage() {
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: api.users.pathKey() });
 
-  const applyFilters = (event: FormEvent) => {
-    event.preventDefault();
-    const next: Filters = {};
-    if (draft.q.trim()) next.q = draft.q.trim();
-    if (draft.role) next.role = draft.role;
-    if (draft.status === 'active' || draft.status === 'disabled') next.status = draft.status;
-    setFilters(next);
-  };
-
   return (
     <>
-      <form className="filters" onSubmit={applyFilters} aria-label="Filter users">
+      <form className="filters" onSubmit={url.submit} aria-label="Filter users">
         <TextField
           label="Search"
           type="search"
           name="q"
           placeholder="Name or email"
           value={draft.q}
-          onChange={(event) => setDraft({ ...draft, q: event.target.value })}
+          onChange={url.field('q')}
         />
-        <SelectField
-          label="Role"
-          name="role"
-          value={draft.role}
-          onChange={(event) => setDraft({ ...draft, role: event.target.value })}
-        >
+        <SelectField label="Role" name="role" value={draft.role} onChange={url.field('role')}>
           <option value="">Any role</option>
           {roleOptions.names.map((name) => (
             <option key={name} value={name}>
@@ -77,22 +64,12 @@ export function MembersPage() {
             </option>
           ))}
         </SelectField>
-        <SelectField
-          label="Status"
-          name="status"
-          value={draft.status}
-          onChange={(event) => setDraft({ ...draft, status: event.target.value })}
-        >
+        <SelectField label="Status" name="status" value={draft.status} onChange={url.field('status')}>
           <option value="">Any status</option>
           <option value="active">Active</option>
           <option value="disabled">Disabled</option>
         </SelectField>
-        <FilterActions
-          onReset={() => {
-            setDraft({ q: '', role: '', status: '' });
-            setFilters({});
-          }}
-        />
+        <FilterActions onReset={url.reset} />
       </form>
 
       <ListPanel
@@ -121,7 +98,7 @@ export function MembersPage() {
               return (
                 <tr key={user.id} data-testid="user-row" data-email={user.email}>
                   <th scope="row">
-                    {user.name}
+                    <Link to={userPath(user.id)}>{user.name}</Link>
                     {isSelf && <span className="tag tag--inline">you</span>}
                   </th>
                   <td>{user.email}</td>
@@ -221,50 +198,5 @@ export function MembersPage() {
         )}
       </Dialog>
     </>
-  );
-}
-
-function SetRolesForm({
-  user,
-  roleNames,
-  onCancel,
-  onSaved,
-}: {
-  user: UserSummary;
-  roleNames: string[];
-  onCancel: () => void;
-  onSaved: (user: UserSummary) => void;
-}) {
-  const [roles, setRoles] = useState<Set<string>>(new Set(user.roles));
-  const save = useMutation({
-    mutationFn: (next: string[]) => trpc.users.setRoles.mutate({ userId: user.id, roles: next }),
-    onSuccess: onSaved,
-  });
-  // Roles the user holds that the options lack (custom roles, for an actor who cannot list roles).
-  const options = [...new Set([...roleNames, ...user.roles])];
-  return (
-    <form
-      className="form"
-      noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        save.mutate([...roles]);
-      }}
-    >
-      <p className="muted">
-        {user.email}. A change takes effect on their next request; you can only grant permissions you hold.
-      </p>
-      <CheckboxGroup
-        legend="Roles"
-        options={options.map((value) => ({ value }))}
-        selected={roles}
-        onChange={setRoles}
-        errors={fieldErrorsOf(save.error).roles}
-      />
-      {save.isError && (
-        <ErrorMessage error={save.error} title="Could not set the roles" inlineFields={['roles']} />
-      )}
-      <DialogActions busy={save.isPending} onCancel={onCancel} submitLabel="Save roles" busyLabel="Saving…" />
-    </form>
   );
 }

@@ -1,16 +1,14 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link } from 'react-router';
-import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { SelectField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { api, type RouterInputs } from '../../lib/trpc.ts';
+import { useUrlFilters } from '../../lib/use-url-filters.ts';
 import {
   CHANNEL_LABEL,
   ChannelFilter,
   NOTIFICATION_STATUSES,
   type NotificationChannel,
-  type NotificationStatus,
   NotificationStatusPill,
   recipientText,
 } from './notifications-status.tsx';
@@ -21,12 +19,19 @@ const PAGE_SIZE = 25;
 
 /** The organisation's notifications, newest first, filtered by status and channel. */
 export function NotificationsListPage() {
-  const [status, setStatus] = useState<NotificationStatus | ''>('');
-  const [channel, setChannel] = useState<NotificationChannel | ''>('');
+  // Filters and page in the address: a reload or a shared link shows the same list. `sendId` narrows
+  // it to what one send to a role or to everyone queued (the send page links here).
+  const url = useUrlFilters({ status: '', channel: '', sendId: '' });
+  const { pages } = url;
+  const status = NOTIFICATION_STATUSES.find((s) => s === url.applied.status) ?? '';
+  const channel: NotificationChannel | '' =
+    url.applied.channel === 'email' || url.applied.channel === 'in_app' ? url.applied.channel : '';
   const filters: ListInput = {};
   if (status) filters.status = status;
   if (channel) filters.channel = channel;
-  const pages = useCursorPages(`${status}|${channel}`);
+  if (url.applied.sendId) filters.sendId = url.applied.sendId;
+  // The selects apply at once (no Apply button): each change is a new address.
+  const setFilter = (key: 'status' | 'channel', value: string) => url.apply({ ...url.applied, [key]: value });
   const list = useQuery({
     ...api.notifications.list.queryOptions({ ...filters, cursor: pages.cursor, limit: PAGE_SIZE }),
     placeholderData: keepPreviousData,
@@ -42,7 +47,7 @@ export function NotificationsListPage() {
         <SelectField
           label="Status"
           value={status}
-          onChange={(event) => setStatus(NOTIFICATION_STATUSES.find((s) => s === event.target.value) ?? '')}
+          onChange={(event) => setFilter('status', event.target.value)}
         >
           <option value="">Any status</option>
           {NOTIFICATION_STATUSES.map((value) => (
@@ -51,7 +56,19 @@ export function NotificationsListPage() {
             </option>
           ))}
         </SelectField>
-        <ChannelFilter value={channel} onChange={setChannel} />
+        <ChannelFilter value={channel} onChange={(value) => setFilter('channel', value)} />
+        {url.applied.sendId && (
+          <p className="muted">
+            One send to many people.{' '}
+            <button
+              type="button"
+              className="button button--quiet"
+              onClick={() => url.apply({ ...url.applied, sendId: '' })}
+            >
+              Show every notification
+            </button>
+          </p>
+        )}
       </form>
       <ListPanel
         query={list}

@@ -9,10 +9,19 @@ import { SelectField, TextAreaField, TextField } from '../../components/form-fie
 import { describeError, type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
 import { formatDuration } from '../../lib/time-format.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
-import { CHANNEL_LABEL, type NotificationChannel } from './notifications-status.tsx';
+import { useDebounced } from '../../lib/use-debounced.ts';
+import { CHANNEL_LABEL, type NotificationChannel, SensitiveCheckbox } from './notifications-status.tsx';
+import { RenderedPreview } from './rendered-preview.tsx';
+import { useRoleOptions } from './role-options.ts';
 
 type SendInput = RouterInputs['notifications']['send'];
+type AudienceInput = RouterInputs['notifications']['sendToAudience'];
+type Audience = AudienceInput['audience'];
 type SentNotification = RouterOutputs['notifications']['send'];
+type AudienceSent = RouterOutputs['notifications']['sendToAudience'];
+type Sent = { kind: 'one'; sent: SentNotification } | { kind: 'audience'; sent: AudienceSent };
+/** Who a notification goes to: one member, an address (email only), a role's holders or everyone. */
+type RecipientKind = 'member' | 'email' | 'role' | 'everyone';
 type Template = RouterOutputs['notifications']['templates']['list'][number];
 
 interface VariableRow {
@@ -34,8 +43,10 @@ function errorsUnder(errors: FieldErrors, prefix: string): string[] | undefined 
 }
 
 /**
- * Send one notification (`notifications.send`): a channel, a recipient (a member, or for email an
- * address — a member's, or any if a platform operator allowed it), a template of the organisation's —
+ * Send a notification: a channel, its recipients — a member, or for email an address (a member's, or
+ * any if a platform operator allowed it) through `notifications.send`; everyone holding a role, or
+ * everyone, through `notifications.sendToAudience`, with the number of people it reaches shown
+ * before sending — a template of the organisation's —
  * or a subject and body written here — its variables, and optionally a time. Atrium's own templates
  * and the variables it fills in are never offered nor sent; the org's hourly email quota shows as a
  * wait on the button.
@@ -49,7 +60,25 @@ export function SendNotificationPage() {
       <div className="panel">
         <SendForm
           key={formKey}
-          onSent={(sent) => {
+          onSent={(result) => {
+            if (result.kind === 'audience') {
+              const { sent } = result;
+              setResult(
+                <>
+                  {sent.alreadySent ? 'Already queued' : 'Queued'} for{' '}
+                  <strong>
+                    {sent.recipients} {sent.recipients === 1 ? 'person' : 'people'}
+                  </strong>
+                  .{' '}
+                  <Link to={`/admin/notifications?sendId=${encodeURIComponent(sent.sendId)}`}>
+                    Follow their delivery
+                  </Link>
+                </>,
+              );
+              setFormKey((key) => key + 1);
+              return;
+            }
+            const { sent } = result;
             setResult(
               <>
                 {sent.status === 'scheduled' ? 'Scheduled' : 'Queued'}{' '}
@@ -66,9 +95,13 @@ export function SendNotificationPage() {
   );
 }
 
-function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
+function SendForm({ onSent }: { onSent: (sent: Sent) => void }) {
   const [channel, setChannel] = useState<NotificationChannel>('in_app');
-  const [recipientKind, setRecipientKind] = useState<'member' | 'email'>('member');
+  const [recipientKind, setRecipientKind] = useState<RecipientKind>('member');
+  const [role, setRole] = useState('');
+  // One id per send, chosen here: a repeated request (a double click, a lost answer) queues nothing twice.
+  const [sendId] = useState(() => crypto.randomUUID());
+  const roleOptions = useRoleOptions();
   const [userId, setUserId] = useState('');
   const [email, setEmail] = useState('');
   const [contentKind, setContentKind] = useState<'template' | 'raw'>('template');
@@ -84,11 +117,28 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
 
   const templates = useQuery(api.notifications.templates.list.queryOptions({ channel }));
   const send = useMutation({
-    mutationFn: (input: SendInput) => trpc.notifications.send.mutate(input),
+    mutationFn: async (
+      input: { kind: 'one'; input: SendInput } | { kind: 'audience'; input: AudienceInput },
+    ): Promise<Sent> =>
+      input.kind === 'one'
+        ? { kind: 'one', sent: await trpc.notifications.send.mutate(input.input) }
+        : { kind: 'audience', sent: await trpc.notifications.sendToAudience.mutate(input.input) },
     onSuccess: onSent,
   });
   const errors: FieldErrors = { ...fieldErrorsOf(send.error), ...localErrors };
-  const effectiveRecipient = channel === 'in_app' ? 'member' : recipientKind;
+  // An address is for email only.
+  const effectiveRecipient: RecipientKind =
+    channel === 'in_app' && recipientKind === 'email' ? 'member' : recipientKind;
+  const audience: Audience | null =
+    effectiveRecipient === 'everyone'
+      ? { everyone: true }
+      : effectiveRecipient === 'role' && role
+        ? { role }
+        : null;
+  const reach = useQuery({
+    ...api.notifications.audienceReach.queryOptions({ audience: audience ?? { everyone: true } }),
+    enabled: audience !== null,
+  });
   // The hourly quota counts emails only: in-app notifications may still go out meanwhile.
   const quotaWait = useRetryCountdown(send.error);
   const wait = channel === 'email' && describeError(send.error).code === 'RATE_LIMITED' ? quotaWait : 0;
@@ -115,6 +165,25 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
   const usedVariables = previewSource
     ? [...new Set([...placeholderNames(previewSource.subject), ...placeholderNames(previewSource.body)])]
     : [];
+
+  // The email as the worker will send it, rendered by the API (debounced while typing).
+  const chosenTemplate =
+    contentKind === 'template' && previewSource && 'id' in previewSource ? previewSource : null;
+  const typedValues = Object.fromEntries(
+    variables
+      .map((row) => [row.name.trim(), row.value] as const)
+      .filter(
+        ([name, value]) => VARIABLE_NAME.test(name) && !platformFilled.has(name) && value.trim() !== '',
+      ),
+  );
+  const renderInput = useDebounced(
+    chosenTemplate
+      ? { templateId: chosenTemplate.id, variables: typedValues }
+      : contentKind === 'raw' && (subject.trim() || body.trim())
+        ? { channel, subject, body, variables: typedValues }
+        : null,
+    400,
+  );
 
   const addVariable = (name = '', value = '') => {
     setVariables((rows) => [...rows, { key: nextKey, name, value }]);
@@ -158,23 +227,37 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
     setLocalErrors(problems);
     if (Object.keys(problems).length > 0) return;
 
+    const variableValues = Object.fromEntries(
+      variables.filter((row) => row.name.trim()).map((row) => [row.name.trim(), row.value]),
+    );
+    const content: Pick<SendInput, 'templateKey' | 'locale' | 'subject' | 'body' | 'scheduleAt'> = {};
+    if (contentKind === 'template') {
+      content.templateKey = templateKey;
+      if (locale) content.locale = locale;
+    } else {
+      content.subject = subject;
+      content.body = body;
+    }
+    if (scheduleAt) content.scheduleAt = new Date(scheduleAt);
+    if (effectiveRecipient === 'role' || effectiveRecipient === 'everyone') {
+      if (!audience) {
+        setLocalErrors({ audience: ['Choose a role'] });
+        return;
+      }
+      send.mutate({
+        kind: 'audience',
+        input: { sendId, channel, audience, variables: variableValues, ...content },
+      });
+      return;
+    }
     const input: SendInput = {
       channel,
       to: effectiveRecipient === 'member' ? { userId: userId.trim() } : { email: email.trim() },
-      variables: Object.fromEntries(
-        variables.filter((row) => row.name.trim()).map((row) => [row.name.trim(), row.value]),
-      ),
+      variables: variableValues,
+      ...content,
     };
-    if (contentKind === 'template') {
-      input.templateKey = templateKey;
-      if (locale) input.locale = locale;
-    } else {
-      input.subject = subject;
-      input.body = body;
-    }
-    if (scheduleAt) input.scheduleAt = new Date(scheduleAt);
     if (sensitive) input.sensitive = true;
-    send.mutate(input);
+    send.mutate({ kind: 'one', input });
   };
 
   return (
@@ -202,32 +285,31 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
         <option value="email">{CHANNEL_LABEL.email}</option>
       </SelectField>
 
-      {channel === 'email' && (
-        <fieldset className="field segmented">
-          <legend className="field__label">Send to</legend>
-          <label className="segmented__option">
+      <fieldset className="field segmented">
+        <legend className="field__label">Send to</legend>
+        {(
+          [
+            ['member', 'A member'],
+            ['role', 'Everyone with a role'],
+            ['everyone', 'Everyone in the organisation'],
+            ...(channel === 'email' ? [['email', 'An email address']] : []),
+          ] as Array<[RecipientKind, string]>
+        ).map(([kind, label]) => (
+          <label className="segmented__option" key={kind}>
             <input
               type="radio"
               name="recipient-kind"
-              checked={recipientKind === 'member'}
-              onChange={() => setRecipientKind('member')}
+              checked={effectiveRecipient === kind}
+              onChange={() => setRecipientKind(kind)}
             />
-            <span>A member</span>
+            <span>{label}</span>
           </label>
-          <label className="segmented__option">
-            <input
-              type="radio"
-              name="recipient-kind"
-              checked={recipientKind === 'email'}
-              onChange={() => setRecipientKind('email')}
-            />
-            <span>An email address</span>
-          </label>
-        </fieldset>
-      )}
-      {effectiveRecipient === 'member' ? (
+        ))}
+      </fieldset>
+      {effectiveRecipient === 'member' && (
         <MemberPicker value={userId} onChange={setUserId} errors={errorsUnder(errors, 'to')} />
-      ) : (
+      )}
+      {effectiveRecipient === 'email' && (
         <TextField
           label="Email address"
           type="email"
@@ -236,6 +318,42 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
           errors={errorsUnder(errors, 'to')}
           hint="A member's address. Other addresses only when a platform operator has allowed it for your organisation."
         />
+      )}
+      {effectiveRecipient === 'role' && (
+        <SelectField
+          label="Role"
+          name="audienceRole"
+          value={role}
+          onChange={(event) => setRole(event.target.value)}
+          errors={errorsUnder(errors, 'audience')}
+        >
+          <option value="">Choose a role</option>
+          {roleOptions.names.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </SelectField>
+      )}
+      {effectiveRecipient === 'everyone' && errorsUnder(errors, 'audience') && (
+        <ul className="field__errors">
+          {errorsUnder(errors, 'audience')?.map((message) => (
+            <li key={message}>{message}</li>
+          ))}
+        </ul>
+      )}
+      {audience && (
+        <p className="muted" role="status" data-testid="audience-reach">
+          {reach.isError
+            ? 'Could not count the people it reaches.'
+            : reach.data
+              ? reach.data.recipients > reach.data.max
+                ? `More than ${reach.data.max} people: one send reaches at most ${reach.data.max}. Choose a role instead.`
+                : `It reaches ${reach.data.recipients} ${reach.data.recipients === 1 ? 'person' : 'people'} (active members${
+                    'role' in audience ? ` with the role ${audience.role}` : ''
+                  }), one notification each${channel === 'email' ? ', each counted in the hourly email limit' : ''}.`
+              : 'Counting the people it reaches…'}
+        </p>
       )}
 
       <fieldset className="field segmented">
@@ -391,15 +509,14 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
         errors={errors.scheduleAt}
         hint="Optional, in your time zone. Empty: send now."
       />
-      <label className="checkbox">
-        <input type="checkbox" checked={sensitive} onChange={(event) => setSensitive(event.target.checked)} />
-        <span>
-          Sensitive content
-          <span className="checkbox__description">
-            It carries a secret: stored encrypted and never shown in these lists.
-          </span>
-        </span>
-      </label>
+      {audience === null && (
+        <SensitiveCheckbox
+          checked={sensitive}
+          onChange={setSensitive}
+          label="Sensitive content"
+          description="It carries a secret: stored encrypted and never shown in these lists."
+        />
+      )}
 
       {previewSource && (previewSource.subject || previewSource.body) && (
         <NotificationPreview
@@ -408,6 +525,9 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
           values={Object.fromEntries(variables.map((row) => [row.name.trim(), row.value]))}
           filledByAtrium={platformFilled}
         />
+      )}
+      {channel === 'email' && renderInput && (
+        <RenderedPreview input={renderInput} title="The email as sent" />
       )}
 
       {send.isError && (
@@ -419,6 +539,8 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
               ['channel', 'templateKey', 'locale', 'subject', 'body', 'scheduleAt'].includes(field) ||
               field === 'to' ||
               field.startsWith('to.') ||
+              field === 'audience' ||
+              field.startsWith('audience.') ||
               field === 'variables' ||
               field.startsWith('variables.'),
           )}
@@ -438,6 +560,7 @@ function SendForm({ onSent }: { onSent: (sent: SentNotification) => void }) {
 }
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}/g;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 function placeholderNames(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((match) => match[1] ?? '');

@@ -72,3 +72,26 @@ export function recipientText(to: NotificationSummary['to']): string {
 export function isCancellable(status: NotificationStatus): boolean {
   return status === 'pending' || status === 'scheduled';
 }
+
+/** "Sensitive": the content carries a secret (stored encrypted, withheld from the lists). */
+export function SensitiveCheckbox({
+  checked,
+  onChange,
+  label,
+  description,
+}: {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  label: string;
+  description: string;
+}) {
+  return (
+    <label className="checkbox">
+      <input type="checkbox" checked={checked} onChange={(event) => onChange(event.target.checked)} />
+      <span>
+        {label}
+        <span className="checkbox__description">{description}</span>
+      </span>
+    </label>
+  );
+}

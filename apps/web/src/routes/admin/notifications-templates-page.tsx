@@ -7,7 +7,13 @@ import { SelectField, TextAreaField, TextField } from '../../components/form-fie
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
-import { CHANNEL_LABEL, ChannelFilter, type NotificationChannel } from './notifications-status.tsx';
+import {
+  CHANNEL_LABEL,
+  ChannelFilter,
+  type NotificationChannel,
+  SensitiveCheckbox,
+} from './notifications-status.tsx';
+import { RenderedPreview } from './rendered-preview.tsx';
 
 type Template = RouterOutputs['notifications']['templates']['list'][number];
 type UpsertInput = RouterInputs['notifications']['templates']['upsert'];
@@ -34,6 +40,7 @@ export function NotificationTemplatesPage() {
   const [channel, setChannel] = useState<NotificationChannel | ''>('');
   const [localeFilter, setLocaleFilter] = useState('');
   const [editing, setEditing] = useState<Editing | null>(null);
+  const [previewing, setPreviewing] = useState<Template | null>(null);
   const [result, setResult] = useState<ReactNode>(null);
   const templates = useQuery(api.notifications.templates.list.queryOptions(channel ? { channel } : {}));
   const all = templates.data ?? [];
@@ -112,6 +119,14 @@ export function NotificationTemplatesPage() {
                     <td className="table__detail">{template.subject}</td>
                     <td>
                       <div className="row-actions">
+                        <button
+                          type="button"
+                          className="button button--quiet"
+                          aria-label={`Preview ${what}`}
+                          onClick={() => setPreviewing(template)}
+                        >
+                          Preview
+                        </button>
                         {template.scope === 'global' ? (
                           <>
                             <button
@@ -191,6 +206,23 @@ export function NotificationTemplatesPage() {
           </>
         )}
       </ListPanel>
+      <Dialog
+        open={previewing !== null}
+        title={previewing ? `Preview of ${previewing.key} (${previewing.locale})` : 'Preview'}
+        onClose={() => setPreviewing(null)}
+        wide
+      >
+        {previewing && (
+          <>
+            <RenderedPreview input={{ templateId: previewing.id }} title="With sample values" />
+            <div className="form__actions">
+              <button type="button" className="button button--quiet" onClick={() => setPreviewing(null)}>
+                Close
+              </button>
+            </div>
+          </>
+        )}
+      </Dialog>
       <Dialog
         open={editing !== null}
         title={editing ? dialogTitle(editing) : 'Template'}
@@ -392,19 +424,12 @@ function TemplateEditor({
             : null}
         </p>
       ) : (
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={sensitive}
-            onChange={(event) => setSensitive(event.target.checked)}
-          />
-          <span>
-            Sensitive
-            <span className="checkbox__description">
-              Notifications from it carry secrets: stored encrypted, content withheld from the lists.
-            </span>
-          </span>
-        </label>
+        <SensitiveCheckbox
+          checked={sensitive}
+          onChange={setSensitive}
+          label="Sensitive"
+          description="Notifications from it carry secrets: stored encrypted, content withheld from the lists."
+        />
       )}
       {save.isError && (
         <ErrorMessage

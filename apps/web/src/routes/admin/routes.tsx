@@ -10,7 +10,9 @@ import { InvitationsPage } from './invitations-page.tsx';
 import { LogsPage } from './logs-page.tsx';
 import { MembersPage } from './members-page.tsx';
 import { adminNotificationsRoute } from './notifications-routes.tsx';
+import { OrgSettingsPage } from './org-settings-page.tsx';
 import { RolesPage } from './roles-page.tsx';
+import { UserDetailPage } from './user-detail-page.tsx';
 import { UsersLayout } from './users-layout.tsx';
 
 /**
@@ -36,7 +38,16 @@ export const adminRoutes: RouteObject = {
       children: [
         { index: true, element: <MembersPage /> },
         { path: 'invitations', element: <InvitationsPage /> },
+        { path: ':userId', element: <UserDetailPage /> },
       ],
+    },
+    {
+      path: 'organisation',
+      element: (
+        <RequirePermission anyOf={['org.manage']}>
+          <OrgSettingsPage />
+        </RequirePermission>
+      ),
     },
     {
       path: 'roles',

@@ -20,6 +20,11 @@ export const INVITATION_VALID_DAYS = 7;
 
 export const INVITATIONS_PATH = '/admin/users/invitations';
 
+/** A member's own page (Admin → Users → a person). */
+export function userPath(userId: string): string {
+  return `/admin/users/${encodeURIComponent(userId)}`;
+}
+
 interface UsersOutletContext {
   /** Shows the outcome of an action at the top of the section until dismissed. */
   showResult: (message: ReactNode) => void;
@@ -31,7 +36,8 @@ export function useUsersResult(): UsersOutletContext['showResult'] {
 }
 
 /**
- * Admin → Users (SPEC §1): the members of the organisation and the invitations sent to new ones.
+ * Admin → Users (SPEC §1): the members of the organisation, each one's own page, and the invitations
+ * sent to new ones.
  * "Invite" is here, above both, so it is at hand wherever the admin is.
  */
 export function UsersLayout() {
