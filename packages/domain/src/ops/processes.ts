@@ -58,20 +58,22 @@ export async function registerProcess(
   options: { beatSeconds: number; id?: string },
 ): Promise<string> {
   const id = options.id ?? randomUUID();
-  await db
-    .insertInto('ops_processes')
-    .values({
-      id,
-      kind: identity.kind,
-      host: identity.host,
-      pid: identity.pid,
-      version: identity.version,
-      queues: JSON.stringify(identity.queues),
-      ops_url: identity.opsUrl,
-      beat_seconds: options.beatSeconds,
-    })
-    .execute();
+  await db.insertInto('ops_processes').values(processRow(id, identity, options.beatSeconds)).execute();
   return id;
+}
+
+/** The row a process registers (and writes again when a beat finds it gone). */
+function processRow(id: string, identity: ProcessIdentity, beatSeconds: number) {
+  return {
+    id,
+    kind: identity.kind,
+    host: identity.host,
+    pid: identity.pid,
+    version: identity.version,
+    queues: JSON.stringify(identity.queues),
+    ops_url: identity.opsUrl,
+    beat_seconds: beatSeconds,
+  };
 }
 
 /**
@@ -86,16 +88,7 @@ export async function beatProcess(
 ): Promise<void> {
   await db
     .insertInto('ops_processes')
-    .values({
-      id,
-      kind: identity.kind,
-      host: identity.host,
-      pid: identity.pid,
-      version: identity.version,
-      queues: JSON.stringify(identity.queues),
-      ops_url: identity.opsUrl,
-      beat_seconds: beatSeconds,
-    })
+    .values(processRow(id, identity, beatSeconds))
     .onConflict((oc) =>
       oc.column('id').doUpdateSet({
         last_beat_at: sql`now()`,
