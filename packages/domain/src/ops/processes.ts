@@ -58,7 +58,10 @@ export async function registerProcess(
   options: { beatSeconds: number; id?: string },
 ): Promise<string> {
   const id = options.id ?? randomUUID();
-  await db.insertInto('ops_processes').values(processRow(id, identity, options.beatSeconds)).execute();
+  await db
+    .insertInto('ops_processes')
+    .values(processRow(id, identity, options.beatSeconds))
+    .execute();
   return id;
 }
 
