@@ -99,7 +99,7 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     await screenshot(page, 'ops-queues-failed');
 
     // The failed count links to the queue's failed jobs; searching the payload finds the job.
-    await page.getByRole('link', { name: `1 failed in ${QUEUE}` }).click();
+    await page.getByRole('link', { name: `1 failed for good in ${QUEUE}` }).click();
     await page.waitForURL(`**/ops/queues/${QUEUE}?state=failed`);
     const row = page.getByTestId(`job-${jobId}`);
     await row.waitFor();

@@ -56,8 +56,9 @@ export function BulkActionsBar({
   const selected = plural(count, noun[0], noun[1]);
   const run = useMutation({ mutationFn: (action: BulkAction) => bulk({ queue: queue.name, action, ids }) });
   const after = (result: BulkResult) => {
-    feedback.show(bulkResultMessage(result, noun));
-    selection.clear();
+    const message = bulkResultMessage(result, noun);
+    feedback.show(message);
+    selection.clear(message);
     void refresh();
   };
   if (count === 0) return null;

@@ -64,7 +64,11 @@ export interface UrlSelection {
   toggle(id: string): void;
   /** Selects or unselects these rows together (select all on the page). */
   setMany(ids: readonly string[], selected: boolean): void;
-  clear(): void;
+  /**
+   * Unticks every row. `feedback` is what the action just done says: a change of address starts a
+   * new location, so the message travels in its state (components/feedback.tsx) to stay on screen.
+   */
+  clear(feedback?: string): void;
   /** Selecting more would pass MAX_SELECTION. */
   full: boolean;
 }
@@ -83,13 +87,13 @@ export function useUrlSelection(param = 'sel'): UrlSelection {
       .filter((id) => UUID.test(id))
       .slice(0, MAX_SELECTION),
   );
-  const write = (next: Set<string>) =>
+  const write = (next: Set<string>, feedback?: string) =>
     setParams(
       (current) =>
         changedParams(current, {
           [param]: next.size > 0 ? [...next].slice(0, MAX_SELECTION).join(',') : undefined,
         }),
-      { replace: true },
+      { replace: true, ...(feedback ? { state: { feedback } } : {}) },
     );
   return {
     ids,
@@ -108,7 +112,7 @@ export function useUrlSelection(param = 'sel'): UrlSelection {
       }
       write(next);
     },
-    clear: () => write(new Set()),
+    clear: (feedback) => write(new Set(), feedback),
     full: ids.size >= MAX_SELECTION,
   };
 }
