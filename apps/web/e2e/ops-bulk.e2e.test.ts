@@ -7,7 +7,6 @@ import {
   testEnvelope,
   uniqueEmail,
 } from '@atrium/testkit/factories';
-import type { SendOptions } from 'pg-boss';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import { describeInBrowser, useE2eStack } from './harness.ts';
@@ -25,7 +24,7 @@ describeInBrowser('ops console: selections, bulk actions, delayed jobs, the sort
   const boss = () => stack.api().services.ops.boss();
 
   /** A job of the probe queue: failed for good (its copy waits as a dead letter), or delayed. */
-  async function probeJob(options: SendOptions & { failWith?: string } = {}): Promise<string> {
+  async function probeJob(options: Parameters<typeof createTestJob>[3] = {}): Promise<string> {
     const probeId = `e2e-${randomUUID().slice(0, 8)}`;
     const envelope = testEnvelope(
       PipelineProbeRequested,
@@ -165,16 +164,16 @@ describeInBrowser('ops console: selections, bulk actions, delayed jobs, the sort
     await page.waitForURL(/sort=failed/);
     const url = new URL(page.url());
     expect([url.searchParams.get('sort'), url.searchParams.get('dir')]).toEqual(['failed', 'desc']);
-    expect(await firstRow()).toBe(`queue-${QUEUE}`);
+    await expect.poll(firstRow, { timeout: 15_000 }).toBe(`queue-${QUEUE}`);
 
     // Again: fewest first, the probe queue last.
     await page.getByRole('button', { name: /^Sort by failed for good, now descending/ }).click();
     await page.waitForURL(/dir=asc/);
-    expect(await lastRow()).toBe(`queue-${QUEUE}`);
+    await expect.poll(lastRow, { timeout: 15_000 }).toBe(`queue-${QUEUE}`);
 
     await page.reload();
     await page.getByTestId(`queue-${QUEUE}`).waitFor({ timeout: 15_000 });
-    expect(await lastRow()).toBe(`queue-${QUEUE}`);
+    await expect.poll(lastRow, { timeout: 15_000 }).toBe(`queue-${QUEUE}`);
     const header = table.locator('th[aria-sort]');
     expect(await header.getAttribute('aria-sort')).toBe('ascending');
 
@@ -183,5 +182,33 @@ describeInBrowser('ops console: selections, bulk actions, delayed jobs, the sort
     await page.waitForURL(/problems=1/);
     await expect.poll(() => table.locator('tbody tr').count(), { timeout: 15_000 }).toBe(2);
     expect(await page.getByTestId(`queue-${DEAD_LETTERS}`).count()).toBe(1);
+  });
+
+  it('keeps the page of a jobs list in the address: a reload shows the same page', async () => {
+    screenshotOnFailure('ops-bulk-page');
+    // More cancelled jobs than one page holds (25 rows).
+    const ids: string[] = [];
+    for (let i = 0; i < 27; i += 1) ids.push(await probeJob());
+    await (await boss()).cancel(QUEUE, ids);
+    await page.goto(`/ops/queues/${QUEUE}?state=cancelled`);
+    const rows = page.getByTestId('jobs-table').locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(25);
+    const pager = page.getByRole('navigation', { name: 'Pages of jobs' });
+    await pager.getByRole('button', { name: 'Next' }).click();
+    await page.waitForURL(/[?&]after=/);
+    await expect.poll(() => pager.textContent(), { timeout: 15_000 }).toContain('Page 2');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
+    const secondPage = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-testid')));
+
+    await page.reload();
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
+    expect(await pager.textContent()).toContain('Page 2');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-testid')))).toEqual(
+      secondPage,
+    );
+
+    await pager.getByRole('button', { name: 'Previous' }).click();
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(25);
+    expect(new URL(page.url()).searchParams.get('after')).toBeNull();
   });
 });

@@ -68,7 +68,7 @@ export function QueuesPage() {
       {queues.isPending && <p className="muted">Loading…</p>}
       {data && (
         <QueueFilters
-          key={view.q}
+          key={`${view.q}|${view.problems}`}
           view={view}
           onChange={(changes) => setView(changes)}
           shown={rows.length}
@@ -292,7 +292,8 @@ function QueueFilters({
       <label className="ops-inline-field">
         <input
           type="checkbox"
-          checked={view.problems}
+          // Uncontrolled: the tick shows at once while the address changes (the form is keyed by it).
+          defaultChecked={view.problems}
           onChange={(event) => onChange({ problems: event.target.checked ? '1' : undefined })}
         />{' '}
         Only queues with problems

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { CursorPages } from '../../components/cursor-pager.tsx';
 
@@ -80,21 +81,25 @@ export interface UrlSelection {
  */
 export function useUrlSelection(param = 'sel'): UrlSelection {
   const [params, setParams] = useSearchParams();
-  const ids = new Set(
-    (params.get(param) ?? '')
-      .split(',')
-      .map((id) => id.trim().toLowerCase())
-      .filter((id) => UUID.test(id))
-      .slice(0, MAX_SELECTION),
-  );
-  const write = (next: Set<string>, feedback?: string) =>
-    setParams(
-      (current) =>
-        changedParams(current, {
-          [param]: next.size > 0 ? [...next].slice(0, MAX_SELECTION).join(',') : undefined,
-        }),
-      { replace: true, ...(feedback ? { state: { feedback } } : {}) },
-    );
+  const inUrl = params.get(param) ?? '';
+  // The ticks show at once: the address is written in a transition (react-router), and a controlled
+  // checkbox would spring back until it lands. `seen` is the address value the local state follows,
+  // `written` what we asked for; any other value is someone else's navigation, which wins.
+  const [local, setLocal] = useState(() => ({ ids: parseSelection(inUrl), seen: inUrl, written: inUrl }));
+  if (inUrl !== local.seen && inUrl !== local.written) {
+    setLocal({ ids: parseSelection(inUrl), seen: inUrl, written: inUrl });
+  } else if (inUrl === local.written && inUrl !== local.seen) {
+    setLocal({ ...local, seen: inUrl });
+  }
+  const ids = local.ids;
+  const write = (next: Set<string>, feedback?: string) => {
+    const value = [...next].slice(0, MAX_SELECTION).join(',');
+    setLocal({ ids: next, seen: inUrl, written: value });
+    setParams((current) => changedParams(current, { [param]: value || undefined }), {
+      replace: true,
+      ...(feedback ? { state: { feedback } } : {}),
+    });
+  };
   return {
     ids,
     has: (id) => ids.has(id),
@@ -115,4 +120,15 @@ export function useUrlSelection(param = 'sel'): UrlSelection {
     clear: (feedback) => write(new Set(), feedback),
     full: ids.size >= MAX_SELECTION,
   };
+}
+
+/** The valid ids of a `sel` parameter, at most MAX_SELECTION; anything else in it is ignored. */
+export function parseSelection(value: string): Set<string> {
+  return new Set(
+    value
+      .split(',')
+      .map((id) => id.trim().toLowerCase())
+      .filter((id) => UUID.test(id))
+      .slice(0, MAX_SELECTION),
+  );
 }
