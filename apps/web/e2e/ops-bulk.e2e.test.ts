@@ -1,20 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { PipelineProbeRequested } from '@atrium/domain/events/pipeline-probe';
-import {
-  createTestJob,
-  createTestOrg,
-  createTestUser,
-  testEnvelope,
-  uniqueEmail,
-} from '@atrium/testkit/factories';
+import { createTestJob } from '@atrium/testkit/factories';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import { describeInBrowser, useE2eStack } from './harness.ts';
+import { createOperator, PROBE_DEAD_LETTERS, PROBE_QUEUE, probeEnvelope } from './ops-fixtures.ts';
 import { signInWithApi } from './session.ts';
 
-/** A real queue of the catalogue; nothing works it here, so jobs stay where the test puts them. */
-const QUEUE = 'ops.pipeline-probe';
-const DEAD_LETTERS = 'ops.pipeline-probe.dead-letter';
+/** Nothing works the probe queue here, so jobs stay where the test puts them. */
+const QUEUE = PROBE_QUEUE;
+const DEAD_LETTERS = PROBE_DEAD_LETTERS;
 
 describeInBrowser('ops console: selections, bulk actions, delayed jobs, the sorted queues table', () => {
   const stack = useE2eStack({ name: 'ops-bulk' });
@@ -25,24 +19,12 @@ describeInBrowser('ops console: selections, bulk actions, delayed jobs, the sort
 
   /** A job of the probe queue: failed for good (its copy waits as a dead letter), or delayed. */
   async function probeJob(options: Parameters<typeof createTestJob>[3] = {}): Promise<string> {
-    const probeId = `e2e-${randomUUID().slice(0, 8)}`;
-    const envelope = testEnvelope(
-      PipelineProbeRequested,
-      { probeId, requestedAt: new Date().toISOString() },
-      { aggregateType: 'pipeline_probe', aggregateId: probeId },
-    );
-    return createTestJob(await boss(), QUEUE, envelope, options);
+    return createTestJob(await boss(), QUEUE, probeEnvelope(`e2e-${randomUUID().slice(0, 8)}`), options);
   }
   const failedJob = (reason: string) => probeJob({ failWith: reason });
 
   beforeAll(async () => {
-    const org = await createTestOrg(stack.database.db, { name: 'Ops Bulk E2E' });
-    const operator = await createTestUser(stack.database.db, {
-      orgId: org.id,
-      email: uniqueEmail('operator'),
-      name: 'Olga Operator',
-      platformRole: 'operator',
-    });
+    const operator = await createOperator(stack.database.db, 'Ops Bulk E2E');
     page = await stack.open();
     await signInWithApi(page, operator);
   });

@@ -3,6 +3,7 @@ import { ConfirmButton } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { api, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
 import type { Feedback } from './components/feedback.tsx';
+import type { DeadLetterQueueActionProps } from './dead-letter-actions.tsx';
 import { type OpsQueue, useRefreshOps } from './ops-queries.ts';
 import type { UrlSelection } from './url-state.ts';
 
@@ -125,15 +126,7 @@ export function BulkActionsBar({
 }
 
 /** Deletes every dead letter waiting in a dead-letter queue (the caller's share), after asking. */
-export function DiscardAllButton({
-  deadLetterQueue,
-  waiting,
-  feedback,
-}: {
-  deadLetterQueue: string;
-  waiting: number;
-  feedback: Feedback;
-}) {
+export function DiscardAllButton({ deadLetterQueue, waiting, feedback }: DeadLetterQueueActionProps) {
   const refresh = useRefreshOps();
   const letters = plural(waiting, 'dead letter', 'dead letters');
   return (
