@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestJob } from '@atrium/testkit/factories';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
-import { describeInBrowser, useE2eStack } from './harness.ts';
+import { describeInBrowser, screenshot, useE2eStack } from './harness.ts';
 import { createOperator, PROBE_DEAD_LETTERS, PROBE_QUEUE, probeEnvelope } from './ops-fixtures.ts';
 import { signInWithApi } from './session.ts';
 
@@ -53,6 +53,7 @@ describeInBrowser('ops console: selections, bulk actions, delayed jobs, the sort
     expect(await page.getByLabel(`Select job ${first}`).isChecked()).toBe(true);
     expect(await page.getByLabel(`Select job ${second}`).isChecked()).toBe(true);
     expect(await page.getByLabel(`Select job ${untouched}`).isChecked()).toBe(false);
+    await screenshot(page, 'ops-bulk-selection');
 
     await page.getByRole('button', { name: 'Retry selected' }).click();
     const result = page.getByTestId('result-notice');
@@ -91,6 +92,7 @@ describeInBrowser('ops console: selections, bulk actions, delayed jobs, the sort
     const dialog = page.getByRole('dialog', { name: `Discard ${count} dead letters of ${DEAD_LETTERS}?` });
     await dialog.waitFor();
     expect(await dialog.getByRole('button', { name: 'Keep' }).count()).toBe(1);
+    await screenshot(page, 'ops-bulk-discard-all');
     await dialog.getByRole('button', { name: `Discard ${count} dead letters` }).click();
     await dialog.waitFor({ state: 'hidden' });
     expect(await page.getByTestId('result-notice').textContent()).toContain(
@@ -156,6 +158,7 @@ describeInBrowser('ops console: selections, bulk actions, delayed jobs, the sort
     await page.reload();
     await page.getByTestId(`queue-${QUEUE}`).waitFor({ timeout: 15_000 });
     await expect.poll(lastRow, { timeout: 15_000 }).toBe(`queue-${QUEUE}`);
+    await screenshot(page, 'ops-bulk-queues-sorted');
     const header = table.locator('th[aria-sort]');
     expect(await header.getAttribute('aria-sort')).toBe('ascending');
 
