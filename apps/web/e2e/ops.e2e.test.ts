@@ -109,7 +109,7 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     const result = page.getByTestId('result-notice');
     await result.waitFor();
     expect(await result.textContent()).toMatch(
-      /retried: it waits for a worker \(state retry\); its copy in the dead-letter queue was removed \(1\)/,
+      /retried: it waits for a worker \(retrying\); its copy in the dead-letter queue was removed \(1\)/,
     );
     await expect.poll(() => state.getAttribute('data-state'), { timeout: 15_000 }).toBe('retry');
     expect(await page.getByRole('button', { name: 'Retry', exact: true }).count()).toBe(0);

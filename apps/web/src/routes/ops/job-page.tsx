@@ -199,7 +199,7 @@ function JobActions({ job, feedback }: { job: OpsJobDetail; feedback: Feedback }
           run={() => retryJob(ref)}
           onSuccess={(result) => {
             feedback.show(
-              `Job ${shortId(result.id)} retried: it waits for a worker (state ${result.state})${
+              `Job ${shortId(result.id)} retried: it waits for a worker (${describeJobState(result.state).label.toLowerCase()})${
                 result.removedDeadLetters > 0
                   ? `; its copy in the dead-letter queue was removed (${result.removedDeadLetters})`
                   : ''
@@ -254,7 +254,7 @@ function JobActions({ job, feedback }: { job: OpsJobDetail; feedback: Feedback }
           destructive
           run={() => cancelJob(ref)}
           onSuccess={(result) => {
-            feedback.show(`Job ${shortId(result.id)} cancelled (state ${result.state}).`);
+            feedback.show(`Job ${shortId(result.id)} cancelled.`);
             void refresh();
           }}
         >
