@@ -66,6 +66,8 @@ export function lazyOpsBoss(options: {
       retry: async (trx, queue, id) => (await port()).retry(trx, queue, id),
       cancel: async (trx, queue, id) => (await port()).cancel(trx, queue, id),
       delete: async (trx, queue, id) => (await port()).delete(trx, queue, id),
+      deleteMany: async (trx, queue, ids) => (await port()).deleteMany(trx, queue, ids),
+      runNow: async (trx, queue, id) => (await port()).runNow(trx, queue, id),
       redrive: async (trx, command) => (await port()).redrive(trx, command),
     },
     async stop() {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { PipelineProbeRequested } from '@atrium/domain/events/pipeline-probe';
-import { createTestOrg, createTestUser, testEnvelope, uniqueEmail } from '@atrium/testkit/factories';
 import { expect, it } from 'vitest';
 import { describeInBrowser, useE2eStack } from './harness.ts';
+import { createOperator, probeEnvelope } from './ops-fixtures.ts';
 import { signInWithApi } from './session.ts';
 
 const QUEUE = 'ops.pipeline-probe';
@@ -16,13 +15,7 @@ describeInBrowser('ops console: live updates over the event stream', () => {
 
   it('shows a job the worker completes within seconds, without reloading or polling', async () => {
     stack.screenshotOnFailure('ops-live');
-    const org = await createTestOrg(stack.database.db, { name: 'Live Org' });
-    const operator = await createTestUser(stack.database.db, {
-      orgId: org.id,
-      email: uniqueEmail('olga'),
-      name: 'Olga Operator',
-      platformRole: 'operator',
-    });
+    const operator = await createOperator(stack.database.db, 'Live Org');
     const page = await stack.open();
     await signInWithApi(page, operator);
     await page.goto('/ops/queues');
@@ -36,11 +29,7 @@ describeInBrowser('ops console: live updates over the event stream', () => {
       .toContain('live');
 
     const probeId = randomUUID();
-    const envelope = testEnvelope(
-      PipelineProbeRequested,
-      { probeId, requestedAt: new Date().toISOString() },
-      { aggregateType: 'pipeline_probe', aggregateId: probeId, orgId: org.id },
-    );
+    const envelope = probeEnvelope(probeId, operator.orgId);
     const sentAt = Date.now();
     await (await stack.api().services.ops.boss()).send(QUEUE, envelope);
     // The safety-net poll runs every 30 s: only the event can make this happen in under 10.

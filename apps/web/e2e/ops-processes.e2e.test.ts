@@ -1,26 +1,14 @@
 import { hostname } from 'node:os';
-import type { Database } from '@atrium/db';
 import { type NodeProcess, spawnNode } from '@atrium/testkit';
-import { createTestJob, createTestOrg, createTestUser, uniqueEmail } from '@atrium/testkit/factories';
-import type { Kysely } from 'kysely';
+import { createTestJob } from '@atrium/testkit/factories';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInBrowser, screenshot, useE2eStack } from './harness.ts';
+import { createOperator } from './ops-fixtures.ts';
 import { signInWithApi } from './session.ts';
 
 /** A queue of the application's catalogue; the worker process consumes it. */
 const QUEUE = 'ops.pipeline-probe';
-
-async function createOperator(db: Kysely<Database>) {
-  const org = await createTestOrg(db, { name: 'Ops processes E2E' });
-  const user = await createTestUser(db, {
-    orgId: org.id,
-    email: uniqueEmail('operator'),
-    name: 'Olga Operator',
-    platformRole: 'operator',
-  });
-  return { ...user, orgId: org.id };
-}
 
 describeInBrowser('ops console: a killed worker turns the overview red and is named', () => {
   const stack = useE2eStack({ name: 'ops-processes' });
@@ -29,7 +17,7 @@ describeInBrowser('ops console: a killed worker turns the overview red and is na
   let orgId: string;
 
   beforeAll(async () => {
-    const operator = await createOperator(stack.database.db);
+    const operator = await createOperator(stack.database.db, 'Ops processes E2E');
     orgId = operator.orgId;
     page = await stack.open();
     await signInWithApi(page, operator);

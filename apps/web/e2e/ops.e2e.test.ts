@@ -1,38 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '@atrium/db';
-import { PipelineProbeRequested } from '@atrium/domain/events/pipeline-probe';
 import { recordQueueSamples } from '@atrium/domain/ops/history';
 import { createOpsAnnouncer } from '@atrium/domain/ops/live';
-import {
-  createTestJob,
-  createTestOrg,
-  createTestUser,
-  testEnvelope,
-  uniqueEmail,
-} from '@atrium/testkit/factories';
-import type { Kysely } from 'kysely';
+import { createTestJob, createTestOrg, createTestUser } from '@atrium/testkit/factories';
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import { describeInBrowser, screenshot, useE2eStack } from './harness.ts';
+import { createOperator, PROBE_DEAD_LETTERS, PROBE_QUEUE, probeEnvelope } from './ops-fixtures.ts';
 import { signInWithApi } from './session.ts';
 
-/** A real queue of the catalogue (apps/worker handles it in production; nothing works it here). */
-const QUEUE = 'ops.pipeline-probe';
-const DEAD_LETTERS = 'ops.pipeline-probe.dead-letter';
-
-/**
- * A platform operator (users.platform_role = 'operator': identity grants ops.read, ops.manage and
- * scheduler.manage), a plain viewer in an org of their own.
- */
-async function createOperator(db: Kysely<Database>): Promise<{ email: string; password: string }> {
-  const org = await createTestOrg(db, { name: 'Ops E2E' });
-  return createTestUser(db, {
-    orgId: org.id,
-    email: uniqueEmail('operator'),
-    name: 'Olga Operator',
-    platformRole: 'operator',
-  });
-}
+/** Nothing works the probe queue here. */
+const QUEUE = PROBE_QUEUE;
+const DEAD_LETTERS = PROBE_DEAD_LETTERS;
 
 describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () => {
   const stack = useE2eStack({ name: 'ops' });
@@ -46,12 +24,7 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
    * retries left pg-boss marks it failed and copies it into the dead-letter queue.
    */
   async function produceFailedJob(probeId: string): Promise<string> {
-    const envelope = testEnvelope(
-      PipelineProbeRequested,
-      { probeId, requestedAt: new Date().toISOString() },
-      { aggregateType: 'pipeline_probe', aggregateId: probeId },
-    );
-    return createTestJob(await boss(), QUEUE, envelope, {
+    return createTestJob(await boss(), QUEUE, probeEnvelope(probeId), {
       failWith: `probe ${probeId} refused by the handler`,
     });
   }
@@ -61,7 +34,7 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     page.getByTestId(`queue-${queue}`).locator(`[data-state-count="${state}"]`).getAttribute('data-count');
 
   beforeAll(async () => {
-    const operator = await createOperator(stack.database.db);
+    const operator = await createOperator(stack.database.db, 'Ops E2E');
     page = await stack.open();
     await signInWithApi(page, operator);
   });
@@ -99,7 +72,7 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     await screenshot(page, 'ops-queues-failed');
 
     // The failed count links to the queue's failed jobs; searching the payload finds the job.
-    await page.getByRole('link', { name: `1 failed in ${QUEUE}` }).click();
+    await page.getByRole('link', { name: `1 failed for good in ${QUEUE}` }).click();
     await page.waitForURL(`**/ops/queues/${QUEUE}?state=failed`);
     const row = page.getByTestId(`job-${jobId}`);
     await row.waitFor();
@@ -136,7 +109,7 @@ describeInBrowser('ops console: built app, real API and pg-boss, Chromium', () =
     const result = page.getByTestId('result-notice');
     await result.waitFor();
     expect(await result.textContent()).toMatch(
-      /retried: it waits for a worker \(state retry\); its copy in the dead-letter queue was removed \(1\)/,
+      /retried: it waits for a worker \(retrying\); its copy in the dead-letter queue was removed \(1\)/,
     );
     await expect.poll(() => state.getAttribute('data-state'), { timeout: 15_000 }).toBe('retry');
     expect(await page.getByRole('button', { name: 'Retry', exact: true }).count()).toBe(0);

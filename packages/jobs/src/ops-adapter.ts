@@ -85,6 +85,8 @@ export function createPgBossOpsQueues(options: {
     );
     const where = [`(${selectors.join(' OR ')})`];
     if (query.orgId) where.push(`data->>'orgId' = ${param(query.orgId)}`);
+    if (query.ids) where.push(`id = ANY(${param([...query.ids])}::uuid[])`);
+    if (query.createdBefore) where.push(`created_on < ${param(query.createdBefore)}::timestamptz`);
     const search = query.search;
     if (search?.kind === 'id') {
       const id = param(search.id);
@@ -165,6 +167,23 @@ export function createPgBossOpsQueues(options: {
       return affected(await boss.deleteJob(queue, id, { db: dbOf(trx) }));
     },
 
+    async deleteMany(trx, queue, ids) {
+      if (ids.length === 0) return 0;
+      return affectedCount(await boss.deleteJob(queue, [...ids], { db: dbOf(trx) }));
+    },
+
+    async runNow(trx, queue, id) {
+      // pg-boss has no command for this: its workers fetch jobs whose start_after has passed, so
+      // moving start_after to now() is all "run now" means. Only a job still delayed is touched.
+      const { rows } = await dbOf(trx).executeSql(
+        `UPDATE ${job} SET start_after = now()
+         WHERE name = $1 AND id = $2::uuid AND state IN ('created', 'retry') AND start_after > now()
+         RETURNING id`,
+        [queue, id],
+      );
+      return rows.length > 0;
+    },
+
     async redrive(trx, command) {
       const db = dbOf(trx);
       const filter = {
@@ -184,9 +203,13 @@ export function createPgBossOpsQueues(options: {
 }
 
 /** pg-boss answers its commands with `{ affected }` (the typings leave it open). */
+function affectedCount(response: object): number {
+  const count = Number((response as { affected?: unknown }).affected ?? 0);
+  return Number.isFinite(count) ? count : 0;
+}
+
 function affected(response: object): boolean {
-  const count = (response as { affected?: unknown }).affected;
-  return typeof count === 'number' ? count > 0 : Number(count ?? 0) > 0;
+  return affectedCount(response) > 0;
 }
 
 function escapeLike(text: string): string {

@@ -1,7 +1,10 @@
 import type { Session } from '@atrium/domain/access/session';
 import {
+  actOnJobs,
+  BULK_ACTIONS,
   cancelJob,
   deleteJob,
+  discardAllDeadLetters,
   getJob,
   getOpsKpis,
   JOB_STATES,
@@ -23,6 +26,8 @@ import {
   resumeQueue,
   retryAllFailed,
   retryJob,
+  runJobNow,
+  ZBulkJobIds,
 } from '@atrium/domain/ops/index';
 import { ZCursorField, ZDate } from '@atrium/domain/platform/input-blocks';
 import { runHealthChecks } from '@atrium/observability';
@@ -129,6 +134,39 @@ export const opsRouter = router({
 
   redriveAll: manage.input(z.object({ deadLetterQueue: ZQueueName })).mutation(({ ctx, input }) =>
     redriveAll(opsDeps(ctx.services), {
+      scope: opsScope(ctx.session),
+      actor: actorOf(ctx.session),
+      ...input,
+    }),
+  ),
+
+  /**
+   * One action on a selection of one queue's jobs (at most 100 ids): retry, cancel, delete, run now
+   * (delayed jobs), and for dead letters redrive or discard. Jobs the action does not apply to are
+   * reported as skipped; one id unknown or of another org → 404 and nothing is done.
+   */
+  bulk: manage
+    .input(z.object({ queue: ZQueueName, action: z.enum(BULK_ACTIONS), ids: ZBulkJobIds }))
+    .mutation(({ ctx, input }) =>
+      actOnJobs(opsDeps(ctx.services), {
+        scope: opsScope(ctx.session),
+        actor: actorOf(ctx.session),
+        ...input,
+      }),
+    ),
+
+  /** A delayed job (its start time ahead) becomes runnable now. */
+  runNow: manage.input(ZJobRef).mutation(({ ctx, input }) =>
+    runJobNow(opsDeps(ctx.services), {
+      scope: opsScope(ctx.session),
+      actor: actorOf(ctx.session),
+      ...input,
+    }),
+  ),
+
+  /** Deletes every dead letter waiting now in a dead-letter queue (in scope; the oldest 1 000 per call). */
+  discardAllDeadLetters: manage.input(z.object({ deadLetterQueue: ZQueueName })).mutation(({ ctx, input }) =>
+    discardAllDeadLetters(opsDeps(ctx.services), {
       scope: opsScope(ctx.session),
       actor: actorOf(ctx.session),
       ...input,

@@ -74,6 +74,8 @@ export const AUDIT_ACTIONS = [
   'ops.job.cancelled',
   'ops.job.deleted',
   'ops.dead_letter.redriven',
+  'ops.dead_letter.discarded',
+  'ops.job.run_now',
   'ops.queue.paused',
   'ops.queue.resumed',
   'ops.queue.failed_retried',

@@ -30,6 +30,8 @@ export interface InboxFailure {
   lastError: string | null;
   /** When the event's job was first created. */
   firstQueuedAt: Date;
+  /** When pg-boss runs a retrying delivery again (its job's start time); null for a dead letter. */
+  retryAt: Date | null;
   /** When the consumer recorded the event after all; null = not handled. */
   processedAt: Date | null;
 }
@@ -100,6 +102,7 @@ export async function listInboxFailures(
       attempts: (deadLettered ? (job.source?.retryCount ?? 0) : job.retryCount) + 1,
       lastError: errorOf(deadLettered ? job.source?.output : job.output),
       firstQueuedAt: (deadLettered ? job.source?.createdOn : null) ?? job.createdOn,
+      retryAt: deadLettered ? null : job.startAfter,
       processedAt: null,
     });
   }

@@ -1,3 +1,4 @@
+export * from './bulk.ts';
 export * from './catalogue-view.ts';
 export * from './controls.ts';
 export * from './health.ts';

@@ -1,6 +1,6 @@
 import type { Database } from '@atrium/db';
 import type { Transaction } from 'kysely';
-import { appendAudit } from '../audit/index.ts';
+import { type AuditAction, appendAudit } from '../audit/index.ts';
 import { NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import { decodeTimeIdCursor, encodeTimeIdCursor } from '../platform/input-blocks.ts';
 import { findDeadLetterQueue, findOpsQueue, opsQueueInfos } from './catalogue-view.ts';
@@ -181,21 +181,7 @@ export async function retryJob(
     if (!(await deps.queues.retry(trx, queue.name, job.id))) {
       throw new UnprocessableError('The job changed state before it could be retried');
     }
-    let removedDeadLetters = 0;
-    if (job.deadLetter) {
-      const copies = await deps.queues.list(
-        {
-          selectors: [{ queue: job.deadLetter, states: ['created', 'retry'] }],
-          search: { kind: 'id', id: job.id },
-          order: 'oldest',
-          limit: 20,
-        },
-        trx,
-      );
-      for (const copy of copies.filter((c) => c.source?.id === job.id)) {
-        if (await deps.queues.delete(trx, copy.queue, copy.id)) removedDeadLetters += 1;
-      }
-    }
+    const removedDeadLetters = await removeDeadLetterCopies(deps, trx, job);
     await auditOps(trx, input.actor, {
       action: 'ops.job.retried',
       resourceType: 'job',
@@ -243,19 +229,7 @@ export async function retryAllFailed(
       if (!(await deps.queues.retry(trx, queue.name, job.id))) continue;
       retried += 1;
       orgs.set(job.orgId, (orgs.get(job.orgId) ?? 0) + 1);
-      if (!job.deadLetter) continue;
-      const copies = await deps.queues.list(
-        {
-          selectors: [{ queue: job.deadLetter, states: ['created', 'retry'] }],
-          search: { kind: 'id', id: job.id },
-          order: 'oldest',
-          limit: 20,
-        },
-        trx,
-      );
-      for (const copy of copies.filter((c) => c.source?.id === job.id)) {
-        if (await deps.queues.delete(trx, copy.queue, copy.id)) removedDeadLetters += 1;
-      }
+      removedDeadLetters += await removeDeadLetterCopies(deps, trx, job);
     }
     if (retried > 0) {
       const payload = { queue: queue.name, retried, removedDeadLetters };
@@ -265,26 +239,11 @@ export async function retryAllFailed(
         resourceId: queue.name,
         payload,
       });
-      // An operator acted on tenants' work: each org whose jobs were retried sees it in its own log.
-      if (input.actor.platform) {
-        for (const [subject, count] of orgs) {
-          if (!subject) continue;
-          const exists = await trx
-            .selectFrom('orgs')
-            .select('id')
-            .where('id', '=', subject)
-            .executeTakeFirst();
-          if (!exists) continue;
-          await appendAudit(trx, {
-            orgId: subject,
-            actorId: input.actor.userId,
-            action: 'ops.queue.failed_retried',
-            resourceType: 'queue',
-            resourceId: queue.name,
-            payload: { ...payload, retriedOfThisOrg: count },
-          });
-        }
-      }
+      await auditEachOrg(trx, input.actor, orgs, {
+        action: 'ops.queue.failed_retried',
+        resourceId: queue.name,
+        payload: (count) => ({ ...payload, retriedOfThisOrg: count }),
+      });
     }
     return { queue: queue.name, retried, removedDeadLetters, more: failed.length > RETRY_ALL_BATCH };
   });
@@ -422,7 +381,64 @@ export async function redriveAll(
   });
 }
 
-async function loadInScope(
+/**
+ * Deletes the copies of a failed job waiting in its dead-letter queue (the job is being retried, so
+ * its failure is handled by that retry, not again by a later redrive). Returns how many went.
+ */
+export async function removeDeadLetterCopies(
+  deps: OpsDeps,
+  trx: Transaction<Database>,
+  job: StoredJob,
+): Promise<number> {
+  if (!job.deadLetter) return 0;
+  const copies = await deps.queues.list(
+    {
+      selectors: [{ queue: job.deadLetter, states: ['created', 'retry'] }],
+      search: { kind: 'id', id: job.id },
+      order: 'oldest',
+      limit: 20,
+    },
+    trx,
+  );
+  let removed = 0;
+  for (const copy of copies.filter((c) => c.source?.id === job.id)) {
+    if (await deps.queues.delete(trx, copy.queue, copy.id)) removed += 1;
+  }
+  return removed;
+}
+
+/**
+ * A queue-wide action by an operator touched tenants' work: each org whose jobs it touched gets an
+ * entry in its own log, with how many of its jobs (`payload(count)`). An org admin's action stays in
+ * their org's chain, where `auditOps` already put it.
+ */
+export async function auditEachOrg(
+  trx: Transaction<Database>,
+  actor: OpsActor,
+  counts: ReadonlyMap<string | null, number>,
+  entry: {
+    action: AuditAction;
+    resourceId: string;
+    payload: (count: number) => Record<string, unknown>;
+  },
+): Promise<void> {
+  if (!actor.platform) return;
+  for (const [subject, count] of counts) {
+    if (!subject) continue;
+    const exists = await trx.selectFrom('orgs').select('id').where('id', '=', subject).executeTakeFirst();
+    if (!exists) continue;
+    await appendAudit(trx, {
+      orgId: subject,
+      actorId: actor.userId,
+      action: entry.action,
+      resourceType: 'queue',
+      resourceId: entry.resourceId,
+      payload: entry.payload(count),
+    });
+  }
+}
+
+export async function loadInScope(
   deps: OpsDeps,
   trx: Transaction<Database>,
   scope: OpsScope,
@@ -480,12 +496,21 @@ function toSummary(job: StoredJob): OpsJobSummary {
     startedOn: job.startedOn,
     completedOn: job.completedOn,
     singletonKey: job.singletonKey,
-    error: job.state === 'failed' || job.state === 'retry' ? errorMessage(job.output) : null,
+    error: lastError(job),
     dataPreview: preview.length > 200 ? `${preview.slice(0, 199)}…` : preview,
   };
 }
 
-function eventTypeOf(data: unknown): string | null {
+/**
+ * The last error a job met: its own (failed, or retrying after a failure), else — for a dead letter —
+ * the error its source job failed with, so a dead-letter list says why each one is there.
+ */
+function lastError(job: StoredJob): string | null {
+  if (job.state === 'failed' || job.state === 'retry') return errorMessage(job.output);
+  return job.source?.queue ? errorMessage(job.source.output) : null;
+}
+
+export function eventTypeOf(data: unknown): string | null {
   if (data && typeof data === 'object' && 'type' in data && typeof data.type === 'string') return data.type;
   return null;
 }

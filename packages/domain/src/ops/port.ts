@@ -59,6 +59,10 @@ export interface JobCursor {
 export interface JobListQuery {
   selectors: readonly JobSelector[];
   orgId?: string;
+  /** Only these job ids (a selection the console acts on). */
+  ids?: readonly string[];
+  /** Only jobs created before this instant ("what is there now"). */
+  createdBefore?: Date;
   search?: JobSearch;
   after?: JobCursor;
   order: 'newest' | 'oldest';
@@ -118,6 +122,13 @@ export interface OpsQueuePort {
   /** A job not yet finished to `cancelled`. False when it had already finished. */
   cancel(trx: Transaction<Database>, queue: string, id: string): Promise<boolean>;
   delete(trx: Transaction<Database>, queue: string, id: string): Promise<boolean>;
+  /** Deletes these jobs of one queue in one command; returns how many were deleted. */
+  deleteMany(trx: Transaction<Database>, queue: string, ids: readonly string[]): Promise<number>;
+  /**
+   * A delayed job (created or backing off in retry, start time still ahead) becomes runnable now: its
+   * start time moves to the database's now. False when the job is not delayed (any more).
+   */
+  runNow(trx: Transaction<Database>, queue: string, id: string): Promise<boolean>;
   /** Moves waiting dead letters back to their source queue as new jobs; returns how many moved. */
   redrive(trx: Transaction<Database>, command: RedriveCommand): Promise<number>;
 }

@@ -60,18 +60,23 @@ export async function registerProcess(
   const id = options.id ?? randomUUID();
   await db
     .insertInto('ops_processes')
-    .values({
-      id,
-      kind: identity.kind,
-      host: identity.host,
-      pid: identity.pid,
-      version: identity.version,
-      queues: JSON.stringify(identity.queues),
-      ops_url: identity.opsUrl,
-      beat_seconds: options.beatSeconds,
-    })
+    .values(processRow(id, identity, options.beatSeconds))
     .execute();
   return id;
+}
+
+/** The row a process registers (and writes again when a beat finds it gone). */
+function processRow(id: string, identity: ProcessIdentity, beatSeconds: number) {
+  return {
+    id,
+    kind: identity.kind,
+    host: identity.host,
+    pid: identity.pid,
+    version: identity.version,
+    queues: JSON.stringify(identity.queues),
+    ops_url: identity.opsUrl,
+    beat_seconds: beatSeconds,
+  };
 }
 
 /**
@@ -86,16 +91,7 @@ export async function beatProcess(
 ): Promise<void> {
   await db
     .insertInto('ops_processes')
-    .values({
-      id,
-      kind: identity.kind,
-      host: identity.host,
-      pid: identity.pid,
-      version: identity.version,
-      queues: JSON.stringify(identity.queues),
-      ops_url: identity.opsUrl,
-      beat_seconds: beatSeconds,
-    })
+    .values(processRow(id, identity, beatSeconds))
     .onConflict((oc) =>
       oc.column('id').doUpdateSet({
         last_beat_at: sql`now()`,

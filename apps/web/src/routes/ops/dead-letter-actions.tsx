@@ -49,16 +49,16 @@ export function RedriveButton({
   );
 }
 
-/** Sends every dead letter waiting now back to its source queue. */
-export function RedriveAllButton({
-  deadLetterQueue,
-  waiting,
-  feedback,
-}: {
+/** What a button acting on every waiting dead letter of a queue is given. */
+export interface DeadLetterQueueActionProps {
   deadLetterQueue: string;
+  /** Dead letters waiting there now (in the caller's scope): the count the button names. */
   waiting: number;
   feedback: Feedback;
-}) {
+}
+
+/** Sends every dead letter waiting now back to its source queue. */
+export function RedriveAllButton({ deadLetterQueue, waiting, feedback }: DeadLetterQueueActionProps) {
   const refresh = useRefreshOps();
   return (
     <ConfirmButton

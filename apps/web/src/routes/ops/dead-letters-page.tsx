@@ -2,18 +2,23 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { api } from '../../lib/trpc.ts';
+import { BulkActionsBar, DiscardAllButton } from './bulk-actions.tsx';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { RedriveAllButton, RedriveButton } from './dead-letter-actions.tsx';
 import { formatAge, formatCount } from './format.ts';
 import { JobsList } from './jobs-list.tsx';
 import { live, queuePath, useOpsAccess } from './ops-queries.ts';
+import { changedParams, useUrlCursorPages, useUrlSelection } from './url-state.ts';
 
 /**
- * Dead letters: jobs that exhausted their retries, copied into their queue's dead-letter queue, waiting
- * for an operator to redrive them (one, or all) or delete them.
+ * Dead letters (a tab of the Failures page): jobs that exhausted their retries, copied into their
+ * queue's dead-letter queue, waiting for someone to redrive them (one, some, or all) or discard them.
+ * The queue shown, the page and the ticked rows are kept in the address.
  */
-export function DeadLettersPage() {
+export function DeadLettersPanel() {
   const feedback = useFeedback();
+  const pages = useUrlCursorPages();
+  const selection = useUrlSelection();
   const { canManage } = useOpsAccess();
   const [params, setParams] = useSearchParams();
   const queues = useQuery({ ...api.ops.queues.queryOptions(), ...live });
@@ -23,10 +28,7 @@ export function DeadLettersPage() {
   const selected = deadLetterQueues.find((q) => q.name === selectedName);
 
   return (
-    <div className="ops-section">
-      <header className="ops-section__header">
-        <h2>Dead letters</h2>
-      </header>
+    <>
       <p className="muted">
         A job that exhausted its retries stays <em>failed</em> in its queue and a copy waits here. Redrive the
         copy to run it again as a new job, or retry the failed original from its page (which removes the
@@ -73,16 +75,27 @@ export function DeadLettersPage() {
                           type="button"
                           className="button button--quiet"
                           aria-pressed={queue.name === selectedName}
-                          onClick={() => setParams({ queue: queue.name })}
+                          onClick={() =>
+                            setParams((current) =>
+                              changedParams(current, { queue: queue.name, after: undefined, sel: undefined }),
+                            )
+                          }
                         >
                           Show
                         </button>
                         {canManage && queue.waiting > 0 && (
-                          <RedriveAllButton
-                            deadLetterQueue={queue.name}
-                            waiting={queue.waiting}
-                            feedback={feedback}
-                          />
+                          <>
+                            <RedriveAllButton
+                              deadLetterQueue={queue.name}
+                              waiting={queue.waiting}
+                              feedback={feedback}
+                            />
+                            <DiscardAllButton
+                              deadLetterQueue={queue.name}
+                              waiting={queue.waiting}
+                              feedback={feedback}
+                            />
+                          </>
                         )}
                       </div>
                     </td>
@@ -96,9 +109,12 @@ export function DeadLettersPage() {
       {selected && (
         <section className="panel" aria-labelledby="dead-letters-list-title">
           <h3 id="dead-letters-list-title">Waiting in {selected.name}</h3>
+          {canManage && <BulkActionsBar queue={selected} selection={selection} feedback={feedback} />}
           <JobsList
             queue={selected.name}
             state="created"
+            pages={pages}
+            selection={canManage ? selection : undefined}
             emptyText={`No dead letters are waiting in ${selected.name}.`}
             rowAction={
               canManage
@@ -108,6 +124,6 @@ export function DeadLettersPage() {
           />
         </section>
       )}
-    </div>
+    </>
   );
 }

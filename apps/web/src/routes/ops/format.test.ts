@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shortId } from './format.ts';
+import { describeJobState, shortId } from './format.ts';
 
 describe('shortId', () => {
   it('tells apart outbox job ids, which share their first block (the event sequence number)', () => {
@@ -17,5 +17,47 @@ describe('shortId', () => {
     expect(shortId('019aa3f2-7c10-7a01-8f00-aaaabbbbcccc')).not.toBe(
       shortId('019aa3f2-7c10-7a02-9e11-ddddeeeeffff'),
     );
+  });
+});
+
+describe('describeJobState', () => {
+  const now = new Date(2026, 11, 3, 13, 0, 0);
+  const at = (hours: number, minutes: number, day = 3) => new Date(2026, 11, day, hours, minutes);
+  const time = (date: Date) => date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+
+  it('speaks plainly of every state', () => {
+    const labels = (['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const).map(
+      (state) => describeJobState(state).label,
+    );
+    expect(labels).toEqual(['Waiting', 'Retrying', 'Running', 'Done', 'Cancelled', 'Failed for good']);
+  });
+
+  it('says when a delayed job runs: scheduled, or retrying after a backoff', () => {
+    const later = at(14, 2);
+    expect(describeJobState('retry', { startAfter: later, now })).toEqual({
+      label: `Will retry at ${time(later)}`,
+      tone: 'warn',
+      delayed: true,
+    });
+    expect(describeJobState('created', { startAfter: later, now })).toMatchObject({
+      label: `Scheduled for ${time(later)}`,
+      delayed: true,
+    });
+    // Another day names the day.
+    expect(describeJobState('created', { startAfter: at(9, 30, 5), now }).label).toMatch(
+      /^Scheduled for .*5.*, /,
+    );
+  });
+
+  it('a start time that has come (or a finished job) is not delayed', () => {
+    expect(describeJobState('created', { startAfter: at(12, 59), now })).toEqual({
+      label: 'Waiting',
+      tone: 'info',
+      delayed: false,
+    });
+    expect(describeJobState('failed', { startAfter: at(14, 2), now })).toMatchObject({
+      label: 'Failed for good',
+      delayed: false,
+    });
   });
 });

@@ -83,3 +83,53 @@ export function formatInterval(seconds: number): string {
   }
   return `every ${seconds} s`;
 }
+
+/** A job's state in the console's words: pg-boss states, and the inbox's failure kinds. */
+export type JobStateWord = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+
+export interface JobStateDescription {
+  /** What a person reads: "Waiting", "Will retry at 14:02", "Failed for good". */
+  label: string;
+  /** The colour of its pill. */
+  tone: 'ok' | 'down' | 'warn' | 'info' | 'neutral';
+  /** Its start time is still ahead (scheduled, or backing off before a retry): "Run now" applies. */
+  delayed: boolean;
+}
+
+const STATE_WORDS: Record<JobStateWord, { label: string; tone: JobStateDescription['tone'] }> = {
+  created: { label: 'Waiting', tone: 'info' },
+  retry: { label: 'Retrying', tone: 'warn' },
+  active: { label: 'Running', tone: 'info' },
+  completed: { label: 'Done', tone: 'ok' },
+  cancelled: { label: 'Cancelled', tone: 'neutral' },
+  failed: { label: 'Failed for good', tone: 'down' },
+};
+
+/**
+ * The one mapping from a job state to the words the whole console uses (tabs, tables, pills, the job
+ * page, failures). With the job's start time, a waiting job not due yet says when it runs:
+ * "Scheduled for 14:02" (created with a delay) or "Will retry at 14:02" (backing off after a failure).
+ */
+export function describeJobState(
+  state: JobStateWord,
+  job: { startAfter?: Date | null; now?: Date } = {},
+): JobStateDescription {
+  const words = STATE_WORDS[state];
+  const now = job.now ?? new Date();
+  const delayed =
+    (state === 'created' || state === 'retry') &&
+    job.startAfter != null &&
+    job.startAfter.getTime() > now.getTime();
+  if (!delayed || !job.startAfter) return { ...words, delayed: false };
+  const at = formatDueTime(job.startAfter, now);
+  return state === 'created'
+    ? { label: `Scheduled for ${at}`, tone: 'info', delayed: true }
+    : { label: `Will retry at ${at}`, tone: 'warn', delayed: true };
+}
+
+/** `14:02` today, `4 Dec, 14:02` another day. */
+export function formatDueTime(date: Date, now: Date = new Date()): string {
+  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (date.toDateString() === now.toDateString()) return time;
+  return `${date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })}, ${time}`;
+}

@@ -1,33 +1,35 @@
 import { Link, useSearchParams } from 'react-router';
 import { api, type RouterOutputs } from '../../lib/trpc.ts';
-import { StatePill } from './components/state-pill.tsx';
+import { JobStatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { formatCount, shortId } from './format.ts';
 import { jobPath } from './ops-queries.ts';
 import { OpsListSection, useLivePagedQuery } from './paged-list.tsx';
+import { changedParams, useUrlCursorPages } from './url-state.ts';
 
 /**
- * Event deliveries a consumer has not handled: retrying (failed at least once, pg-boss runs it again)
- * or dead-lettered (retries exhausted). Each links to the job to act on.
+ * Inbox failures (a tab of the Failures page): event deliveries a consumer has not handled — retrying
+ * (failed at least once, pg-boss runs it again) or dead-lettered (retries exhausted). Each carries its
+ * last error and links to the job to act on. The consumer and the page are kept in the address.
  */
-export function InboxPage() {
+export function InboxFailuresPanel() {
   const [params, setParams] = useSearchParams();
   const consumer = params.get('consumer') ?? undefined;
-  const failures = useLivePagedQuery(consumer ?? '', (page) =>
-    api.ops.inboxFailures.queryOptions({ ...page, ...(consumer ? { consumer } : {}) }),
+  const pages = useUrlCursorPages();
+  const failures = useLivePagedQuery(
+    consumer ?? '',
+    (page) => api.ops.inboxFailures.queryOptions({ ...page, ...(consumer ? { consumer } : {}) }),
+    pages,
   );
   const data = failures.query.data;
 
   return (
-    <div className="ops-section">
-      <header className="ops-section__header">
-        <h2>Inbox failures</h2>
-      </header>
+    <>
       <p className="muted">
         A consumer records an event in its inbox only together with its effects, so a failure lives on the
-        event's job: <em>retrying</em> (pg-boss tries again after a backoff) or <em>dead letter</em> (retries
-        exhausted: redrive it). “Handled after all” means the effects committed and only something after them
-        failed; a redrive is then harmless.
+        event's job: it either <em>will retry</em> (after a backoff) or has <em>failed for good</em> (retries
+        exhausted: redrive or discard its dead letter). “Handled after all” means the effects committed and
+        only something after them failed; a redrive is then harmless.
       </p>
       <OpsListSection
         list={failures}
@@ -38,7 +40,9 @@ export function InboxPage() {
             <ConsumersTable
               consumers={data.consumers}
               selected={consumer}
-              onSelect={(selected) => setParams(selected === undefined ? {} : { consumer: selected })}
+              onSelect={(selected) =>
+                setParams((current) => changedParams(current, { consumer: selected, after: undefined }))
+              }
             />
           )
         }
@@ -70,7 +74,10 @@ export function InboxPage() {
             </th>
             <td>{item.consumer}</td>
             <td>
-              <StatePill state={item.kind} />
+              <JobStatePill
+                state={item.kind === 'dead_letter' ? 'failed' : 'retry'}
+                startAfter={item.retryAt}
+              />
             </td>
             <td className="table__numeric">{item.attempts}</td>
             <td className="table__detail">
@@ -97,7 +104,7 @@ export function InboxPage() {
         emptyTestId="inbox-empty"
         pagerLabel="failed deliveries"
       />
-    </div>
+    </>
   );
 }
 

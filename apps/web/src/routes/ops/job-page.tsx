@@ -6,15 +6,16 @@ import { Fact } from '../../components/fact.tsx';
 import { api } from '../../lib/trpc.ts';
 import { type Feedback, FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { JsonBlock } from './components/json-block.tsx';
-import { StatePill } from './components/state-pill.tsx';
+import { JobStatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
 import { RedriveButton } from './dead-letter-actions.tsx';
-import { shortId } from './format.ts';
+import { describeJobState, formatDueTime, shortId } from './format.ts';
 import { jobPath, live, type OpsJobDetail, queuePath, useOpsAccess, useRefreshOps } from './ops-queries.ts';
 
 const retryJob = api.ops.retry.mutationOptions().mutationFn;
 const cancelJob = api.ops.cancel.mutationOptions().mutationFn;
 const deleteJob = api.ops.delete.mutationOptions().mutationFn;
+const runJobNow = api.ops.runNow.mutationOptions().mutationFn;
 
 /** One job in full: payload, output or error, timestamps, provenance, and what can be done to it. */
 export function JobPage() {
@@ -34,7 +35,7 @@ export function JobPage() {
         <h2>
           Job <code data-testid="job-id">{id}</code>
         </h2>
-        {data && <StatePill state={data.state} testId="job-state" />}
+        {data && <JobStatePill state={data.state} startAfter={data.startAfter} testId="job-state" />}
       </header>
       <FeedbackNotice feedback={feedback} />
       {job.isError && (
@@ -51,7 +52,9 @@ export function JobPage() {
                 <Fact label="Queue">
                   <Link to={queuePath(data.queue)}>{data.queue}</Link>
                 </Fact>
-                <Fact label="State">{data.state}</Fact>
+                <Fact label="State">
+                  {describeJobState(data.state, { startAfter: data.startAfter }).label}
+                </Fact>
                 <Fact label="Event">{data.eventType ?? <span className="muted">not an event</span>}</Fact>
                 <Fact label="Organisation">{data.orgId ?? <span className="muted">platform</span>}</Fact>
                 <Fact label="Retries used">
@@ -136,7 +139,7 @@ export function JobPage() {
                     <Link to={jobPath(copy.queue, copy.id)}>
                       {copy.queue} / {copy.id}
                     </Link>{' '}
-                    <StatePill state={copy.state} />
+                    <JobStatePill state={copy.state} />
                   </li>
                 ))}
               </ul>
@@ -196,7 +199,7 @@ function JobActions({ job, feedback }: { job: OpsJobDetail; feedback: Feedback }
           run={() => retryJob(ref)}
           onSuccess={(result) => {
             feedback.show(
-              `Job ${shortId(result.id)} retried: it waits for a worker (state ${result.state})${
+              `Job ${shortId(result.id)} retried: it waits for a worker (${describeJobState(result.state).label.toLowerCase()})${
                 result.removedDeadLetters > 0
                   ? `; its copy in the dead-letter queue was removed (${result.removedDeadLetters})`
                   : ''
@@ -210,6 +213,24 @@ function JobActions({ job, feedback }: { job: OpsJobDetail; feedback: Feedback }
             next poll.
             {job.deadLetterCopies.length > 0 &&
               ' Its copy waiting in the dead-letter queue is removed, so the failure is handled once.'}
+          </p>
+        </ConfirmButton>
+      )}
+      {describeJobState(job.state, { startAfter: job.startAfter }).delayed && (
+        <ConfirmButton
+          label="Run now"
+          title="Run this job now?"
+          confirmLabel="Run it now"
+          cancelLabel="Keep waiting"
+          run={() => runJobNow(ref)}
+          onSuccess={(result) => {
+            feedback.show(`Job ${shortId(result.id)} runs now: the next worker to poll takes it.`);
+            void refresh();
+          }}
+        >
+          <p>
+            The job waits until {formatDueTime(job.startAfter)}. Run now makes it runnable at once; a worker
+            picks it up at its next poll.
           </p>
         </ConfirmButton>
       )}
@@ -233,7 +254,7 @@ function JobActions({ job, feedback }: { job: OpsJobDetail; feedback: Feedback }
           destructive
           run={() => cancelJob(ref)}
           onSuccess={(result) => {
-            feedback.show(`Job ${shortId(result.id)} cancelled (state ${result.state}).`);
+            feedback.show(`Job ${shortId(result.id)} cancelled.`);
             void refresh();
           }}
         >

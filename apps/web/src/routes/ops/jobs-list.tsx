@@ -1,12 +1,14 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
+import type { CursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { api } from '../../lib/trpc.ts';
-import { StatePill } from './components/state-pill.tsx';
+import { JobStatePill } from './components/state-pill.tsx';
 import { Timestamp } from './components/timestamp.tsx';
-import { shortId } from './format.ts';
+import { describeJobState, shortId } from './format.ts';
 import { type JobState, jobPath, type OpsJobSummary, queuePath } from './ops-queries.ts';
 import { PagedTable, useLivePagedQuery } from './paged-list.tsx';
+import type { UrlSelection } from './url-state.ts';
 
 export interface JobsListProps {
   /** One queue; without it, `search` looks through every queue (and rows name their queue). */
@@ -18,18 +20,34 @@ export interface JobsListProps {
   rowAction?: (job: OpsJobSummary) => ReactNode;
   /** Says what an empty list means here. */
   emptyText?: string;
+  /** Checkboxes per row and "select all on this page", for actions on the selection. */
+  selection?: UrlSelection | undefined;
+  /** The page shown, when the address keeps it (`useUrlCursorPages`). */
+  pages?: CursorPages | undefined;
 }
 
 /** One page of a queue's jobs (newest first), polled, with Previous/Next. */
-export function JobsList({ queue, state, search, order = 'newest', rowAction, emptyText }: JobsListProps) {
-  const jobs = useLivePagedQuery(`${queue}|${state ?? ''}|${search ?? ''}|${order}`, (page) =>
-    api.ops.jobs.queryOptions({
-      ...(queue ? { queue } : {}),
-      order,
-      ...page,
-      ...(state ? { state } : {}),
-      ...(search ? { search } : {}),
-    }),
+export function JobsList({
+  queue,
+  state,
+  search,
+  order = 'newest',
+  rowAction,
+  emptyText,
+  selection,
+  pages,
+}: JobsListProps) {
+  const jobs = useLivePagedQuery(
+    `${queue}|${state ?? ''}|${search ?? ''}|${order}`,
+    (page) =>
+      api.ops.jobs.queryOptions({
+        ...(queue ? { queue } : {}),
+        order,
+        ...page,
+        ...(state ? { state } : {}),
+        ...(search ? { search } : {}),
+      }),
+    pages,
   );
   const { query } = jobs;
 
@@ -43,6 +61,9 @@ export function JobsList({ queue, state, search, order = 'newest', rowAction, em
       />
     );
   if (!query.data) return <p className="muted">Loading jobs…</p>;
+  const onPage = query.data.items.map((job) => job.id);
+  const stateWords = state ? ` in state “${describeJobState(state).label}”` : '';
+  const allOnPage = onPage.length > 0 && onPage.every((id) => selection?.has(id));
 
   return (
     <div className="ops-jobs" data-testid="jobs-list" aria-busy={query.isFetching}>
@@ -51,6 +72,16 @@ export function JobsList({ queue, state, search, order = 'newest', rowAction, em
         tableTestId="jobs-table"
         head={
           <>
+            {selection && (
+              <th scope="col" className="ops-select">
+                <input
+                  type="checkbox"
+                  aria-label="Select all jobs on this page"
+                  checked={allOnPage}
+                  onChange={(event) => selection.setMany(onPage, event.target.checked)}
+                />
+              </th>
+            )}
             <th scope="col">Job</th>
             {!queue && <th scope="col">Queue</th>}
             <th scope="col">State</th>
@@ -65,7 +96,24 @@ export function JobsList({ queue, state, search, order = 'newest', rowAction, em
           </>
         }
         row={(job) => (
-          <tr key={job.id} data-testid={`job-${job.id}`} data-state={job.state}>
+          <tr
+            key={job.id}
+            data-testid={`job-${job.id}`}
+            data-state={job.state}
+            data-delayed={describeJobState(job.state, { startAfter: job.startAfter }).delayed}
+            aria-selected={selection ? selection.has(job.id) : undefined}
+          >
+            {selection && (
+              <td className="ops-select">
+                <input
+                  type="checkbox"
+                  aria-label={`Select job ${job.id}`}
+                  checked={selection.has(job.id)}
+                  disabled={!selection.has(job.id) && selection.full}
+                  onChange={() => selection.toggle(job.id)}
+                />
+              </td>
+            )}
             <th scope="row">
               <Link to={jobPath(job.queue, job.id)} title={job.id} aria-label={`Job ${job.id}`}>
                 <code>{shortId(job.id)}</code>
@@ -77,7 +125,7 @@ export function JobsList({ queue, state, search, order = 'newest', rowAction, em
               </td>
             )}
             <td>
-              <StatePill state={job.state} />
+              <JobStatePill state={job.state} startAfter={job.startAfter} />
             </td>
             <td className="table__detail ops-preview">
               {job.eventType && <span className="tag">{job.eventType}</span>}{' '}
@@ -106,8 +154,8 @@ export function JobsList({ queue, state, search, order = 'newest', rowAction, em
         empty={
           emptyText ??
           (search
-            ? `No job in ${queue ?? 'any queue'}${state ? ` in state ${state}` : ''} matches “${search}”.`
-            : `No jobs in ${queue}${state ? ` in state ${state}` : ''}.`)
+            ? `No job in ${queue ?? 'any queue'}${stateWords} matches “${search}”.`
+            : `No jobs in ${queue}${stateWords}.`)
         }
         emptyTestId="jobs-empty"
         pagerLabel="jobs"

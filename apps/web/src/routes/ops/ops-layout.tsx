@@ -4,9 +4,8 @@ import { useOpsAccess, useOpsLiveUpdates } from './ops-queries.ts';
 const SECTIONS = [
   { to: '/ops', label: 'Overview', end: true },
   { to: '/ops/queues', label: 'Queues', end: false },
-  { to: '/ops/dead-letters', label: 'Dead letters', end: false },
+  { to: '/ops/failures', label: 'Failures', end: false },
   { to: '/ops/outbox', label: 'Outbox', end: false },
-  { to: '/ops/inbox', label: 'Inbox failures', end: false },
   { to: '/ops/schedules', label: 'Schedules', end: false },
   { to: '/ops/organisations', label: 'Organisations', end: false },
   { to: '/ops/search-index', label: 'Search index', end: false },
@@ -28,7 +27,7 @@ export function OpsLayout() {
     <AreaLayout
       titleId="page-title"
       title="Ops"
-      lead={`Queues, jobs, dead letters, the outbox, inbox failures${
+      lead={`Queues, jobs, failures (dead letters and inbox failures), the outbox${
         isOperator ? ', schedules, organisations and the search index' : canSchedule ? ' and schedules' : ''
       }.`}
       sections={sections}

@@ -95,7 +95,7 @@ export function OverviewPage() {
             value={formatCount(data.deadLetters)}
             alert={data.deadLetters > 0}
           >
-            <Link to="/ops/dead-letters">waiting for redrive</Link>
+            <Link to="/ops/failures?tab=dead-letters">waiting for redrive</Link>
           </Kpi>
           {incidents.data && (
             <Kpi

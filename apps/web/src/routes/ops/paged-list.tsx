@@ -35,8 +35,11 @@ export interface LivePagedList<TItem> {
 export function useLivePagedQuery<TData extends Page<unknown>, TError, TKey extends QueryKey>(
   filterKey: string,
   queryOptionsFor: (page: PageInput) => UseQueryOptions<TData, TError, TData, TKey>,
+  /** Pages kept elsewhere (the address: `useUrlCursorPages`) instead of in this component. */
+  urlPages?: CursorPages,
 ) {
-  const pages = useCursorPages(filterKey);
+  const localPages = useCursorPages(filterKey);
+  const pages = urlPages ?? localPages;
   const query = useQuery({
     ...queryOptionsFor({ limit: PAGE_SIZE, ...(pages.cursor ? { cursor: pages.cursor } : {}) }),
     ...live,

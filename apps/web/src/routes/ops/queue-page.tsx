@@ -3,13 +3,15 @@ import { type FormEvent, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { api } from '../../lib/trpc.ts';
+import { BulkActionsBar, DiscardAllButton } from './bulk-actions.tsx';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { RedriveAllButton, RedriveButton } from './dead-letter-actions.tsx';
-import { formatAge, formatCount, formatRate } from './format.ts';
+import { describeJobState, formatAge, formatCount, formatRate } from './format.ts';
 import { JobsList } from './jobs-list.tsx';
 import { isJobState, JOB_STATES, live, useOpsAccess } from './ops-queries.ts';
 import { PausedState, PauseResumeButton, RetryAllFailedButton } from './queue-controls.tsx';
 import { CHART_RANGES, type ChartRangeId, QueueCharts } from './queue-trend.tsx';
+import { changedParams, searchWith, useUrlCursorPages, useUrlSelection } from './url-state.ts';
 
 /** One queue: its numbers, its charts, and its jobs by state with search. */
 export function QueuePage() {
@@ -21,22 +23,22 @@ export function QueuePage() {
   const search = params.get('q')?.trim() || undefined;
   const order = params.get('order') === 'oldest' ? 'oldest' : 'newest';
   const [range, setRange] = useState<ChartRangeId>('1h');
+  // The page and the ticked rows live in the address: a reload or a shared link shows the same view.
+  const pages = useUrlCursorPages();
+  const selection = useUrlSelection();
 
   const queues = useQuery({ ...api.ops.queues.queryOptions(), ...live });
   const queue = queues.data?.queues.find((q) => q.name === queueName);
   const { canManage } = useOpsAccess();
   const operator = queues.data?.scope === 'platform' && canManage;
 
+  // A new filter starts again at page 1 with nothing selected.
   const setParam = (name: string, value: string | undefined) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        if (value) next.set(name, value);
-        else next.delete(name);
-        return next;
-      },
-      { replace: false },
-    );
+    setParams((current) => changedParams(current, { [name]: value, after: undefined, sel: undefined }), {
+      replace: false,
+    });
+  const filterLink = (value: string | undefined) =>
+    searchWith(params, { state: value, after: undefined, sel: undefined });
 
   return (
     <div className="ops-section">
@@ -53,7 +55,10 @@ export function QueuePage() {
           {queue && operator && <PauseResumeButton queue={queue} feedback={feedback} />}
           {queue && canManage && <RetryAllFailedButton queue={queue} feedback={feedback} />}
           {queue?.kind === 'dead_letter' && canManage && (
-            <RedriveAllButton deadLetterQueue={queue.name} waiting={queue.waiting} feedback={feedback} />
+            <>
+              <RedriveAllButton deadLetterQueue={queue.name} waiting={queue.waiting} feedback={feedback} />
+              <DiscardAllButton deadLetterQueue={queue.name} waiting={queue.waiting} feedback={feedback} />
+            </>
           )}
         </span>
       </header>
@@ -134,7 +139,7 @@ export function QueuePage() {
         </header>
         <nav className="ops-tabs" aria-label="Filter jobs by state">
           <Link
-            to={{ search: withoutParam(params, 'state') }}
+            to={{ search: filterLink(undefined) }}
             aria-current={state === undefined ? 'page' : undefined}
             className="ops-tabs__tab"
           >
@@ -143,12 +148,12 @@ export function QueuePage() {
           {JOB_STATES.map((s) => (
             <Link
               key={s}
-              to={{ search: withParam(params, 'state', s) }}
+              to={{ search: filterLink(s) }}
               aria-current={state === s ? 'page' : undefined}
               className="ops-tabs__tab"
               data-testid={`state-tab-${s}`}
             >
-              {s}
+              {describeJobState(s).label}
               {queue && (
                 <span className="ops-tabs__count" data-count={queue.counts[s]}>
                   {formatCount(queue.counts[s])}
@@ -172,8 +177,11 @@ export function QueuePage() {
             <option value="oldest">Oldest first</option>
           </select>
         </label>
+        {queue && canManage && <BulkActionsBar queue={queue} selection={selection} feedback={feedback} />}
         <JobsList
           queue={queueName}
+          pages={pages}
+          selection={canManage ? selection : undefined}
           state={state}
           search={search}
           order={order}
@@ -234,17 +242,4 @@ function JobSearchForm({ initial, onSearch }: { initial: string; onSearch: (valu
       </form>
     </search>
   );
-}
-
-function withParam(params: URLSearchParams, name: string, value: string): string {
-  const next = new URLSearchParams(params);
-  next.set(name, value);
-  return `?${next.toString()}`;
-}
-
-function withoutParam(params: URLSearchParams, name: string): string {
-  const next = new URLSearchParams(params);
-  next.delete(name);
-  const text = next.toString();
-  return text ? `?${text}` : '';
 }

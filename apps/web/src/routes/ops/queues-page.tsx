@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import { Link } from 'react-router';
+import { type FormEvent, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
 import { useRealtimeStatus } from '../../lib/realtime.ts';
 import { formatClockTime } from '../../lib/time-format.ts';
@@ -8,11 +9,21 @@ import { api, type RouterOutputs } from '../../lib/trpc.ts';
 type QueueHistory = RouterOutputs['ops']['queueHistory'];
 
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
-import { formatAge, formatCount, formatRate } from './format.ts';
+import { describeJobState, formatAge, formatCount, formatRate } from './format.ts';
 import { JobSearchForm } from './job-search-page.tsx';
 import { JOB_STATES, live, OPS_REFRESH_MS, type OpsQueue, queuePath, useOpsAccess } from './ops-queries.ts';
 import { PausedState, PauseResumeButton } from './queue-controls.tsx';
+import {
+  applyQueueTableView,
+  deadLettersOf,
+  nextSort,
+  QUEUE_SORT_LABELS,
+  type QueueSort,
+  type QueueTableView,
+  readQueueTableView,
+} from './queue-table.ts';
 import { QueueSparkline, useQueueSparklines } from './queue-trend.tsx';
+import { changedParams } from './url-state.ts';
 
 /** Every catalogued queue and its dead-letter queue, with live counts (SPEC §8 `ops.queues`). */
 export function QueuesPage() {
@@ -25,6 +36,14 @@ export function QueuesPage() {
   const { canManage } = useOpsAccess();
   // Pause and resume are the platform operators' (an org admin's scope gets 403).
   const operator = data?.scope === 'platform' && canManage;
+  const [params, setParams] = useSearchParams();
+  const view = readQueueTableView(params);
+  const rows = data ? applyQueueTableView(data.queues, view) : [];
+  const setView = (changes: Record<string, string | undefined>) =>
+    setParams((current) => changedParams(current, changes), { replace: false });
+  const sortHeader = (sort: QueueSort, className?: string) => (
+    <SortHeader key={sort} sort={sort} view={view} onSort={(next) => setView(next)} className={className} />
+  );
 
   return (
     <div className="ops-section">
@@ -48,6 +67,15 @@ export function QueuesPage() {
       {queues.isError && <ErrorMessage error={queues.error} title="Could not load the queues" />}
       {queues.isPending && <p className="muted">Loading…</p>}
       {data && (
+        <QueueFilters
+          key={`${view.q}|${view.problems}`}
+          view={view}
+          onChange={(changes) => setView(changes)}
+          shown={rows.length}
+          total={data.queues.length}
+        />
+      )}
+      {data && (
         <div className="panel ops-panel-table">
           <div className="table-scroll">
             <table className="table ops-queues" data-testid="queues-table">
@@ -57,27 +85,32 @@ export function QueuesPage() {
               </caption>
               <thead>
                 <tr>
-                  <th scope="col">Queue</th>
+                  {sortHeader('name')}
                   <th scope="col">State</th>
-                  {JOB_STATES.map((state) => (
-                    <th scope="col" key={state} className="table__numeric">
-                      {state}
-                    </th>
-                  ))}
+                  {JOB_STATES.map((state) => {
+                    const sort = SORT_OF_STATE[state];
+                    return sort ? (
+                      sortHeader(sort, 'table__numeric')
+                    ) : (
+                      <th scope="col" key={state} className="table__numeric">
+                        {describeJobState(state).label}
+                      </th>
+                    );
+                  })}
+                  {sortHeader('deadLetters', 'table__numeric')}
                   <th scope="col" className="table__numeric">
                     Per minute
                   </th>
-                  <th scope="col" className="table__numeric" title="Oldest waiting">
-                    Oldest
-                  </th>
+                  {sortHeader('oldest', 'table__numeric')}
                   <th scope="col">Last hour</th>
                 </tr>
               </thead>
               <tbody>
-                {data.queues.map((queue) => (
+                {rows.map((queue) => (
                   <QueueRow
                     key={queue.name}
                     queue={queue}
+                    deadLetters={deadLettersOf(queue, data.queues)}
                     operator={operator}
                     feedback={feedback}
                     history={histories.get(queue.name)}
@@ -86,6 +119,11 @@ export function QueuesPage() {
                 ))}
               </tbody>
             </table>
+            {rows.length === 0 && (
+              <p className="ops-empty" data-testid="queues-empty">
+                No queue matches these filters.
+              </p>
+            )}
           </div>
         </div>
       )}
@@ -95,12 +133,15 @@ export function QueuesPage() {
 
 function QueueRow({
   queue,
+  deadLetters,
   operator,
   feedback,
   history,
   historyError,
 }: {
   queue: OpsQueue;
+  /** Dead letters waiting: its own (a dead-letter queue) or its dead-letter queue's. */
+  deadLetters: number;
   operator: boolean;
   feedback: ReturnType<typeof useFeedback>;
   history: QueueHistory | undefined;
@@ -139,7 +180,10 @@ function QueueRow({
             data-count={count}
           >
             {count > 0 ? (
-              <Link to={queuePath(queue.name, state)} aria-label={`${count} ${state} in ${queue.name}`}>
+              <Link
+                to={queuePath(queue.name, state)}
+                aria-label={`${count} ${describeJobState(state).label.toLowerCase()} in ${queue.name}`}
+              >
                 {formatCount(count)}
               </Link>
             ) : (
@@ -148,6 +192,12 @@ function QueueRow({
           </td>
         );
       })}
+      <td
+        className={`table__numeric${deadLetters > 0 ? ' ops-count--alert' : ''}`}
+        data-testid={`dead-letters-${queue.name}`}
+      >
+        {deadLetters > 0 ? formatCount(deadLetters) : <span className="muted">0</span>}
+      </td>
       <td className="table__numeric">
         {queue.kind === 'queue' ? (
           <span className="ops-rates">
@@ -170,5 +220,87 @@ function QueueRow({
         <QueueSparkline queue={queue.name} history={history} error={historyError} />
       </td>
     </tr>
+  );
+}
+
+/** The states whose column sorts the table (the others are shown, not sorted by). */
+const SORT_OF_STATE: Partial<Record<(typeof JOB_STATES)[number], QueueSort>> = {
+  created: 'waiting',
+  active: 'active',
+  failed: 'failed',
+};
+
+/** A column header that sorts the table by it; says how it sorts now (aria-sort). */
+function SortHeader({
+  sort,
+  view,
+  onSort,
+  className,
+}: {
+  sort: QueueSort;
+  view: QueueTableView;
+  onSort: (next: { sort: QueueSort; dir: 'asc' | 'desc' }) => void;
+  className?: string | undefined;
+}) {
+  const active = view.sort === sort;
+  const label = sort === 'waiting' ? describeJobState('created').label : QUEUE_SORT_LABELS[sort];
+  return (
+    <th
+      scope="col"
+      className={className}
+      aria-sort={active ? (view.dir === 'asc' ? 'ascending' : 'descending') : undefined}
+    >
+      <button
+        type="button"
+        className="ops-sort-button"
+        onClick={() => onSort(nextSort(view, sort))}
+        aria-label={`Sort by ${label.toLowerCase()}${active ? (view.dir === 'asc' ? ', now ascending' : ', now descending') : ''}`}
+      >
+        {label}
+        {active && <span aria-hidden="true">{view.dir === 'asc' ? ' ▲' : ' ▼'}</span>}
+      </button>
+    </th>
+  );
+}
+
+/** Narrow the table: by name, and to queues that need attention. */
+function QueueFilters({
+  view,
+  onChange,
+  shown,
+  total,
+}: {
+  view: QueueTableView;
+  onChange: (changes: Record<string, string | undefined>) => void;
+  shown: number;
+  total: number;
+}) {
+  const [text, setText] = useState(view.q);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onChange({ q: text.trim() || undefined });
+  };
+  return (
+    <form className="ops-filters" onSubmit={submit} aria-label="Filter queues">
+      <label className="ops-inline-field">
+        Queue name contains{' '}
+        <input type="search" value={text} maxLength={200} onChange={(event) => setText(event.target.value)} />
+      </label>
+      <button type="submit" className="button button--quiet">
+        Filter
+      </button>
+      <label className="ops-inline-field">
+        <input
+          type="checkbox"
+          // Uncontrolled: the tick shows at once while the address changes (the form is keyed by it).
+          defaultChecked={view.problems}
+          onChange={(event) => onChange({ problems: event.target.checked ? '1' : undefined })}
+        />{' '}
+        Only queues with problems
+      </label>
+      <span className="muted" data-testid="queues-shown">
+        {shown === total ? `${total} queues` : `${shown} of ${total} queues`}
+      </span>
+    </form>
   );
 }

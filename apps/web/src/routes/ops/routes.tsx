@@ -1,7 +1,6 @@
 import type { RouteObject } from 'react-router';
 import { RequirePermission } from '../../auth/guards.tsx';
-import { DeadLettersPage } from './dead-letters-page.tsx';
-import { InboxPage } from './inbox-page.tsx';
+import { FailuresPage, FailuresRedirect } from './failures-page.tsx';
 import { JobPage } from './job-page.tsx';
 import { JobSearchPage } from './job-search-page.tsx';
 import { OpsLayout } from './ops-layout.tsx';
@@ -29,9 +28,10 @@ export const opsRoutes: RouteObject = {
     { path: 'queues/:queue', element: <QueuePage /> },
     { path: 'queues/:queue/jobs/:id', element: <JobPage /> },
     { path: 'jobs', element: <JobSearchPage /> },
-    { path: 'dead-letters', element: <DeadLettersPage /> },
+    { path: 'failures', element: <FailuresPage /> },
+    { path: 'dead-letters', element: <FailuresRedirect tab="dead-letters" /> },
     { path: 'outbox', element: <OutboxPage /> },
-    { path: 'inbox', element: <InboxPage /> },
+    { path: 'inbox', element: <FailuresRedirect tab="inbox" /> },
     { path: 'schedules', element: <SchedulesPage /> },
     { path: 'schedules/new', element: <ScheduleFormPage mode="create" /> },
     { path: 'schedules/:id', element: <SchedulePage /> },
