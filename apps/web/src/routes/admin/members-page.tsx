@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { useSession } from '../../auth/use-session.ts';
 import { ConfirmButton, Dialog } from '../../components/confirm-dialog.tsx';
+import { Form } from '../../components/form.tsx';
 import { FilterActions, SelectField, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { api, type RouterOutputs, trpc } from '../../lib/trpc.ts';
@@ -47,7 +48,7 @@ export function MembersPage() {
 
   return (
     <>
-      <form className="filters" onSubmit={url.submit} aria-label="Filter users">
+      <Form className="filters" onSubmit={url.submit} aria-label="Filter users">
         <TextField
           label="Search"
           type="search"
@@ -70,7 +71,7 @@ export function MembersPage() {
           <option value="disabled">Disabled</option>
         </SelectField>
         <FilterActions onReset={url.reset} />
-      </form>
+      </Form>
 
       <ListPanel
         query={list}

@@ -5,6 +5,7 @@ import { useRetryCountdown } from '../../auth/retry-after.ts';
 import { useSession } from '../../auth/use-session.ts';
 import { ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/form-field.tsx';
 import { describeError, type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
 import { formatDuration } from '../../lib/time-format.ts';
@@ -261,7 +262,8 @@ function SendForm({ onSent }: { onSent: (sent: Sent) => void }) {
   };
 
   return (
-    <form
+    <Form
+      error={send.error}
       className="form"
       noValidate
       aria-label="Send a notification"
@@ -555,7 +557,7 @@ function SendForm({ onSent }: { onSent: (sent: Sent) => void }) {
               }`}
         </button>
       </div>
-    </form>
+    </Form>
   );
 }
 

@@ -3,6 +3,7 @@ import { type ReactNode, useState } from 'react';
 import { ConfirmButton, Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
 import { PagedListPager, usePagedList } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { SelectField, TextAreaField, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
@@ -53,7 +54,7 @@ export function NotificationTemplatesPage() {
     <div>
       {result && <ResultNotice message={result} onDismiss={() => setResult(null)} />}
       <div className="section-header">
-        <form
+        <Form
           className="filters filters--inline"
           aria-label="Filter templates"
           onSubmit={(e) => e.preventDefault()}
@@ -71,7 +72,7 @@ export function NotificationTemplatesPage() {
               </option>
             ))}
           </SelectField>
-        </form>
+        </Form>
         <button type="button" className="button" onClick={() => setEditing({ mode: 'create' })}>
           New template
         </button>
@@ -349,7 +350,8 @@ function TemplateEditor({
   const overridesBuiltIn = builtInRows.length > 0;
 
   return (
-    <form
+    <Form
+      error={save.error}
       className="form"
       noValidate
       onSubmit={(event) => {
@@ -444,6 +446,6 @@ function TemplateEditor({
         submitLabel="Save template"
         busyLabel="Saving…"
       />
-    </form>
+    </Form>
   );
 }

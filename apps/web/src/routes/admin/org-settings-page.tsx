@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { SelectField } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { api, type RouterInputs, type RouterOutputs, trpc } from '../../lib/trpc.ts';
@@ -70,7 +71,8 @@ function SignUpForm({
   const chosen = settings.roleChoices.find((role) => role.name === defaultRole);
   return (
     <div className="panel">
-      <form
+      <Form
+        error={save.error}
         className="form"
         noValidate
         aria-label="Sign-up"
@@ -144,7 +146,7 @@ function SignUpForm({
             {save.isPending ? 'Saving…' : 'Save'}
           </button>
         </div>
-      </form>
+      </Form>
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { DialogActions } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { CheckboxGroup } from '../../components/form-field.tsx';
 import { fieldErrorsOf } from '../../lib/errors.ts';
 import { type RouterOutputs, trpc } from '../../lib/trpc.ts';
@@ -31,7 +32,8 @@ export function SetRolesForm({
   // Roles the user holds that the options lack (custom roles, for an actor who cannot list roles).
   const options = [...new Set([...roleNames, ...user.roles])];
   return (
-    <form
+    <Form
+      error={save.error}
       className="form"
       noValidate
       onSubmit={(event) => {
@@ -53,6 +55,6 @@ export function SetRolesForm({
         <ErrorMessage error={save.error} title="Could not set the roles" inlineFields={['roles']} />
       )}
       <DialogActions busy={save.isPending} onCancel={onCancel} submitLabel="Save roles" busyLabel="Saving…" />
-    </form>
+    </Form>
   );
 }

@@ -6,6 +6,7 @@ import { useSession } from '../../auth/use-session.ts';
 import { SubNav } from '../../components/area-layout.tsx';
 import { Dialog, DialogActions, ResultNotice } from '../../components/confirm-dialog.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { CheckboxGroup, TextField } from '../../components/form-field.tsx';
 import { describeError, fieldErrorsOf } from '../../lib/errors.ts';
 import { formatDuration } from '../../lib/time-format.ts';
@@ -124,7 +125,8 @@ function InviteForm({
   const openInvitationExists = failure?.details?.reason === 'OPEN_INVITATION';
   const orgName = session.org?.name ?? 'your organisation';
   return (
-    <form
+    <Form
+      error={invite.error}
       className="form"
       noValidate
       onSubmit={(event) => {
@@ -188,6 +190,6 @@ function InviteForm({
         busyLabel="Sending…"
         submitDisabled={wait > 0}
       />
-    </form>
+    </Form>
   );
 }

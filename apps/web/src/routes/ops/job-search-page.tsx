@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
+import { Form } from '../../components/form.tsx';
 import { JobsList } from './jobs-list.tsx';
 
 /** The search box of the queues page: a job id or payload text, looked for in every queue. */
@@ -12,7 +13,7 @@ export function JobSearchForm({ initial = '' }: { initial?: string }) {
     if (q) void navigate(`/ops/jobs?q=${encodeURIComponent(q)}`);
   };
   return (
-    <form className="ops-search" aria-label="Job search" onSubmit={submit}>
+    <Form className="ops-search" aria-label="Job search" onSubmit={submit}>
       <label className="field__label" htmlFor="ops-job-search">
         Find a job in every queue
       </label>
@@ -29,7 +30,7 @@ export function JobSearchForm({ initial = '' }: { initial?: string }) {
           Find
         </button>
       </div>
-    </form>
+    </Form>
   );
 }
 

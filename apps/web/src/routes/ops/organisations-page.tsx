@@ -4,6 +4,7 @@ import { useSearchParams } from 'react-router';
 import { Dialog, DialogActions } from '../../components/confirm-dialog.tsx';
 import { useCursorPages } from '../../components/cursor-pager.tsx';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { FilterActions, TextField } from '../../components/form-field.tsx';
 import { DataTable, ListPanel } from '../../components/list-panel.tsx';
 import { type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
@@ -68,7 +69,7 @@ function OrganisationsList() {
         unless you allow more here.
       </p>
       <FeedbackNotice feedback={feedback} />
-      <form className="filters" onSubmit={search} aria-label="Search organisations">
+      <Form className="filters" onSubmit={search} aria-label="Search organisations">
         <TextField
           label="Search"
           type="search"
@@ -83,7 +84,7 @@ function OrganisationsList() {
             setQ('');
           }}
         />
-      </form>
+      </Form>
       <ListPanel
         query={list}
         errorTitle="Could not load the organisations"
@@ -216,7 +217,7 @@ function PolicyForm({
   };
 
   return (
-    <form className="form" noValidate onSubmit={onSubmit}>
+    <Form error={save.error} className="form" noValidate onSubmit={onSubmit}>
       <p className="muted">
         {org.name} has {org.members === 1 ? 'one member' : `${formatCount(org.members)} members`}. These
         settings are the platform's: its own admins cannot change them.
@@ -259,6 +260,6 @@ function PolicyForm({
         submitLabel="Save policy"
         busyLabel="Saving…"
       />
-    </form>
+    </Form>
   );
 }

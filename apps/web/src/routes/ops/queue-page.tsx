@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { api } from '../../lib/trpc.ts';
 import { BulkActionsBar, DiscardAllButton } from './bulk-actions.tsx';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
@@ -207,7 +208,7 @@ function JobSearchForm({ initial, onSearch }: { initial: string; onSearch: (valu
   };
   return (
     <search className="ops-search">
-      <form onSubmit={submit} aria-label="Search jobs">
+      <Form onSubmit={submit} aria-label="Search jobs">
         <label htmlFor="job-search">Search by job id or payload</label>
         <div className="ops-search__row">
           <input
@@ -239,7 +240,7 @@ function JobSearchForm({ initial, onSearch }: { initial: string; onSearch: (valu
           A job id also finds dead letters and redriven jobs of that job; a JSON object matches payloads that
           contain it; any other text matches anywhere in the payload.
         </p>
-      </form>
+      </Form>
     </search>
   );
 }

@@ -8,6 +8,7 @@ import { api, type RouterOutputs } from '../../lib/trpc.ts';
 
 type QueueHistory = RouterOutputs['ops']['queueHistory'];
 
+import { Form } from '../../components/form.tsx';
 import { FeedbackNotice, useFeedback } from './components/feedback.tsx';
 import { describeJobState, formatAge, formatCount, formatRate } from './format.ts';
 import { JobSearchForm } from './job-search-page.tsx';
@@ -281,7 +282,7 @@ function QueueFilters({
     onChange({ q: text.trim() || undefined });
   };
   return (
-    <form className="ops-filters" onSubmit={submit} aria-label="Filter queues">
+    <Form className="ops-filters" onSubmit={submit} aria-label="Filter queues">
       <label className="ops-inline-field">
         Queue name contains{' '}
         <input type="search" value={text} maxLength={200} onChange={(event) => setText(event.target.value)} />
@@ -301,6 +302,6 @@ function QueueFilters({
       <span className="muted" data-testid="queues-shown">
         {shown === total ? `${total} queues` : `${shown} of ${total} queues`}
       </span>
-    </form>
+    </Form>
   );
 }

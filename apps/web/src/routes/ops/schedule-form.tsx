@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorMessage } from '../../components/error-message.tsx';
+import { Form } from '../../components/form.tsx';
 import { TextAreaField, TextField } from '../../components/form-field.tsx';
 import { type FieldErrors, fieldErrorsOf } from '../../lib/errors.ts';
 import { api } from '../../lib/trpc.ts';
@@ -147,7 +148,8 @@ function ScheduleForm({ original, initial }: { original: Schedule | null; initia
   };
 
   return (
-    <form
+    <Form
+      error={save.error}
       className="panel form ops-form"
       onSubmit={submit}
       noValidate
@@ -226,6 +228,6 @@ function ScheduleForm({ original, initial }: { original: Schedule | null; initia
           Cancel
         </Link>
       </div>
-    </form>
+    </Form>
   );
 }
