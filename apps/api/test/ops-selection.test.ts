@@ -144,6 +144,10 @@ describe('ops: actions on a selection', () => {
     // Once runnable it is no longer delayed.
     expect(await codeOf(admin.runNow({ queue: QUEUE, id: d1 }))).toBe('UNPROCESSABLE');
     expect(await codeOf(admin.runNow({ queue: QUEUE, id: failed }))).toBe('UNPROCESSABLE');
+    // The refusal names the state in words, not pg-boss's.
+    await expect(admin.runNow({ queue: QUEUE, id: failed })).rejects.toThrow(
+      'Only delayed jobs can be run now; this one has failed for good',
+    );
 
     const result = await admin.bulk({ queue: QUEUE, action: 'run_now', ids: [d2, d3, failed] });
     expect(result.done.sort()).toEqual([d2, d3].sort());

@@ -6,7 +6,7 @@ import { NotFoundError, UnprocessableError } from '../errors.ts';
 import { validateInput } from '../platform/validate-input.ts';
 import { findDeadLetterQueue, findOpsQueue, type OpsQueueInfo } from './catalogue-view.ts';
 import { auditEachOrg, eventTypeOf, removeDeadLetterCopies } from './jobs.ts';
-import type { JobState, StoredJob } from './port.ts';
+import { JOB_STATE_PHRASE, type JobState, type StoredJob } from './port.ts';
 import { assertInScope, auditOps, type OpsActor, type OpsDeps, type OpsScope, scopeOrgId } from './scope.ts';
 
 /**
@@ -158,9 +158,12 @@ export async function runJobNow(
   const result = await actOnJobs(deps, { ...input, ids: [input.id], action: 'run_now' });
   const skipped = result.skipped[0];
   if (skipped) {
-    throw new UnprocessableError(`Only delayed jobs can be run now; this one is ${skipped.state}`, {
-      state: skipped.state,
-    });
+    throw new UnprocessableError(
+      `Only delayed jobs can be run now; this one ${JOB_STATE_PHRASE[skipped.state]}`,
+      {
+        state: skipped.state,
+      },
+    );
   }
   return { queue: result.queue, id: input.id };
 }

@@ -4,7 +4,7 @@ import { type AuditAction, appendAudit } from '../audit/index.ts';
 import { NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import { decodeTimeIdCursor, encodeTimeIdCursor } from '../platform/input-blocks.ts';
 import { findDeadLetterQueue, findOpsQueue, opsQueueInfos } from './catalogue-view.ts';
-import type { JobCursor, JobSearch, JobState, StoredJob } from './port.ts';
+import { JOB_STATE_PHRASE, type JobCursor, type JobSearch, type JobState, type StoredJob } from './port.ts';
 import { assertInScope, auditOps, type OpsActor, type OpsDeps, type OpsScope, scopeOrgId } from './scope.ts';
 
 /** A job in a list: enough to recognise it; `ops.job` has the rest. */
@@ -174,9 +174,12 @@ export async function retryJob(
   return deps.db.transaction().execute(async (trx) => {
     const job = await loadInScope(deps, trx, input.scope, queue.name, input.id);
     if (job.state !== 'failed') {
-      throw new UnprocessableError(`Only failed jobs can be retried; this one is ${job.state}`, {
-        state: job.state,
-      });
+      throw new UnprocessableError(
+        `Only failed jobs can be retried; this one ${JOB_STATE_PHRASE[job.state]}`,
+        {
+          state: job.state,
+        },
+      );
     }
     if (!(await deps.queues.retry(trx, queue.name, job.id))) {
       throw new UnprocessableError('The job changed state before it could be retried');
@@ -258,9 +261,12 @@ export async function cancelJob(deps: OpsDeps, input: JobActionInput): Promise<J
       !['created', 'retry', 'active'].includes(job.state) ||
       !(await deps.queues.cancel(trx, queue.name, job.id))
     ) {
-      throw new UnprocessableError(`Only unfinished jobs can be cancelled; this one is ${job.state}`, {
-        state: job.state,
-      });
+      throw new UnprocessableError(
+        `Only unfinished jobs can be cancelled; this one ${JOB_STATE_PHRASE[job.state]}`,
+        {
+          state: job.state,
+        },
+      );
     }
     await auditOps(trx, input.actor, {
       action: 'ops.job.cancelled',
@@ -317,9 +323,12 @@ export async function redriveJob(
   return deps.db.transaction().execute(async (trx) => {
     const job = await loadInScope(deps, trx, input.scope, deadLetterQueue.name, input.id);
     if (job.state !== 'created' && job.state !== 'retry') {
-      throw new UnprocessableError(`Only waiting dead letters can be redriven; this one is ${job.state}`, {
-        state: job.state,
-      });
+      throw new UnprocessableError(
+        `Only waiting dead letters can be redriven; this one ${JOB_STATE_PHRASE[job.state]}`,
+        {
+          state: job.state,
+        },
+      );
     }
     const moved = await deps.queues.redrive(trx, { deadLetterQueue: deadLetterQueue.name, ids: [job.id] });
     if (moved === 0) {

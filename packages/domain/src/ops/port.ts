@@ -10,6 +10,16 @@ import type { Transaction } from 'kysely';
 /** pg-boss job states, in lifecycle order. */
 export const JOB_STATES = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
+
+/** How a refusal names a job's state to a person ("…; this one is running"), never pg-boss's word. */
+export const JOB_STATE_PHRASE: Record<JobState, string> = {
+  created: 'is waiting',
+  retry: 'is waiting to retry',
+  active: 'is running',
+  completed: 'is done',
+  cancelled: 'was cancelled',
+  failed: 'has failed for good',
+};
 export type JobStateCounts = Record<JobState, number>;
 
 export interface JobStatsQuery {
