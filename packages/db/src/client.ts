@@ -40,6 +40,14 @@ export function createPool({
   // An idle client that loses its connection emits 'error' on the pool; without a listener Node
   // would crash the process. The next checkout simply opens a fresh connection.
   pool.on('error', () => {});
+  // pg-pool takes that listener off a client while it is checked out. A session the server ends
+  // (a restart, an administrator's terminate) while its client sits between statements — inside a
+  // transaction waiting on other work, say — would then emit an unhandled 'error' and crash the
+  // process. With this one the holder's next statement fails instead (503 UNAVAILABLE), and the pool
+  // drops the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 
