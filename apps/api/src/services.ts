@@ -11,7 +11,7 @@ import type { ObjectStorage } from '@atrium/domain/platform/object-storage';
 import { createRedisClient, type Redis } from '@atrium/domain/platform/redis';
 import type { Scanner } from '@atrium/domain/platform/scanner';
 import { objectStorageFromConfig, scannerFromConfig } from '@atrium/domain/platform/storage-config';
-import { createLogger, Gauge, type HealthCheck, type Logger } from '@atrium/observability';
+import { advisory, createLogger, Gauge, type HealthCheck, type Logger } from '@atrium/observability';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { createIdentityServices } from './auth/identity.ts';
@@ -105,13 +105,15 @@ export async function createServices(env: ApiEnv, options: { logger?: Logger } =
   };
   if (redis) healthChecks.redis = () => redis.ping();
   // SPEC §8: AIMS per org, summarised (counts only, never an org's name); the probe's last verdicts.
-  healthChecks.aims = async () => {
+  // Advisory: one tenant's AIMS being down (or pointed at a dead host) must not make every API
+  // replica unready and pull the API out of rotation for all tenants.
+  healthChecks.aims = advisory(async () => {
     const { aimsHealthSummary } = await import('@atrium/domain/workplace/health');
     const summary = await aimsHealthSummary(handle.db);
     if (summary.down > 0)
       throw new Error(`AIMS down for ${summary.down} of ${summary.connected} connected orgs`);
     return summary;
-  };
+  });
 
   // Notifications are sealed and opened with the process-wide keyring (docs/notifications.md).
   configureNotificationKeysFromEnv(env, logger.child({ module: 'notifications' }));

@@ -8,6 +8,8 @@ export interface CheckResult {
   status: CheckStatus;
   latencyMs: number;
   error?: string;
+  /** Reported, but it does not make the process unready (see `advisory`). */
+  advisory?: true;
 }
 
 export interface HealthReport {
@@ -15,7 +17,17 @@ export interface HealthReport {
   checks: Record<string, CheckResult>;
 }
 
-export type HealthCheck = () => Promise<unknown>;
+/**
+ * A check that throws when its dependency is unusable. One marked `advisory` (`advisory(check)`) is
+ * run and reported like the others but leaves the overall status alone: for a dependency whose
+ * failure is not this process's — one tenant's external system — and must not take the process out
+ * of a load balancer's rotation for everyone.
+ */
+export type HealthCheck = (() => Promise<unknown>) & { readonly advisory?: true };
+
+export function advisory(check: () => Promise<unknown>): HealthCheck {
+  return Object.assign(check, { advisory: true as const });
+}
 
 export async function runHealthChecks(
   checks: Record<string, HealthCheck>,
@@ -32,17 +44,28 @@ export async function runHealthChecks(
             timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
           }),
         ]);
-        return [name, { status: 'ok', latencyMs: elapsed(started) }];
+        return [
+          name,
+          { status: 'ok', latencyMs: elapsed(started), ...(check.advisory ? { advisory: true } : {}) },
+        ];
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return [name, { status: 'down', latencyMs: elapsed(started), error: message }];
+        return [
+          name,
+          {
+            status: 'down',
+            latencyMs: elapsed(started),
+            error: message,
+            ...(check.advisory ? { advisory: true } : {}),
+          },
+        ];
       } finally {
         clearTimeout(timer);
       }
     }),
   );
   const results = Object.fromEntries(entries);
-  const healthy = entries.every(([, r]) => r.status === 'ok');
+  const healthy = entries.every(([, r]) => r.status === 'ok' || r.advisory);
   return { status: healthy ? 'ok' : 'degraded', checks: results };
 }
 
